@@ -1,0 +1,210 @@
+// Package parley is the domain of the Parley live chat server: operators, channels,
+// conversations and messages, the rules that assign a conversation to an operator and
+// decide who is online, the events pushed to clients, and the interfaces (store, event
+// bus) that the other packages implement. It imports no database, HTTP or broker package.
+package parley
+
+import (
+	"time"
+)
+
+// Role is what a user may do in the console.
+type Role string
+
+const (
+	RoleOperator Role = "operator"
+	RoleAdmin    Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleOperator || r == RoleAdmin }
+
+// User is a staff account: an operator, or an admin who may also manage the installation.
+type User struct {
+	ID            int64    `json:"id"`
+	Login         string   `json:"login"`
+	Name          string   `json:"name"`
+	Role          Role     `json:"role"`
+	ChatName      string   `json:"chat_name"`
+	MainLanguage  string   `json:"main_language"`
+	ChatLanguages []string `json:"chat_languages"`
+}
+
+// IsAdmin reports whether u may manage users, channels and languages.
+func (u *User) IsAdmin() bool { return u != nil && u.Role == RoleAdmin }
+
+// DisplayName is the name a visitor sees: the online chat name, or the user's name
+// when no chat name is set. Nothing else about the operator ever reaches a visitor.
+func (u *User) DisplayName() string {
+	if u.ChatName != "" {
+		return u.ChatName
+	}
+	return u.Name
+}
+
+// Speaks reports whether lang is the user's main language or one of their chat languages.
+func (u *User) Speaks(lang string) bool {
+	if lang == "" {
+		return false
+	}
+	if u.MainLanguage == lang {
+		return true
+	}
+	for _, l := range u.ChatLanguages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// UserUpdate changes the fields that are not nil.
+type UserUpdate struct {
+	ChatName      *string
+	MainLanguage  *string
+	ChatLanguages *[]string
+}
+
+// Language is a language the installation knows; only enabled ones may be chosen.
+type Language struct {
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+}
+
+// Channel is one support line with its widget settings.
+type Channel struct {
+	ID                    int64     `json:"id"`
+	Name                  string    `json:"name"`
+	ButtonText            string    `json:"button_text"`
+	WelcomeMessage        string    `json:"welcome_message"`
+	MaxOngoingPerOperator int       `json:"max_ongoing_per_operator"`
+	CreatedAt             time.Time `json:"created_at"`
+}
+
+// ChannelUpdate changes the fields that are not nil.
+type ChannelUpdate struct {
+	Name                  *string
+	ButtonText            *string
+	WelcomeMessage        *string
+	MaxOngoingPerOperator *int
+}
+
+// Status is an operator's presence as the console shows it.
+type Status string
+
+const (
+	StatusOnline  Status = "online"
+	StatusAway    Status = "away"
+	StatusOffline Status = "offline"
+)
+
+// ChannelOperator is an operator of a channel as other operators see them.
+type ChannelOperator struct {
+	ID       int64  `json:"id"`
+	ChatName string `json:"chat_name"`
+	Status   Status `json:"status"`
+}
+
+// ChannelView is a channel as one operator sees it in the console.
+type ChannelView struct {
+	Channel
+	Joined    bool              `json:"joined"`
+	Operators []ChannelOperator `json:"operators"`
+}
+
+// Visitor is a website visitor, known only by the random token their browser keeps.
+type Visitor struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// ConversationStatus is where a conversation stands.
+type ConversationStatus string
+
+const (
+	StatusQueued ConversationStatus = "queued"
+	StatusActive ConversationStatus = "active"
+	StatusEnded  ConversationStatus = "ended"
+)
+
+// Conversation is one chat between a visitor and the operator it was assigned to.
+type Conversation struct {
+	ID            int64
+	ChannelID     int64
+	Status        ConversationStatus
+	Language      string
+	VisitorID     int64
+	VisitorName   string
+	OperatorID    int64 // 0 while queued
+	OperatorName  string
+	PageURL       string
+	CreatedAt     time.Time
+	AssignedAt    time.Time
+	LastMessageAt time.Time
+	EndedAt       time.Time
+	LastSeq       int64
+	QueuePosition int // 1-based place in the channel's queue while queued
+	Rating        *Rating
+}
+
+// Ongoing reports whether c counts towards its operator's load at now: assigned, not
+// ended, and with a message within the ongoing window.
+func (c *Conversation) Ongoing(now time.Time) bool {
+	return c.Status == StatusActive && c.OperatorID != 0 && now.Sub(c.LastMessageAt) < OngoingWindow
+}
+
+// OngoingWindow is how recent a conversation's last message must be for it to count
+// as ongoing.
+const OngoingWindow = 30 * time.Minute
+
+// Rating is the visitor's verdict on an ended conversation.
+type Rating struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+// ValidScore reports whether s is one of the three ratings a visitor may give.
+func ValidScore(s int) bool { return s == 5 || s == 3 || s == 1 }
+
+// AuthorKind says who wrote a message.
+type AuthorKind string
+
+const (
+	AuthorVisitor  AuthorKind = "visitor"
+	AuthorOperator AuthorKind = "operator"
+	AuthorSystem   AuthorKind = "system"
+)
+
+// Author is who wrote a message, as both sides see it.
+type Author struct {
+	Kind AuthorKind `json:"kind"`
+	Name string     `json:"name"`
+	ID   int64      `json:"-"` // operator's user id; never shown to visitors
+}
+
+// Message is one message of a conversation. Seq increases by one within the conversation.
+type Message struct {
+	ConversationID int64     `json:"conversation_id"`
+	Seq            int64     `json:"seq"`
+	Author         Author    `json:"author"`
+	Body           string    `json:"body"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// VisitorLeftMessage is the system notice added when the visitor ends a conversation.
+const VisitorLeftMessage = "Visitor left the conversation."
+
+// OperatorLeftMessage is the system notice added when the operator ends a conversation.
+const OperatorLeftMessage = "The operator ended the conversation."
+
+// OfflineMessage is what a visitor leaves when no operator is online.
+type OfflineMessage struct {
+	ID        int64     `json:"id"`
+	ChannelID int64     `json:"channel_id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}

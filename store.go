@@ -1,0 +1,87 @@
+package parley
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps everything Parley knows. Implementations: sqlite (the embedded default).
+// Methods return *Error values with ENOTFOUND or ECONFLICT where the caller can act on it.
+type Store interface {
+	// Users and sessions.
+	CreateUser(ctx context.Context, u *User, passwordHash string) error
+	User(ctx context.Context, id int64) (*User, error)
+	UserByLogin(ctx context.Context, login string) (u *User, passwordHash string, err error)
+	Users(ctx context.Context) ([]*User, error)
+	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
+	CountUsers(ctx context.Context) (int, error)
+	CreateSession(ctx context.Context, tokenHash []byte, userID int64, expires time.Time) error
+	SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (*User, error)
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+
+	// Languages.
+	Languages(ctx context.Context) ([]Language, error)
+	SetLanguage(ctx context.Context, lang Language) error
+
+	// Channels and their members.
+	CreateChannel(ctx context.Context, ch *Channel) error
+	UpdateChannel(ctx context.Context, id int64, upd ChannelUpdate) (*Channel, error)
+	Channel(ctx context.Context, id int64) (*Channel, error)
+	Channels(ctx context.Context) ([]*Channel, error)
+	ChannelMembers(ctx context.Context, channelID int64) ([]*User, error)
+	UserChannels(ctx context.Context, userID int64) ([]int64, error)
+	JoinChannel(ctx context.Context, channelID, userID int64) error
+	LeaveChannel(ctx context.Context, channelID, userID int64) error
+	// Members lists every user who joined at least one channel.
+	Members(ctx context.Context) ([]int64, error)
+
+	// Visitors.
+	CreateVisitor(ctx context.Context, v *Visitor, tokenHash []byte) error
+	VisitorByToken(ctx context.Context, tokenHash []byte) (*Visitor, error)
+
+	// Conversations. StartConversation and AssignQueued make the assignment decision
+	// inside the same write transaction that records it, so that concurrent starts
+	// never push an operator past the cap nor give one conversation to two operators.
+	StartConversation(ctx context.Context, nc NewConversation, choose Chooser) (*Conversation, *Message, error)
+	AssignQueued(ctx context.Context, channelID int64, now time.Time, choose Chooser) ([]*Conversation, error)
+	Conversation(ctx context.Context, id int64) (*Conversation, error)
+	// QueuedConversations lists a channel's queue, oldest first.
+	QueuedConversations(ctx context.Context, channelID int64) ([]*Conversation, error)
+	// OperatorConversations lists the operator's conversations, newest activity first.
+	OperatorConversations(ctx context.Context, userID int64) ([]*ConversationSummary, error)
+	ConversationSummary(ctx context.Context, userID, conversationID int64) (*ConversationSummary, error)
+	// AddMessage appends a message to a conversation that has not ended.
+	AddMessage(ctx context.Context, conversationID int64, author Author, body string, now time.Time) (*Message, error)
+	Messages(ctx context.Context, conversationID, afterSeq int64, limit int) ([]*Message, error)
+	MarkRead(ctx context.Context, userID, conversationID, seq int64) error
+	// EndConversation ends the conversation and adds the system notice, if any, as its
+	// last message. Ending an ended conversation is ECONFLICT.
+	EndConversation(ctx context.Context, conversationID int64, notice string, now time.Time) (*Conversation, *Message, error)
+	RateConversation(ctx context.Context, conversationID int64, r Rating) error
+	CreateOfflineMessage(ctx context.Context, m *OfflineMessage) error
+	OfflineMessages(ctx context.Context) ([]*OfflineMessage, error)
+
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// NewConversation is what a visitor's first message brings.
+type NewConversation struct {
+	ChannelID int64
+	VisitorID int64
+	Language  string
+	PageURL   string
+	Body      string
+	Now       time.Time
+}
+
+// Chooser makes the assignment decision over a snapshot taken inside the store's write
+// transaction. The store fills each candidate but Online, which the chooser knows.
+type Chooser func(req AssignRequest, candidates []Candidate) (operatorID int64, ok bool)
+
+// ConversationSummary is a conversation with what one operator needs to list it.
+type ConversationSummary struct {
+	Conversation
+	Unread      int
+	LastMessage *Message
+}
