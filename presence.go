@@ -78,10 +78,11 @@ func (p *Presence) Connect(userID int64) (cameOnline bool) {
 func (p *Presence) Disconnect(userID int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := p.state(userID)
-	if s.consoles > 0 {
-		s.consoles--
+	s := p.ops[userID]
+	if s == nil || s.consoles == 0 {
+		return // no console of theirs was open: nothing closed, no grace to start
 	}
+	s.consoles--
 	if s.consoles == 0 {
 		s.closedAt = p.now()
 	}

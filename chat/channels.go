@@ -1,0 +1,192 @@
+package chat
+
+import (
+	"context"
+	"strings"
+
+	"github.com/parleychat/parley"
+)
+
+// NewChannel is what an admin gives to create a channel.
+type NewChannel struct {
+	Name                  string `json:"name"`
+	ButtonText            string `json:"button_text"`
+	WelcomeMessage        string `json:"welcome_message"`
+	MaxOngoingPerOperator int    `json:"max_ongoing_per_operator"`
+}
+
+// Defaults of a new channel's widget.
+const (
+	DefaultButtonText     = "Have a Question? Chat with us."
+	DefaultWelcomeMessage = "How may I help you?"
+)
+
+// CreateChannel creates a live chat channel (admin).
+func (s *Service) CreateChannel(ctx context.Context, actor *parley.User, nc NewChannel) (*parley.ChannelView, error) {
+	if !actor.IsAdmin() {
+		return nil, parley.Errorf(parley.EFORBIDDEN, "Only an admin can create channels.")
+	}
+	if nc.ButtonText == "" {
+		nc.ButtonText = DefaultButtonText
+	}
+	if nc.WelcomeMessage == "" {
+		nc.WelcomeMessage = DefaultWelcomeMessage
+	}
+	ch := &parley.Channel{
+		Name:                  strings.TrimSpace(nc.Name),
+		ButtonText:            nc.ButtonText,
+		WelcomeMessage:        nc.WelcomeMessage,
+		MaxOngoingPerOperator: nc.MaxOngoingPerOperator,
+	}
+	if err := validateChannel(ch); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateChannel(ctx, ch); err != nil {
+		return nil, err
+	}
+	return s.channelView(ctx, actor.ID, ch.ID)
+}
+
+// UpdateChannel changes the given fields of a channel (admin).
+func (s *Service) UpdateChannel(ctx context.Context, actor *parley.User, id int64, upd parley.ChannelUpdate) (*parley.ChannelView, error) {
+	if !actor.IsAdmin() {
+		return nil, parley.Errorf(parley.EFORBIDDEN, "Only an admin can edit channels.")
+	}
+	ch, err := s.store.Channel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if upd.Name != nil {
+		name := strings.TrimSpace(*upd.Name)
+		upd.Name = &name
+		ch.Name = name
+	}
+	if upd.ButtonText != nil {
+		ch.ButtonText = *upd.ButtonText
+	}
+	if upd.WelcomeMessage != nil {
+		ch.WelcomeMessage = *upd.WelcomeMessage
+	}
+	if upd.MaxOngoingPerOperator != nil {
+		ch.MaxOngoingPerOperator = *upd.MaxOngoingPerOperator
+	}
+	if err := validateChannel(ch); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.UpdateChannel(ctx, id, upd); err != nil {
+		return nil, err
+	}
+	// A raised or removed cap may let queued visitors in.
+	s.drain(ctx, id)
+	return s.channelView(ctx, actor.ID, id)
+}
+
+func validateChannel(ch *parley.Channel) error {
+	if err := parley.ValidateText("Channel name", ch.Name, parley.MaxNameLength, true); err != nil {
+		return err
+	}
+	if err := parley.ValidateText("Button text", ch.ButtonText, parley.MaxNameLength, true); err != nil {
+		return err
+	}
+	if err := parley.ValidateText("Welcome message", ch.WelcomeMessage, parley.MaxTextLength, false); err != nil {
+		return err
+	}
+	if ch.MaxOngoingPerOperator < 0 || ch.MaxOngoingPerOperator > 1000 {
+		return parley.Errorf(parley.EINVALID, "Max ongoing conversations per operator must be between 0 (no cap) and 1000.")
+	}
+	return nil
+}
+
+// Channels lists every channel as the caller sees it: joined or not, with its operators.
+func (s *Service) Channels(ctx context.Context, actor *parley.User) ([]*parley.ChannelView, error) {
+	channels, err := s.store.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]*parley.ChannelView, 0, len(channels))
+	for _, ch := range channels {
+		v, err := s.view(ctx, actor.ID, ch)
+		if err != nil {
+			return nil, err
+		}
+		views = append(views, v)
+	}
+	return views, nil
+}
+
+// Channel returns one channel as the caller sees it.
+func (s *Service) Channel(ctx context.Context, actor *parley.User, id int64) (*parley.ChannelView, error) {
+	return s.channelView(ctx, actor.ID, id)
+}
+
+func (s *Service) channelView(ctx context.Context, userID, channelID int64) (*parley.ChannelView, error) {
+	ch, err := s.store.Channel(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, userID, ch)
+}
+
+func (s *Service) view(ctx context.Context, userID int64, ch *parley.Channel) (*parley.ChannelView, error) {
+	members, err := s.store.ChannelMembers(ctx, ch.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := &parley.ChannelView{Channel: *ch, Operators: make([]parley.ChannelOperator, 0, len(members))}
+	for _, m := range members {
+		if m.ID == userID {
+			v.Joined = true
+		}
+		v.Operators = append(v.Operators, parley.ChannelOperator{ID: m.ID, ChatName: m.DisplayName(), Status: s.presence.Status(m.ID)})
+	}
+	return v, nil
+}
+
+// JoinChannel makes the caller eligible for the channel's new conversations, and gives
+// them waiting ones at once if they are online.
+func (s *Service) JoinChannel(ctx context.Context, actor *parley.User, id int64) (*parley.ChannelView, error) {
+	if _, err := s.store.Channel(ctx, id); err != nil {
+		return nil, err
+	}
+	s.Activity(ctx, actor.ID)
+	if err := s.store.JoinChannel(ctx, id, actor.ID); err != nil {
+		return nil, err
+	}
+	s.drain(ctx, id)
+	s.publishChannel(ctx, actor.ID, id)
+	return s.channelView(ctx, actor.ID, id)
+}
+
+// LeaveChannel stops new conversations of the channel for the caller; their ongoing
+// conversations stay theirs.
+func (s *Service) LeaveChannel(ctx context.Context, actor *parley.User, id int64) (*parley.ChannelView, error) {
+	if _, err := s.store.Channel(ctx, id); err != nil {
+		return nil, err
+	}
+	s.Activity(ctx, actor.ID)
+	if err := s.store.LeaveChannel(ctx, id, actor.ID); err != nil {
+		return nil, err
+	}
+	s.publishChannel(ctx, actor.ID, id)
+	return s.channelView(ctx, actor.ID, id)
+}
+
+// ConsoleOpened records an operator's console WebSocket; one who comes online gets the
+// conversations waiting in their channels.
+func (s *Service) ConsoleOpened(ctx context.Context, userID int64) {
+	if s.presence.Connect(userID) {
+		s.drainUserChannels(ctx, userID)
+	}
+}
+
+// ConsoleClosed records a closed console WebSocket.
+func (s *Service) ConsoleClosed(userID int64) {
+	s.presence.Disconnect(userID)
+}
+
+// Activity records that the operator used their console.
+func (s *Service) Activity(ctx context.Context, userID int64) {
+	if s.presence.Activity(userID) {
+		s.drainUserChannels(ctx, userID)
+	}
+}

@@ -1,0 +1,163 @@
+package chat
+
+import (
+	"context"
+
+	"github.com/parleychat/parley"
+)
+
+// OperatorConversations lists the caller's conversations, newest activity first.
+func (s *Service) OperatorConversations(ctx context.Context, actor *parley.User) ([]*parley.OperatorConversation, error) {
+	sums, err := s.store.OperatorConversations(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*parley.OperatorConversation, len(sums))
+	for i, sum := range sums {
+		out[i] = sum.ForOperator()
+	}
+	return out, nil
+}
+
+// visible loads a conversation the operator may read: one assigned to them, one of a
+// channel they joined, or any for an admin.
+func (s *Service) visible(ctx context.Context, actor *parley.User, id int64) (*parley.Conversation, error) {
+	c, err := s.store.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.OperatorID == actor.ID || actor.IsAdmin() {
+		return c, nil
+	}
+	channels, err := s.store.UserChannels(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range channels {
+		if ch == c.ChannelID {
+			return c, nil
+		}
+	}
+	return nil, parley.Errorf(parley.EFORBIDDEN, "Conversation %d is not yours.", id)
+}
+
+// own loads a conversation assigned to the operator: only they write in it.
+func (s *Service) own(ctx context.Context, actor *parley.User, id int64) (*parley.Conversation, error) {
+	c, err := s.visible(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.OperatorID != actor.ID {
+		return nil, parley.Errorf(parley.EFORBIDDEN, "Conversation %d is assigned to another operator.", id)
+	}
+	return c, nil
+}
+
+// OperatorConversation returns one conversation as the caller sees it.
+func (s *Service) OperatorConversation(ctx context.Context, actor *parley.User, id int64) (*parley.OperatorConversation, error) {
+	if _, err := s.visible(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	sum, err := s.store.ConversationSummary(ctx, actor.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	return sum.ForOperator(), nil
+}
+
+// MaxMessagesPage is the most messages one request returns; a client pages with ?after=.
+const MaxMessagesPage = 1000
+
+// OperatorMessages returns the messages after seq of a conversation the caller may read.
+func (s *Service) OperatorMessages(ctx context.Context, actor *parley.User, id, after int64) ([]*parley.Message, error) {
+	if _, err := s.visible(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	return s.store.Messages(ctx, id, after, MaxMessagesPage)
+}
+
+// SendOperatorMessage adds the caller's message to a conversation assigned to them.
+func (s *Service) SendOperatorMessage(ctx context.Context, actor *parley.User, id int64, body string) (*parley.Message, error) {
+	if err := parley.ValidateBody(body); err != nil {
+		return nil, err
+	}
+	c, err := s.own(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	s.Activity(ctx, actor.ID)
+	author := parley.Author{Kind: parley.AuthorOperator, Name: actor.DisplayName(), ID: actor.ID}
+	m, err := s.store.AddMessage(ctx, c.ID, author, body, s.now())
+	if err != nil {
+		return nil, err
+	}
+	s.publishMessage(ctx, c, m)
+	return m, nil
+}
+
+// MarkRead records that the caller read the conversation up to seq.
+func (s *Service) MarkRead(ctx context.Context, actor *parley.User, id, seq int64) error {
+	if seq < 0 {
+		return parley.Errorf(parley.EINVALID, "Seq must not be negative.")
+	}
+	if _, err := s.visible(ctx, actor, id); err != nil {
+		return err
+	}
+	if err := s.store.MarkRead(ctx, actor.ID, id, seq); err != nil {
+		return err
+	}
+	// The caller's other consoles update their unread counts.
+	if sum, err := s.store.ConversationSummary(ctx, actor.ID, id); err == nil {
+		s.publishUser(ctx, actor.ID, &parley.Event{Type: parley.EventConversation, Conversation: sum.ForOperator()})
+	}
+	return nil
+}
+
+// EndByOperator ends a conversation assigned to the caller (or any, for an admin).
+func (s *Service) EndByOperator(ctx context.Context, actor *parley.User, id int64) (*parley.OperatorConversation, error) {
+	c, err := s.visible(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.OperatorID != actor.ID && !actor.IsAdmin() {
+		return nil, parley.Errorf(parley.EFORBIDDEN, "Conversation %d is assigned to another operator.", id)
+	}
+	s.Activity(ctx, actor.ID)
+	if err := s.end(ctx, c, parley.OperatorLeftMessage); err != nil {
+		return nil, err
+	}
+	sum, err := s.store.ConversationSummary(ctx, actor.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	return sum.ForOperator(), nil
+}
+
+// end ends c with a system notice, tells both sides, and lets the queue move on.
+func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string) error {
+	ended, m, err := s.store.EndConversation(ctx, c.ID, notice, s.now())
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		s.publishMessage(ctx, ended, m)
+	}
+	s.publishConversation(ctx, ended)
+	s.drain(ctx, ended.ChannelID)
+	return nil
+}
+
+// OperatorTyping tells the visitor that the operator is typing.
+func (s *Service) OperatorTyping(ctx context.Context, actor *parley.User, id int64) error {
+	c, err := s.own(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventTyping, ConversationID: c.ID, Name: actor.DisplayName()})
+	return nil
+}
+
+// OfflineMessages lists what visitors left while nobody was online.
+func (s *Service) OfflineMessages(ctx context.Context, actor *parley.User) ([]*parley.OfflineMessage, error) {
+	return s.store.OfflineMessages(ctx)
+}

@@ -1,0 +1,198 @@
+// Package chat is Parley's application service: it applies the domain rules (who may do
+// what, assignment, presence, the queue) over a parley.Store, and publishes every change
+// on the parley.Bus after the store has committed it.
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+// SessionTTL is how long a console login lasts.
+const SessionTTL = 30 * 24 * time.Hour
+
+// Service is the live chat service. Make it with New.
+type Service struct {
+	store    parley.Store
+	bus      parley.Bus
+	presence *parley.Presence
+	logger   *slog.Logger
+	now      func() time.Time
+}
+
+// New returns a service. now is the clock (time.Now when nil); timeout is the inactivity
+// timeout of the thirty-minute rule.
+func New(store parley.Store, bus parley.Bus, logger *slog.Logger, timeout time.Duration, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{
+		store:    store,
+		bus:      bus,
+		presence: parley.NewPresence(timeout, now),
+		logger:   logger,
+		now:      now,
+	}
+}
+
+// Presence is the service's view of who is online.
+func (s *Service) Presence() *parley.Presence { return s.presence }
+
+// Run sweeps until ctx is done: it applies the inactivity timeout and drains queues whose
+// operators fell below the cap as their conversations went quiet.
+func (s *Service) Run(ctx context.Context) {
+	interval := s.presence.Timeout / 10
+	interval = min(max(interval, 20*time.Millisecond), 15*time.Second)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Error("sweep", "err", err)
+			}
+		}
+	}
+}
+
+// Sweep removes every operator idle for longer than the inactivity timeout from the
+// channels they joined, telling them over their WebSockets, then drains every queue.
+func (s *Service) Sweep(ctx context.Context) error {
+	members, err := s.store.Members(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range members {
+		if !s.presence.Idle(id) {
+			continue
+		}
+		channels, err := s.store.UserChannels(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, chID := range channels {
+			if err := s.store.LeaveChannel(ctx, chID, id); err != nil {
+				return err
+			}
+			s.logger.Info("operator removed from channel after inactivity", "user", id, "channel", chID)
+			s.publishChannel(ctx, id, chID)
+		}
+	}
+	channels, err := s.store.Channels(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ch := range channels {
+		s.drain(ctx, ch.ID)
+	}
+	return nil
+}
+
+// choose is the Chooser the store calls inside its write transaction.
+func (s *Service) choose(req parley.AssignRequest, candidates []parley.Candidate) (int64, bool) {
+	for i := range candidates {
+		candidates[i].Online = s.presence.Available(candidates[i].OperatorID)
+	}
+	return parley.Assign(req, candidates)
+}
+
+// drain assigns the channel's queued conversations, oldest first, for as long as an
+// operator is available, then tells the visitors still waiting their new place.
+func (s *Service) drain(ctx context.Context, channelID int64) {
+	queued, err := s.store.QueuedConversations(ctx, channelID)
+	if err != nil || len(queued) == 0 {
+		if err != nil {
+			s.logger.Error("list queue", "channel", channelID, "err", err)
+		}
+		return
+	}
+	assigned, err := s.store.AssignQueued(ctx, channelID, s.now(), s.choose)
+	if err != nil {
+		s.logger.Error("assign queued conversations", "channel", channelID, "err", err)
+		return
+	}
+	if len(assigned) == 0 {
+		return
+	}
+	for _, c := range assigned {
+		s.publishConversation(ctx, c)
+	}
+	waiting, err := s.store.QueuedConversations(ctx, channelID)
+	if err != nil {
+		s.logger.Error("list queue", "channel", channelID, "err", err)
+		return
+	}
+	for _, c := range waiting {
+		s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
+	}
+}
+
+// drainUserChannels drains the queues of every channel the operator joined.
+func (s *Service) drainUserChannels(ctx context.Context, userID int64) {
+	channels, err := s.store.UserChannels(ctx, userID)
+	if err != nil {
+		s.logger.Error("list user channels", "user", userID, "err", err)
+		return
+	}
+	for _, id := range channels {
+		s.drain(ctx, id)
+	}
+}
+
+func (s *Service) publish(ctx context.Context, topic string, ev *parley.Event) {
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		s.logger.Error("encode event", "type", ev.Type, "err", err)
+		return
+	}
+	if err := s.bus.Publish(ctx, topic, payload); err != nil {
+		s.logger.Error("publish event", "topic", topic, "type", ev.Type, "err", err)
+	}
+}
+
+func (s *Service) publishUser(ctx context.Context, userID int64, ev *parley.Event) {
+	s.publish(ctx, parley.UserTopic(userID), ev)
+}
+
+func (s *Service) publishVisitor(ctx context.Context, visitorID int64, ev *parley.Event) {
+	s.publish(ctx, parley.VisitorTopic(visitorID), ev)
+}
+
+// publishConversation tells both sides of a conversation its new state.
+func (s *Service) publishConversation(ctx context.Context, c *parley.Conversation) {
+	if c.OperatorID != 0 {
+		if sum, err := s.store.ConversationSummary(ctx, c.OperatorID, c.ID); err != nil {
+			s.logger.Error("load conversation summary", "conversation", c.ID, "err", err)
+		} else {
+			s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventConversation, Conversation: sum.ForOperator()})
+		}
+	}
+	s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
+}
+
+// publishMessage sends a new message to both sides of its conversation.
+func (s *Service) publishMessage(ctx context.Context, c *parley.Conversation, m *parley.Message) {
+	ev := &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m}
+	if c.OperatorID != 0 {
+		s.publishUser(ctx, c.OperatorID, ev)
+	}
+	s.publishVisitor(ctx, c.VisitorID, ev)
+}
+
+func (s *Service) publishChannel(ctx context.Context, userID, channelID int64) {
+	view, err := s.channelView(ctx, userID, channelID)
+	if err != nil {
+		s.logger.Error("load channel", "channel", channelID, "err", err)
+		return
+	}
+	s.publishUser(ctx, userID, &parley.Event{Type: parley.EventChannel, Channel: view})
+}
+
+// Bus is where the service publishes its events.
+func (s *Service) Bus() parley.Bus { return s.bus }

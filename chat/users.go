@@ -1,0 +1,271 @@
+package chat
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parleychat/parley"
+)
+
+// MinPasswordLength is the shortest password accepted for a new user.
+const MinPasswordLength = 8
+
+// Login checks a login and password and opens a console session.
+func (s *Service) Login(ctx context.Context, login, password string) (token string, u *parley.User, err error) {
+	u, hash, err := s.store.UserByLogin(ctx, strings.TrimSpace(login))
+	if parley.ErrorCode(err) == parley.ENOTFOUND {
+		CheckPassword(dummyHash, password) // spend the same time as for a known login
+		return "", nil, parley.Errorf(parley.EUNAUTHORIZED, "Wrong login or password.")
+	} else if err != nil {
+		return "", nil, err
+	}
+	if !CheckPassword(hash, password) {
+		return "", nil, parley.Errorf(parley.EUNAUTHORIZED, "Wrong login or password.")
+	}
+	token, tokenHash := NewToken()
+	if err := s.store.CreateSession(ctx, tokenHash, u.ID, s.now().Add(SessionTTL)); err != nil {
+		return "", nil, fmt.Errorf("create session: %w", err)
+	}
+	return token, u, nil
+}
+
+var dummyHash, _ = HashPassword("parley timing equaliser")
+
+// Authenticate returns the user of a console session token.
+func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User, error) {
+	if token == "" {
+		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Log in first.")
+	}
+	u, err := s.store.SessionUser(ctx, HashToken(token), s.now())
+	if parley.ErrorCode(err) == parley.EUNAUTHORIZED || parley.ErrorCode(err) == parley.ENOTFOUND {
+		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Your session has expired or is not valid; log in again.")
+	}
+	return u, err
+}
+
+// Logout ends a console session.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.store.DeleteSession(ctx, HashToken(token))
+}
+
+// NewUser is what an admin gives to create a user.
+type NewUser struct {
+	Login         string      `json:"login"`
+	Password      string      `json:"password"`
+	Name          string      `json:"name"`
+	Role          parley.Role `json:"role"`
+	ChatName      string      `json:"chat_name"`
+	MainLanguage  string      `json:"main_language"`
+	ChatLanguages []string    `json:"chat_languages"`
+}
+
+// CreateUser creates a user. actor nil means the shell (parley user add, first start).
+func (s *Service) CreateUser(ctx context.Context, actor *parley.User, nu NewUser) (*parley.User, error) {
+	if actor != nil && !actor.IsAdmin() {
+		return nil, parley.Errorf(parley.EFORBIDDEN, "Only an admin can add users.")
+	}
+	nu.Login = strings.TrimSpace(nu.Login)
+	if err := parley.ValidateText("Login", nu.Login, parley.MaxNameLength, true); err != nil {
+		return nil, err
+	}
+	if strings.ContainsFunc(nu.Login, func(r rune) bool { return r <= ' ' }) {
+		return nil, parley.Errorf(parley.EINVALID, "Login must not contain spaces or control characters.")
+	}
+	if err := parley.ValidateText("Name", nu.Name, parley.MaxNameLength, true); err != nil {
+		return nil, err
+	}
+	if err := parley.ValidateText("Chat name", nu.ChatName, parley.MaxNameLength, false); err != nil {
+		return nil, err
+	}
+	if !utf8.ValidString(nu.Password) || utf8.RuneCountInString(nu.Password) < MinPasswordLength {
+		return nil, parley.Errorf(parley.EINVALID, "Password must have at least %d characters.", MinPasswordLength)
+	}
+	if len(nu.Password) > 1024 {
+		return nil, parley.Errorf(parley.EINVALID, "Password must have at most 1024 bytes.")
+	}
+	if nu.Role == "" {
+		nu.Role = parley.RoleOperator
+	}
+	if !nu.Role.Valid() {
+		return nil, parley.Errorf(parley.EINVALID, "Role %q is not one of operator, admin.", nu.Role)
+	}
+	main := parley.DefaultLanguage
+	if nu.MainLanguage != "" {
+		main = nu.MainLanguage
+	}
+	langs, err := s.enabledLanguages(ctx, append([]string{main}, nu.ChatLanguages...))
+	if err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(nu.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &parley.User{
+		Login:         nu.Login,
+		Name:          strings.TrimSpace(nu.Name),
+		Role:          nu.Role,
+		ChatName:      strings.TrimSpace(nu.ChatName),
+		MainLanguage:  langs[0],
+		ChatLanguages: langs[1:],
+	}
+	if err := s.store.CreateUser(ctx, u, hash); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// EnsureAdmin creates the user admin on an installation with no user. With an empty
+// password it makes one up and returns it, to be shown once.
+func (s *Service) EnsureAdmin(ctx context.Context, password string) (created bool, generated string, err error) {
+	n, err := s.store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return false, "", err
+	}
+	if password == "" {
+		b := make([]byte, 12)
+		rand.Read(b)
+		password = base64.RawURLEncoding.EncodeToString(b)
+		generated = password
+	}
+	_, err = s.CreateUser(ctx, nil, NewUser{Login: "admin", Password: password, Name: "Administrator", Role: parley.RoleAdmin})
+	if err != nil {
+		return false, "", fmt.Errorf("create admin: %w", err)
+	}
+	return true, generated, nil
+}
+
+// Users lists every user (admin).
+func (s *Service) Users(ctx context.Context, actor *parley.User) ([]*parley.User, error) {
+	if !actor.IsAdmin() {
+		return nil, parley.Errorf(parley.EFORBIDDEN, "Only an admin can list users.")
+	}
+	return s.store.Users(ctx)
+}
+
+// Preferences is what an operator may change on their own profile.
+type Preferences struct {
+	ChatName      *string   `json:"chat_name"`
+	MainLanguage  *string   `json:"main_language"`
+	ChatLanguages *[]string `json:"chat_languages"`
+}
+
+// UpdatePreferences changes the online chat name and languages of the caller. Only
+// enabled languages are accepted.
+func (s *Service) UpdatePreferences(ctx context.Context, actor *parley.User, p Preferences) (*parley.User, error) {
+	var upd parley.UserUpdate
+	if p.ChatName != nil {
+		name := strings.TrimSpace(*p.ChatName)
+		if err := parley.ValidateText("Online chat name", name, parley.MaxNameLength, false); err != nil {
+			return nil, err
+		}
+		upd.ChatName = &name
+	}
+	if p.MainLanguage != nil {
+		langs, err := s.enabledLanguages(ctx, []string{*p.MainLanguage})
+		if err != nil {
+			return nil, err
+		}
+		upd.MainLanguage = &langs[0]
+	}
+	if p.ChatLanguages != nil {
+		langs, err := s.enabledLanguages(ctx, *p.ChatLanguages)
+		if err != nil {
+			return nil, err
+		}
+		upd.ChatLanguages = &langs
+	}
+	return s.store.UpdateUser(ctx, actor.ID, upd)
+}
+
+// enabledLanguages canonicalises codes and refuses any that is not enabled. Duplicates
+// are dropped, keeping the first.
+func (s *Service) enabledLanguages(ctx context.Context, codes []string) ([]string, error) {
+	enabled, err := s.enabledSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(codes))
+	seen := make(map[string]bool)
+	for _, c := range codes {
+		canon, err := parley.CanonicalLanguage(c)
+		if err != nil {
+			return nil, err
+		}
+		if !enabled[canon] {
+			return nil, parley.Errorf(parley.EINVALID, "Language %q is not enabled on this installation.", c)
+		}
+		if !seen[canon] {
+			seen[canon] = true
+			out = append(out, canon)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) enabledSet(ctx context.Context) (map[string]bool, error) {
+	langs, err := s.store.Languages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool)
+	for _, l := range langs {
+		if l.Enabled {
+			set[l.Code] = true
+		}
+	}
+	return set, nil
+}
+
+// Languages lists the languages the installation knows.
+func (s *Service) Languages(ctx context.Context) ([]parley.Language, error) {
+	return s.store.Languages(ctx)
+}
+
+// SetLanguage enables or disables a language (admin). At least one stays enabled.
+func (s *Service) SetLanguage(ctx context.Context, actor *parley.User, code string, enabled bool) (parley.Language, error) {
+	if !actor.IsAdmin() {
+		return parley.Language{}, parley.Errorf(parley.EFORBIDDEN, "Only an admin can change languages.")
+	}
+	canon, err := parley.CanonicalLanguage(code)
+	if err != nil {
+		return parley.Language{}, err
+	}
+	langs, err := s.store.Languages(ctx)
+	if err != nil {
+		return parley.Language{}, err
+	}
+	lang := parley.Language{Code: canon, Name: parley.LanguageName(canon), Enabled: enabled}
+	others := 0
+	for _, l := range langs {
+		if l.Code == canon {
+			lang.Name = l.Name
+		} else if l.Enabled {
+			others++
+		}
+	}
+	if !enabled && others == 0 {
+		return parley.Language{}, parley.Errorf(parley.EINVALID, "At least one language must stay enabled.")
+	}
+	if err := s.store.SetLanguage(ctx, lang); err != nil {
+		return parley.Language{}, err
+	}
+	return lang, nil
+}
+
+// defaultLanguage is the language of visitors whose languages match nothing enabled.
+func defaultLanguage(enabled []string) string {
+	for _, l := range enabled {
+		if l == parley.DefaultLanguage {
+			return l
+		}
+	}
+	if len(enabled) > 0 {
+		return enabled[0]
+	}
+	return parley.DefaultLanguage
+}

@@ -1,0 +1,285 @@
+package chat
+
+import (
+	"context"
+	"net/mail"
+	"slices"
+	"strings"
+
+	"github.com/parleychat/parley"
+)
+
+// ChannelStatus is what the widget needs to know before showing its button.
+type ChannelStatus struct {
+	ID             int64  `json:"id"`
+	Name           string `json:"name"`
+	ButtonText     string `json:"button_text"`
+	WelcomeMessage string `json:"welcome_message"`
+	Available      bool   `json:"available"` // a new conversation would be assigned now
+	Online         bool   `json:"online"`    // some operator of the channel is online
+}
+
+// ChannelStatus tells the widget whether the channel can take a chat now.
+func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, error) {
+	ch, err := s.store.Channel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	members, err := s.store.ChannelMembers(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st := &ChannelStatus{ID: ch.ID, Name: ch.Name, ButtonText: ch.ButtonText, WelcomeMessage: ch.WelcomeMessage}
+	now := s.now()
+	for _, m := range members {
+		if !s.presence.Available(m.ID) {
+			continue
+		}
+		st.Online = true
+		if ch.MaxOngoingPerOperator == 0 {
+			st.Available = true
+			break
+		}
+		sums, err := s.store.OperatorConversations(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		ongoing := 0
+		for _, c := range sums {
+			if c.ChannelID == id && c.Ongoing(now) {
+				ongoing++
+			}
+		}
+		if ongoing < ch.MaxOngoingPerOperator {
+			st.Available = true
+			break
+		}
+	}
+	return st, nil
+}
+
+// StartRequest is a visitor's first message, which creates the conversation.
+type StartRequest struct {
+	ChannelID      int64    `json:"-"`
+	Body           string   `json:"body"`
+	VisitorName    string   `json:"visitor_name"`
+	Languages      []string `json:"languages"`
+	PageURL        string   `json:"page_url"`
+	VisitorToken   string   `json:"visitor_token"`
+	AcceptLanguage string   `json:"-"`
+}
+
+// MaxPageURLLength bounds the page a conversation started on.
+const MaxPageURLLength = 2048
+
+// Started is the outcome of a visitor's first message.
+type Started struct {
+	VisitorToken string                      `json:"visitor_token"`
+	Conversation *parley.VisitorConversation `json:"conversation"`
+	Message      *parley.Message             `json:"message"`
+}
+
+// StartConversation creates a conversation with the visitor's first message and assigns
+// it at once, or queues it when no operator is available.
+func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Started, error) {
+	if err := parley.ValidateBody(req.Body); err != nil {
+		return nil, err
+	}
+	req.VisitorName = strings.TrimSpace(req.VisitorName)
+	if err := parley.ValidateText("Visitor name", req.VisitorName, parley.MaxNameLength, false); err != nil {
+		return nil, err
+	}
+	if err := parley.ValidateText("Page URL", req.PageURL, MaxPageURLLength, false); err != nil {
+		return nil, err
+	}
+	if len(req.Languages) > 32 {
+		return nil, parley.Errorf(parley.EINVALID, "At most 32 languages may be sent.")
+	}
+	if _, err := s.store.Channel(ctx, req.ChannelID); err != nil {
+		return nil, err
+	}
+	v, token, err := s.visitor(ctx, req.VisitorToken, req.VisitorName)
+	if err != nil {
+		return nil, err
+	}
+	enabledSet, err := s.enabledSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	enabled := make([]string, 0, len(enabledSet))
+	for code := range enabledSet {
+		enabled = append(enabled, code)
+	}
+	slices.Sort(enabled)
+	lang := parley.MatchLanguage(enabled, req.Languages, req.AcceptLanguage, defaultLanguage(enabled))
+
+	c, m, err := s.store.StartConversation(ctx, parley.NewConversation{
+		ChannelID: req.ChannelID,
+		VisitorID: v.ID,
+		Language:  lang,
+		PageURL:   req.PageURL,
+		Body:      req.Body,
+		Now:       s.now(),
+	}, s.choose)
+	if err != nil {
+		return nil, err
+	}
+	if c.OperatorID != 0 {
+		s.publishConversation(ctx, c)
+		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m})
+	}
+	return &Started{VisitorToken: token, Conversation: c.ForVisitor(), Message: m}, nil
+}
+
+// visitor returns the visitor of a token, or a new visitor (and token) when the token is
+// empty or unknown, so a browser whose token was forgotten by the server simply starts over.
+func (s *Service) visitor(ctx context.Context, token, name string) (*parley.Visitor, string, error) {
+	if token != "" {
+		v, err := s.store.VisitorByToken(ctx, HashToken(token))
+		if err == nil {
+			return v, token, nil
+		} else if parley.ErrorCode(err) != parley.ENOTFOUND {
+			return nil, "", err
+		}
+	}
+	token, hash := NewToken()
+	v := &parley.Visitor{Name: name, CreatedAt: s.now()}
+	if err := s.store.CreateVisitor(ctx, v, hash); err != nil {
+		return nil, "", err
+	}
+	return v, token, nil
+}
+
+// AuthenticateVisitor returns the visitor of a token.
+func (s *Service) AuthenticateVisitor(ctx context.Context, token string) (*parley.Visitor, error) {
+	if token == "" {
+		return nil, parley.Errorf(parley.EUNAUTHORIZED, "A visitor token is required.")
+	}
+	v, err := s.store.VisitorByToken(ctx, HashToken(token))
+	if parley.ErrorCode(err) == parley.ENOTFOUND {
+		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Unknown visitor token.")
+	}
+	return v, err
+}
+
+// visitorConversation loads one of the visitor's own conversations. Another visitor's
+// conversation is not found, so ids reveal nothing.
+func (s *Service) visitorConversation(ctx context.Context, v *parley.Visitor, id int64) (*parley.Conversation, error) {
+	c, err := s.store.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.VisitorID != v.ID {
+		return nil, parley.Errorf(parley.ENOTFOUND, "Conversation %d not found.", id)
+	}
+	return c, nil
+}
+
+// VisitorConversation returns one of the visitor's conversations.
+func (s *Service) VisitorConversation(ctx context.Context, v *parley.Visitor, id int64) (*parley.VisitorConversation, error) {
+	c, err := s.visitorConversation(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.ForVisitor(), nil
+}
+
+// VisitorMessages returns the messages after seq of one of the visitor's conversations.
+func (s *Service) VisitorMessages(ctx context.Context, v *parley.Visitor, id, after int64) ([]*parley.Message, error) {
+	if _, err := s.visitorConversation(ctx, v, id); err != nil {
+		return nil, err
+	}
+	return s.store.Messages(ctx, id, after, MaxMessagesPage)
+}
+
+// SendVisitorMessage adds the visitor's message to their conversation.
+func (s *Service) SendVisitorMessage(ctx context.Context, v *parley.Visitor, id int64, body string) (*parley.Message, error) {
+	if err := parley.ValidateBody(body); err != nil {
+		return nil, err
+	}
+	c, err := s.visitorConversation(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.store.AddMessage(ctx, c.ID, parley.Author{Kind: parley.AuthorVisitor, Name: c.VisitorName}, body, s.now())
+	if err != nil {
+		return nil, err
+	}
+	s.publishMessage(ctx, c, m)
+	return m, nil
+}
+
+// EndByVisitor ends the visitor's conversation; the operator sees "Visitor left the
+// conversation."
+func (s *Service) EndByVisitor(ctx context.Context, v *parley.Visitor, id int64) (*parley.VisitorConversation, error) {
+	c, err := s.visitorConversation(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.end(ctx, c, parley.VisitorLeftMessage); err != nil {
+		return nil, err
+	}
+	return s.VisitorConversation(ctx, v, id)
+}
+
+// Rate records the visitor's rating of an ended conversation.
+func (s *Service) Rate(ctx context.Context, v *parley.Visitor, id int64, r parley.Rating) (*parley.VisitorConversation, error) {
+	if !parley.ValidScore(r.Score) {
+		return nil, parley.Errorf(parley.EINVALID, "Score must be 5 (good), 3 (okay) or 1 (bad).")
+	}
+	if err := parley.ValidateText("Comment", r.Comment, parley.MaxTextLength, false); err != nil {
+		return nil, err
+	}
+	c, err := s.visitorConversation(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.RateConversation(ctx, c.ID, r); err != nil {
+		return nil, err
+	}
+	rated, err := s.store.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.publishConversation(ctx, rated)
+	return rated.ForVisitor(), nil
+}
+
+// VisitorTyping tells the operator that the visitor is typing.
+func (s *Service) VisitorTyping(ctx context.Context, v *parley.Visitor, id int64) error {
+	c, err := s.visitorConversation(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	if c.OperatorID != 0 {
+		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventTyping, ConversationID: c.ID, Name: c.VisitorName})
+	}
+	return nil
+}
+
+// LeaveOfflineMessage keeps a visitor's message for when an operator is back.
+func (s *Service) LeaveOfflineMessage(ctx context.Context, channelID int64, m parley.OfflineMessage) (*parley.OfflineMessage, error) {
+	m.Name = strings.TrimSpace(m.Name)
+	m.Email = strings.TrimSpace(m.Email)
+	if err := parley.ValidateText("Name", m.Name, parley.MaxNameLength, true); err != nil {
+		return nil, err
+	}
+	if err := parley.ValidateText("Email", m.Email, 254, true); err != nil {
+		return nil, err
+	}
+	if addr, err := mail.ParseAddress(m.Email); err != nil || addr.Address != m.Email {
+		return nil, parley.Errorf(parley.EINVALID, "Email %q is not a valid address.", m.Email)
+	}
+	if err := parley.ValidateBody(m.Body); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.Channel(ctx, channelID); err != nil {
+		return nil, err
+	}
+	m.ChannelID = channelID
+	m.CreatedAt = s.now()
+	if err := s.store.CreateOfflineMessage(ctx, &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}

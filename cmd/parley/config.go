@@ -1,0 +1,118 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+// Config is how Parley is run: defaults, then PARLEY_* variables, then flags.
+type Config struct {
+	Addr              string
+	DB                string
+	Bus               string
+	InactivityTimeout time.Duration
+	AdminPassword     string
+	TrustedProxies    []netip.Prefix
+	RateLimit         bool
+}
+
+// DefaultConfig is Parley with nothing set.
+func DefaultConfig() Config {
+	return Config{
+		Addr:              "127.0.0.1:8080",
+		DB:                "parley-data/parley.db",
+		InactivityTimeout: parley.DefaultInactivityTimeout,
+		RateLimit:         true,
+	}
+}
+
+// ParseConfig reads the PARLEY_* variables of env, then the flags of args.
+func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c := DefaultConfig()
+	fs := flag.NewFlagSet("parley serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var proxies, rateLimit string
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "PARLEY_ADDR", c.Addr), "address to listen on (PARLEY_ADDR)")
+	fs.StringVar(&c.DB, "db", envOr(getenv, "PARLEY_DB", c.DB), "SQLite database file (PARLEY_DB)")
+	fs.StringVar(&c.Bus, "bus", envOr(getenv, "PARLEY_BUS", c.Bus), "event bus: empty for in-process (PARLEY_BUS)")
+	timeout := envOr(getenv, "PARLEY_INACTIVITY_TIMEOUT", c.InactivityTimeout.String())
+	fs.Func("inactivity-timeout", "idle time after which an operator is removed from their channels (PARLEY_INACTIVITY_TIMEOUT, default 30m)", func(v string) error {
+		timeout = v
+		return nil
+	})
+	fs.StringVar(&c.AdminPassword, "admin-password", envOr(getenv, "PARLEY_ADMIN_PASSWORD", ""), "password of the user admin created on first start (PARLEY_ADMIN_PASSWORD)")
+	fs.StringVar(&proxies, "trusted-proxies", envOr(getenv, "PARLEY_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (PARLEY_TRUSTED_PROXIES)")
+	fs.StringVar(&rateLimit, "rate-limit", envOr(getenv, "PARLEY_RATE_LIMIT", "on"), "on or off (PARLEY_RATE_LIMIT)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	d, err := time.ParseDuration(timeout)
+	if err != nil || d <= 0 {
+		return c, fmt.Errorf("--inactivity-timeout %q: want a positive duration such as 30m or 90s", timeout)
+	}
+	c.InactivityTimeout = d
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			return c, fmt.Errorf("--trusted-proxies: %q is not a CIDR such as 10.0.0.0/8", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+	}
+	switch rateLimit {
+	case "on":
+		c.RateLimit = true
+	case "off":
+		c.RateLimit = false
+	default:
+		return c, fmt.Errorf("--rate-limit %q: want on or off", rateLimit)
+	}
+	return c, c.Validate()
+}
+
+// Validate checks what flag parsing cannot.
+func (c Config) Validate() error {
+	if c.Addr == "" {
+		return fmt.Errorf("--addr is empty")
+	}
+	if c.DB == "" {
+		return fmt.Errorf("--db is empty")
+	}
+	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
+		return fmt.Errorf("--db %q: PostgreSQL is not supported by this version yet; use a SQLite file path", redact(c.DB))
+	}
+	if c.Bus != "" {
+		return fmt.Errorf("--bus %q: only the in-process bus (empty) is supported by this version yet", c.Bus)
+	}
+	return nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// redact hides the password of a database URL in messages.
+func redact(url string) string {
+	at := strings.LastIndex(url, "@")
+	scheme := strings.Index(url, "://")
+	if at < 0 || scheme < 0 {
+		return url
+	}
+	return url[:scheme+3] + "…" + url[at:]
+}
+

@@ -1,0 +1,192 @@
+// Command parley runs the Parley live chat server, and manages it from the shell.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/httpapi"
+	"github.com/parleychat/parley/inmem"
+	"github.com/parleychat/parley/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "parley:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return userCommand(ctx, args, getenv, stdout, stderr)
+	case "watch":
+		return watch(ctx, args, getenv, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	}
+}
+
+const usage = `usage:
+  parley [serve] [flags]          run the server (parley serve -h lists the flags)
+  parley user add [flags]         add an operator or admin (parley user add -h)
+  parley watch [flags]            log in as an operator, stay online and print live events
+`
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := ParseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(stderr, nil)), Stdout: stdout}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	return m.Close()
+}
+
+// Main is one running Parley: it wires the concrete parts by hand.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	Stdout io.Writer // where the generated admin password is printed once
+
+	Store   *sqlite.Store
+	Service *chat.Service
+	HTTP    *httpapi.Server
+
+	server   *http.Server
+	listener net.Listener
+	stop     context.CancelFunc
+	swept    chan struct{}
+	closed   bool
+}
+
+// Run opens the database, starts the sweeper and starts serving; it returns once Parley
+// is listening.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	if m.Stdout == nil {
+		m.Stdout = io.Discard
+	}
+	raiseOpenFileLimit(m.Logger)
+	store, err := sqlite.Open(ctx, m.Config.DB)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	m.Store = store
+	m.Service = chat.New(store, inmem.NewBus(), m.Logger, m.Config.InactivityTimeout, nil)
+	created, generated, err := m.Service.EnsureAdmin(ctx, m.Config.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if created && generated != "" {
+		fmt.Fprintf(m.Stdout, "Created the user admin with the password %s (shown only this once).\n", generated)
+	} else if created {
+		m.Logger.Info("created the user admin")
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.HTTP = httpapi.New(m.Service, store, m.Logger, httpapi.Options{
+		TrustedProxies: m.Config.TrustedProxies,
+		RateLimit:      m.Config.RateLimit,
+		Registry:       reg,
+	})
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.listener = ln
+	m.server = &http.Server{
+		Handler:           m.HTTP.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("serve", "err", err)
+		}
+	}()
+
+	sweepCtx, stop := context.WithCancel(context.Background())
+	m.stop = stop
+	m.swept = make(chan struct{})
+	go func() {
+		defer close(m.swept)
+		m.Service.Run(sweepCtx)
+	}()
+	m.Logger.Info("parley is listening", "addr", "http://"+ln.Addr().String(), "db", m.Config.DB)
+	return nil
+}
+
+// Addr is the address Parley listens on (useful with --addr 127.0.0.1:0).
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// Close drains: in-flight requests finish, WebSocket clients are told to reconnect,
+// then the database is closed.
+func (m *Main) Close() error {
+	if m.closed {
+		return nil
+	}
+	m.closed = true
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		m.HTTP.CloseWebSockets()
+		if err := m.server.Shutdown(ctx); err != nil {
+			m.Logger.Warn("shutdown", "err", err)
+		}
+	}
+	if m.stop != nil {
+		m.stop()
+		<-m.swept
+	}
+	if m.Store != nil {
+		return m.Store.Close()
+	}
+	return nil
+}
+
+// raiseOpenFileLimit lifts the soft limit on open files to the hard limit: every
+// WebSocket is a file.
+func raiseOpenFileLimit(logger *slog.Logger) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur >= lim.Max {
+		return
+	}
+	lim.Cur = lim.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		logger.Warn("raise open file limit", "err", err)
+	}
+}

@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+// SessionCookie is the name of the console's session cookie.
+const SessionCookie = "parley_session"
+
+type ctxKey int
+
+const userKey ctxKey = 0
+
+func userFrom(ctx context.Context) *parley.User {
+	u, _ := ctx.Value(userKey).(*parley.User)
+	return u
+}
+
+// consoleToken returns the session token of a console request: the bearer token, the
+// ?token= of a WebSocket upgrade, or the session cookie.
+func consoleToken(r *http.Request) (token string, fromCookie bool) {
+	if t, ok := bearer(r); ok {
+		return t, false
+	}
+	if r.URL.Path == "/api/ws" {
+		if t := r.URL.Query().Get("token"); t != "" {
+			return t, false
+		}
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value, true
+	}
+	return "", false
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") {
+		return strings.TrimSpace(h[7:]), true
+	}
+	return "", false
+}
+
+// authenticate lets through only requests of a logged-in user, who is put in the context.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, _ := consoleToken(r)
+		u, err := s.service.Authenticate(r.Context(), token)
+		if err != nil {
+			writeError(w, r, s.logger, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+	})
+}
+
+// cookieCSRF applies cross-origin protection to requests that a browser could make with
+// the session cookie. A request with a bearer token carries its credential explicitly
+// and cannot be forged by another site.
+func cookieCSRF(csrf *http.CrossOriginProtection, next http.Handler) http.Handler {
+	protected := csrf.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := bearer(r); ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		protected.ServeHTTP(w, r)
+	})
+}
+
+// allowCORS opens the visitor API to the websites that embed the widget.
+func allowCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		h.Set("Access-Control-Max-Age", "600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// visitorFrom authenticates the visitor token of a widget request.
+func (s *Server) visitorFrom(r *http.Request) (*parley.Visitor, error) {
+	token, _ := bearer(r)
+	return s.service.AuthenticateVisitor(r.Context(), token)
+}
+
+// clientIP is the address of the client: the connection's peer, or, when that peer is a
+// trusted proxy, the last untrusted address of X-Forwarded-For.
+func (s *Server) clientIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	addr = addr.Unmap()
+	if !s.trusted(addr) {
+		return addr
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		a = a.Unmap()
+		if !s.trusted(a) {
+			return a
+		}
+		addr = a
+	}
+	return addr
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.trustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func setSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     SessionCookie,
+		Value:    token,
+		Path:     "/",
+		MaxAge:   int(maxAge.Seconds()),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	})
+}

@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"log/slog"
+	"math"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/parleychat/parley"
+	"golang.org/x/time/rate"
+)
+
+// limiter holds the per-client token buckets. A nil *limiter allows everything
+// (--rate-limit off).
+type limiter struct {
+	mu       sync.Mutex
+	login    map[netip.Addr]*bucket
+	start    map[netip.Addr]*bucket
+	messages map[int64]*bucket
+	lastGC   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// Limits per client. Generous enough for people, tight enough for scripts.
+var (
+	loginRate    = rate.Every(6 * time.Second) // 10 a minute, after a burst of 10
+	loginBurst   = 10
+	startRate    = rate.Every(3 * time.Second) // 20 new conversations a minute per address
+	startBurst   = 20
+	messageRate  = rate.Limit(5) // 5 messages a second per visitor
+	messageBurst = 20
+)
+
+func newLimiter() *limiter {
+	return &limiter{
+		login:    make(map[netip.Addr]*bucket),
+		start:    make(map[netip.Addr]*bucket),
+		messages: make(map[int64]*bucket),
+		lastGC:   time.Now(),
+	}
+}
+
+// limitError is a refusal with the time after which the client may try again.
+type limitError struct {
+	retryAfter time.Duration
+}
+
+func (e *limitError) Error() string { return "rate limited" }
+
+func take[K comparable](l *limiter, m map[K]*bucket, key K, r rate.Limit, burst int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.gc(now)
+	b := m[key]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(r, burst)}
+		m[key] = b
+	}
+	b.seen = now
+	res := b.lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return &limitError{retryAfter: d}
+	}
+	return nil
+}
+
+// gc forgets clients not seen for ten minutes: their buckets are full again anyway.
+func (l *limiter) gc(now time.Time) {
+	if now.Sub(l.lastGC) < time.Minute {
+		return
+	}
+	l.lastGC = now
+	for _, m := range []map[netip.Addr]*bucket{l.login, l.start} {
+		for k, b := range m {
+			if now.Sub(b.seen) > 10*time.Minute {
+				delete(m, k)
+			}
+		}
+	}
+	for k, b := range l.messages {
+		if now.Sub(b.seen) > 10*time.Minute {
+			delete(l.messages, k)
+		}
+	}
+}
+
+func (l *limiter) allowLogin(ip netip.Addr) error {
+	if l == nil {
+		return nil
+	}
+	return take(l, l.login, ip, loginRate, loginBurst)
+}
+
+// loginFailed makes the next attempts from ip wait longer: each failure costs two more
+// tokens, so guessing slows to a crawl while a person who mistyped barely notices.
+func (l *limiter) loginFailed(ip netip.Addr) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.login[ip]; b != nil {
+		b.lim.ReserveN(time.Now(), 2)
+	}
+}
+
+func (l *limiter) allowStart(ip netip.Addr) error {
+	if l == nil {
+		return nil
+	}
+	return take(l, l.start, ip, startRate, startBurst)
+}
+
+func (l *limiter) allowMessage(visitorID int64) error {
+	if l == nil {
+		return nil
+	}
+	return take(l, l.messages, visitorID, messageRate, messageBurst)
+}
+
+// writeLimited answers 429 ETOOMANY with Retry-After.
+func writeLimited(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	if le, ok := err.(*limitError); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(le.retryAfter.Seconds()))))
+	}
+	writeError(w, r, logger, parley.Errorf(parley.ETOOMANY, "Too many requests; try again later."))
+}

@@ -1,0 +1,168 @@
+// Package httpapi serves Parley's HTTP API and WebSockets: the console API (session
+// cookie or bearer token), the visitor API used by the widget (cross-origin, visitor
+// token), health, metrics and the OpenAPI description.
+package httpapi
+
+import (
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"sync"
+
+	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/chat"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Server is the HTTP face of a chat.Service. Make it with New.
+type Server struct {
+	service        *chat.Service
+	store          parley.Store
+	bus            parley.Bus
+	logger         *slog.Logger
+	metrics        *metrics
+	trustedProxies []netip.Prefix
+	limits         *limiter // nil when rate limits are off
+
+	mu     sync.Mutex
+	conns  map[*wsConn]struct{}
+	closed bool
+}
+
+// Options are the HTTP layer's settings.
+type Options struct {
+	TrustedProxies []netip.Prefix
+	RateLimit      bool
+	Registry       *prometheus.Registry
+}
+
+// New returns a server for service; its metrics are registered in opts.Registry.
+func New(service *chat.Service, store parley.Store, logger *slog.Logger, opts Options) *Server {
+	s := &Server{
+		service:        service,
+		store:          store,
+		bus:            service.Bus(),
+		logger:         logger,
+		metrics:        newMetrics(opts.Registry),
+		trustedProxies: opts.TrustedProxies,
+		conns:          make(map[*wsConn]struct{}),
+	}
+	if opts.RateLimit {
+		s.limits = newLimiter()
+	}
+	return s
+}
+
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+	zone    zone
+}
+
+// zone is the trust zone a route belongs to.
+type zone int
+
+const (
+	public  zone = iota // no credentials
+	console             // session cookie or bearer token of a user
+	visitor             // cross-origin widget API
+)
+
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /healthz", s.handleHealth, public},
+		{"GET /api/openapi.json", s.handleOpenAPI, public},
+
+		{"POST /api/session", s.handleLogin, public},
+		{"DELETE /api/session", s.handleLogout, console},
+		{"GET /api/me", s.handleMe, console},
+		{"PATCH /api/me/preferences", s.handlePreferences, console},
+		{"GET /api/languages", s.handleLanguages, console},
+		{"PUT /api/languages/{code}", s.handleSetLanguage, console},
+		{"GET /api/users", s.handleUsers, console},
+		{"POST /api/users", s.handleCreateUser, console},
+		{"GET /api/channels", s.handleChannels, console},
+		{"POST /api/channels", s.handleCreateChannel, console},
+		{"GET /api/channels/{id}", s.handleChannel, console},
+		{"PATCH /api/channels/{id}", s.handleUpdateChannel, console},
+		{"POST /api/channels/{id}/join", s.handleJoin, console},
+		{"POST /api/channels/{id}/leave", s.handleLeave, console},
+		{"GET /api/conversations", s.handleConversations, console},
+		{"GET /api/conversations/{id}", s.handleConversation, console},
+		{"GET /api/conversations/{id}/messages", s.handleMessages, console},
+		{"POST /api/conversations/{id}/messages", s.handleSend, console},
+		{"POST /api/conversations/{id}/read", s.handleRead, console},
+		{"POST /api/conversations/{id}/end", s.handleEnd, console},
+		{"GET /api/offline-messages", s.handleOfflineMessages, console},
+		{"GET /api/ws", s.handleOperatorWS, console},
+
+		{"GET /livechat/channels/{id}", s.handleChannelStatus, visitor},
+		{"POST /livechat/channels/{id}/conversations", s.handleStart, visitor},
+		{"POST /livechat/channels/{id}/offline-messages", s.handleOfflineMessage, visitor},
+		{"GET /livechat/conversations/{id}", s.handleVisitorConversation, visitor},
+		{"GET /livechat/conversations/{id}/messages", s.handleVisitorMessages, visitor},
+		{"POST /livechat/conversations/{id}/messages", s.handleVisitorSend, visitor},
+		{"POST /livechat/conversations/{id}/end", s.handleVisitorEnd, visitor},
+		{"POST /livechat/conversations/{id}/rating", s.handleRate, visitor},
+		{"GET /livechat/ws", s.handleVisitorWS, visitor},
+	}
+}
+
+// Patterns lists every route of the API as "METHOD /path", for the OpenAPI check.
+func (s *Server) Patterns() []string {
+	var out []string
+	for _, r := range s.routes() {
+		out = append(out, r.pattern)
+	}
+	return append(out, "GET /metrics")
+}
+
+// Handler returns the HTTP handler of every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.logger, parley.Errorf(parley.EFORBIDDEN, "Cross-origin request refused."))
+	}))
+	for _, r := range s.routes() {
+		var h http.Handler = r.handler
+		switch r.zone {
+		case console:
+			h = s.authenticate(h)
+			h = cookieCSRF(csrf, h)
+		case visitor:
+			h = allowCORS(h)
+		case public:
+			if r.pattern == "POST /api/session" {
+				h = cookieCSRF(csrf, h)
+			}
+		}
+		mux.Handle(r.pattern, s.instrument(r.pattern, h))
+	}
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("OPTIONS /livechat/", allowCORS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.logger, parley.Errorf(parley.ENOTFOUND, "No route for %s %s.", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPI)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.logger.Error("health check", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: errorDetail{Code: parley.EINTERNAL, Message: "The database does not answer."}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,208 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+const channelColumns = `id, name, button_text, welcome_message, max_ongoing_per_operator, created_at`
+
+func scanChannel(row scanner) (*parley.Channel, error) {
+	var ch parley.Channel
+	var created sql.NullInt64
+	if err := row.Scan(&ch.ID, &ch.Name, &ch.ButtonText, &ch.WelcomeMessage, &ch.MaxOngoingPerOperator, &created); err != nil {
+		return nil, err
+	}
+	ch.CreatedAt = goTime(created)
+	return &ch, nil
+}
+
+// CreateChannel adds ch and sets its ID, and its CreatedAt when zero.
+func (s *Store) CreateChannel(ctx context.Context, ch *parley.Channel) error {
+	ch.CreatedAt = orNow(ch.CreatedAt).UTC().Truncate(time.Microsecond)
+	res, err := s.writer.ExecContext(ctx, `
+		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at)
+		VALUES (?, ?, ?, ?, ?)`,
+		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("create channel %q: %w", ch.Name, err)
+	}
+	if ch.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("create channel %q: %w", ch.Name, err)
+	}
+	return nil
+}
+
+// UpdateChannel changes the channel's fields that upd sets.
+func (s *Store) UpdateChannel(ctx context.Context, id int64, upd parley.ChannelUpdate) (*parley.Channel, error) {
+	var ch *parley.Channel
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := channelExists(ctx, tx, id); err != nil {
+			return err
+		}
+		set := func(column string, value any) error {
+			_, err := tx.ExecContext(ctx, `UPDATE channels SET `+column+` = ? WHERE id = ?`, value, id)
+			return err
+		}
+		if upd.Name != nil {
+			if err := set("name", *upd.Name); err != nil {
+				return err
+			}
+		}
+		if upd.ButtonText != nil {
+			if err := set("button_text", *upd.ButtonText); err != nil {
+				return err
+			}
+		}
+		if upd.WelcomeMessage != nil {
+			if err := set("welcome_message", *upd.WelcomeMessage); err != nil {
+				return err
+			}
+		}
+		if upd.MaxOngoingPerOperator != nil {
+			if err := set("max_ongoing_per_operator", *upd.MaxOngoingPerOperator); err != nil {
+				return err
+			}
+		}
+		var err error
+		ch, err = channel(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update channel %d: %w", id, err)
+	}
+	return ch, nil
+}
+
+// Channel returns the channel with the id.
+func (s *Store) Channel(ctx context.Context, id int64) (*parley.Channel, error) {
+	ch, err := channel(ctx, s.reader, id)
+	if err != nil {
+		return nil, fmt.Errorf("get channel %d: %w", id, err)
+	}
+	return ch, nil
+}
+
+func channel(ctx context.Context, q querier, id int64) (*parley.Channel, error) {
+	ch, err := scanChannel(q.QueryRowContext(ctx, `SELECT `+channelColumns+` FROM channels WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errChannelNotFound(id)
+	}
+	return ch, err
+}
+
+// Channels lists every channel by id.
+func (s *Store) Channels(ctx context.Context) ([]*parley.Channel, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+channelColumns+` FROM channels ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	defer rows.Close()
+	channels := []*parley.Channel{}
+	for rows.Next() {
+		ch, err := scanChannel(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list channels: %w", err)
+		}
+		channels = append(channels, ch)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	return channels, nil
+}
+
+// ChannelMembers lists the users who joined the channel, by id.
+func (s *Store) ChannelMembers(ctx context.Context, channelID int64) ([]*parley.User, error) {
+	if err := channelExists(ctx, s.reader, channelID); err != nil {
+		return nil, fmt.Errorf("list members of channel %d: %w", channelID, err)
+	}
+	users, err := queryUsers(ctx, s.reader, `
+		SELECT `+userColumns+` FROM channel_members m JOIN users u ON u.id = m.user_id
+		WHERE m.channel_id = ? ORDER BY u.id`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("list members of channel %d: %w", channelID, err)
+	}
+	return users, nil
+}
+
+// UserChannels lists the ids of the channels the user joined.
+func (s *Store) UserChannels(ctx context.Context, userID int64) ([]int64, error) {
+	ids, err := queryIDs(ctx, s.reader, `SELECT channel_id FROM channel_members WHERE user_id = ? ORDER BY channel_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list channels of user %d: %w", userID, err)
+	}
+	return ids, nil
+}
+
+// Members lists every user who joined at least one channel.
+func (s *Store) Members(ctx context.Context) ([]int64, error) {
+	ids, err := queryIDs(ctx, s.reader, `SELECT DISTINCT user_id FROM channel_members ORDER BY user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list channel members: %w", err)
+	}
+	return ids, nil
+}
+
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// JoinChannel makes the user a member of the channel; joining twice changes nothing.
+func (s *Store) JoinChannel(ctx context.Context, channelID, userID int64) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := channelExists(ctx, tx, channelID); err != nil {
+			return err
+		}
+		if err := userExists(ctx, tx, userID); err != nil {
+			return err
+		}
+		// Leaving deletes the membership, but not the history: an operator who comes
+		// back is as recently assigned as their last conversation of the channel says,
+		// so that leaving and joining again does not jump the fairness order.
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO channel_members (channel_id, user_id, joined_at, last_assigned_at)
+			VALUES (?1, ?2, ?3, (SELECT MAX(assigned_at) FROM conversations WHERE channel_id = ?1 AND operator_id = ?2))
+			ON CONFLICT (channel_id, user_id) DO NOTHING`,
+			channelID, userID, time.Now().UnixMicro())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("join channel %d as user %d: %w", channelID, userID, err)
+	}
+	return nil
+}
+
+// LeaveChannel ends the user's membership of the channel; leaving a channel not joined
+// changes nothing.
+func (s *Store) LeaveChannel(ctx context.Context, channelID, userID int64) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := channelExists(ctx, tx, channelID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?`, channelID, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("leave channel %d as user %d: %w", channelID, userID, err)
+	}
+	return nil
+}

@@ -1,0 +1,694 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+// CreateVisitor adds v and sets its ID, its CreatedAt when zero, and its Name when
+// empty ("Visitor #ID").
+func (s *Store) CreateVisitor(ctx context.Context, v *parley.Visitor, tokenHash []byte) error {
+	created := orNow(v.CreatedAt).UTC().Truncate(time.Microsecond)
+	var id int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO visitors (token_hash, name, created_at) VALUES (?, ?, ?)`,
+			tokenHash, v.Name, dbTime(created))
+		if isUnique(err) {
+			return parley.Errorf(parley.ECONFLICT, "Visitor already exists.")
+		} else if err != nil {
+			return err
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if v.Name == "" {
+			_, err = tx.ExecContext(ctx, `UPDATE visitors SET name = ? WHERE id = ?`, visitorName(id), id)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create visitor: %w", err)
+	}
+	v.ID, v.CreatedAt = id, created
+	if v.Name == "" {
+		v.Name = visitorName(id)
+	}
+	return nil
+}
+
+func visitorName(id int64) string { return fmt.Sprintf("Visitor #%d", id) }
+
+// VisitorByToken returns the visitor known by the hash of their token.
+func (s *Store) VisitorByToken(ctx context.Context, tokenHash []byte) (*parley.Visitor, error) {
+	var v parley.Visitor
+	var created sql.NullInt64
+	err := s.reader.QueryRowContext(ctx, `SELECT id, name, created_at FROM visitors WHERE token_hash = ?`, tokenHash).
+		Scan(&v.ID, &v.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, parley.Errorf(parley.ENOTFOUND, "Visitor not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("get visitor by token: %w", err)
+	}
+	v.CreatedAt = goTime(created)
+	return &v, nil
+}
+
+// conversationColumns and conversationJoins select what scanConversation reads. The
+// operator's name is the one visitors see: the chat name, or the user's name.
+const conversationColumns = `
+	c.id, c.channel_id, c.status, c.language, c.visitor_id, v.name,
+	COALESCE(c.operator_id, 0), COALESCE(NULLIF(u.chat_name, ''), u.name, ''),
+	c.page_url, c.created_at, c.assigned_at, c.last_message_at, c.ended_at, c.last_seq,
+	CASE WHEN c.status = 'queued' THEN (
+		SELECT COUNT(*) FROM conversations q
+		WHERE q.channel_id = c.channel_id AND q.status = 'queued' AND q.id <= c.id
+	) ELSE 0 END,
+	c.rating_score, c.rating_comment`
+
+const conversationJoins = `
+	FROM conversations c
+	JOIN visitors v ON v.id = c.visitor_id
+	LEFT JOIN users u ON u.id = c.operator_id`
+
+func scanConversation(row scanner, extra ...any) (*parley.Conversation, error) {
+	var c parley.Conversation
+	var created, assigned, lastMessage, ended, score sql.NullInt64
+	var comment string
+	dest := append([]any{
+		&c.ID, &c.ChannelID, &c.Status, &c.Language, &c.VisitorID, &c.VisitorName,
+		&c.OperatorID, &c.OperatorName,
+		&c.PageURL, &created, &assigned, &lastMessage, &ended, &c.LastSeq,
+		&c.QueuePosition,
+		&score, &comment,
+	}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.AssignedAt, c.LastMessageAt, c.EndedAt = goTime(created), goTime(assigned), goTime(lastMessage), goTime(ended)
+	if score.Valid {
+		c.Rating = &parley.Rating{Score: int(score.Int64), Comment: comment}
+	}
+	return &c, nil
+}
+
+func conversation(ctx context.Context, q querier, id int64) (*parley.Conversation, error) {
+	c, err := scanConversation(q.QueryRowContext(ctx, `SELECT `+conversationColumns+conversationJoins+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errConversationNotFound(id)
+	}
+	return c, err
+}
+
+func queryConversations(ctx context.Context, q querier, where string, args ...any) ([]*parley.Conversation, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+conversationColumns+conversationJoins+` `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	convs := []*parley.Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		convs = append(convs, c)
+	}
+	return convs, rows.Err()
+}
+
+// Conversation returns the conversation with the id.
+func (s *Store) Conversation(ctx context.Context, id int64) (*parley.Conversation, error) {
+	c, err := conversation(ctx, s.reader, id)
+	if err != nil {
+		return nil, fmt.Errorf("get conversation %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// QueuedConversations lists the channel's queue, oldest first.
+func (s *Store) QueuedConversations(ctx context.Context, channelID int64) ([]*parley.Conversation, error) {
+	if err := channelExists(ctx, s.reader, channelID); err != nil {
+		return nil, fmt.Errorf("list queue of channel %d: %w", channelID, err)
+	}
+	convs, err := queryConversations(ctx, s.reader, `WHERE c.channel_id = ? AND c.status = 'queued' ORDER BY c.id`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("list queue of channel %d: %w", channelID, err)
+	}
+	return convs, nil
+}
+
+// StartConversation creates the conversation of a visitor's first message and decides,
+// in the same write transaction, who gets it.
+func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation, choose parley.Chooser) (*parley.Conversation, *parley.Message, error) {
+	now := orNow(nc.Now)
+	var c *parley.Conversation
+	var m *parley.Message
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var capacity int
+		err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = ?`, nc.ChannelID).Scan(&capacity)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errChannelNotFound(nc.ChannelID)
+		} else if err != nil {
+			return err
+		}
+		var visitorName string
+		err = tx.QueryRowContext(ctx, `SELECT name FROM visitors WHERE id = ?`, nc.VisitorID).Scan(&visitorName)
+		if errors.Is(err, sql.ErrNoRows) {
+			return parley.Errorf(parley.ENOTFOUND, "Visitor %d not found.", nc.VisitorID)
+		} else if err != nil {
+			return err
+		}
+
+		operatorID, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, now, choose)
+		if err != nil {
+			return err
+		}
+		status, operator, assigned := parley.StatusQueued, any(nil), any(nil)
+		if operatorID != 0 {
+			status, operator, assigned = parley.StatusActive, operatorID, now.UnixMicro()
+		}
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO conversations (channel_id, visitor_id, operator_id, status, language, page_url,
+				created_at, assigned_at, last_message_at, last_seq)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, 1)`,
+			nc.ChannelID, nc.VisitorID, operator, string(status), nc.Language, nc.PageURL, now.UnixMicro(), assigned)
+		if err != nil {
+			return err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if operatorID != 0 {
+			if err := recordAssignment(ctx, tx, nc.ChannelID, operatorID, now); err != nil {
+				return err
+			}
+		}
+		m = &parley.Message{
+			ConversationID: id,
+			Seq:            1,
+			Author:         parley.Author{Kind: parley.AuthorVisitor, Name: visitorName},
+			Body:           nc.Body,
+			CreatedAt:      now.UTC().Truncate(time.Microsecond),
+		}
+		if err := insertMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		c, err = conversation(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("start conversation in channel %d: %w", nc.ChannelID, err)
+	}
+	return c, m, nil
+}
+
+// AssignQueued gives the channel's queued conversations, oldest first, to operators as
+// choose decides, and stops at the first one nobody can take, so that a younger
+// conversation never jumps the queue.
+func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time, choose parley.Chooser) ([]*parley.Conversation, error) {
+	now = orNow(now)
+	assigned := []*parley.Conversation{}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var capacity int
+		err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = ?`, channelID).Scan(&capacity)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errChannelNotFound(channelID)
+		} else if err != nil {
+			return err
+		}
+		type queued struct {
+			id, visitorID int64
+			language      string
+		}
+		var queue []queued
+		rows, err := tx.QueryContext(ctx, `
+			SELECT id, visitor_id, language FROM conversations
+			WHERE channel_id = ? AND status = 'queued' ORDER BY id`, channelID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var q queued
+			if err := rows.Scan(&q.id, &q.visitorID, &q.language); err != nil {
+				rows.Close()
+				return err
+			}
+			queue = append(queue, q)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+
+		var ids []int64
+		for _, q := range queue {
+			operatorID, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, now, choose)
+			if err != nil {
+				return err
+			}
+			if operatorID == 0 {
+				break
+			}
+			// A conversation that waited longer than the ongoing window would not count
+			// towards its new operator's load; its assignment is its latest activity.
+			_, err = tx.ExecContext(ctx, `
+				UPDATE conversations
+				SET status = 'active', operator_id = ?1, assigned_at = ?2, last_message_at = MAX(last_message_at, ?2)
+				WHERE id = ?3`,
+				operatorID, now.UnixMicro(), q.id)
+			if err != nil {
+				return err
+			}
+			if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
+				return err
+			}
+			ids = append(ids, q.id)
+		}
+		for _, id := range ids {
+			c, err := conversation(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			assigned = append(assigned, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("assign queued conversations of channel %d: %w", channelID, err)
+	}
+	return assigned, nil
+}
+
+// decide builds the assignment snapshot of a channel inside tx and asks choose; it
+// returns the chosen operator, or 0 when the conversation must wait in the queue.
+func decide(ctx context.Context, tx *sql.Tx, channelID, visitorID int64, capacity int, language string, now time.Time, choose parley.Chooser) (int64, error) {
+	candidates, err := candidates(ctx, tx, channelID, now)
+	if err != nil {
+		return 0, err
+	}
+	req := parley.AssignRequest{Cap: capacity, Language: language}
+	err = tx.QueryRowContext(ctx, `
+		SELECT operator_id FROM conversations
+		WHERE visitor_id = ? AND channel_id = ? AND operator_id IS NOT NULL
+		ORDER BY id DESC LIMIT 1`, visitorID, channelID).Scan(&req.PreviousOperatorID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	operatorID, ok := choose(req, candidates)
+	if !ok {
+		return 0, nil
+	}
+	for _, c := range candidates {
+		if c.OperatorID == operatorID {
+			return operatorID, nil
+		}
+	}
+	return 0, fmt.Errorf("chooser picked user %d, who is not a member of channel %d", operatorID, channelID)
+}
+
+// candidates returns every member of the channel as the assignment sees them at now;
+// Online is left to the chooser.
+func candidates(ctx context.Context, tx *sql.Tx, channelID int64, now time.Time) ([]parley.Candidate, error) {
+	since := now.Add(-parley.OngoingWindow).UnixMicro()
+	rows, err := tx.QueryContext(ctx, `
+		SELECT m.user_id, u.main_language, u.chat_languages, m.last_assigned_at,
+			(SELECT COUNT(*) FROM conversations c
+			 WHERE c.operator_id = m.user_id AND c.channel_id = m.channel_id
+			   AND c.status = 'active' AND c.last_message_at > ?2),
+			(SELECT COUNT(*) FROM conversations c
+			 WHERE c.operator_id = m.user_id AND c.status = 'active' AND c.last_message_at > ?2)
+		FROM channel_members m JOIN users u ON u.id = m.user_id
+		WHERE m.channel_id = ?1
+		ORDER BY m.user_id`, channelID, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []parley.Candidate{}
+	for rows.Next() {
+		var c parley.Candidate
+		var main, chat string
+		var last sql.NullInt64
+		if err := rows.Scan(&c.OperatorID, &main, &chat, &last, &c.Ongoing, &c.Load); err != nil {
+			return nil, err
+		}
+		var langs []string
+		if err := json.Unmarshal([]byte(chat), &langs); err != nil {
+			return nil, fmt.Errorf("chat languages of user %d: %w", c.OperatorID, err)
+		}
+		if main != "" {
+			c.Languages = append(c.Languages, main)
+		}
+		for _, l := range langs {
+			if l != main {
+				c.Languages = append(c.Languages, l)
+			}
+		}
+		c.LastAssigned = goTime(last)
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}
+
+func recordAssignment(ctx context.Context, tx *sql.Tx, channelID, operatorID int64, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE channel_members SET last_assigned_at = ? WHERE channel_id = ? AND user_id = ?`,
+		now.UnixMicro(), channelID, operatorID)
+	return err
+}
+
+func insertMessage(ctx context.Context, tx *sql.Tx, m *parley.Message) error {
+	var authorID any
+	if m.Author.ID != 0 {
+		authorID = m.Author.ID
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		m.ConversationID, m.Seq, string(m.Author.Kind), authorID, m.Author.Name, m.Body, m.CreatedAt.UnixMicro())
+	return err
+}
+
+// appendMessage gives m the next seq of its conversation and stores it.
+func appendMessage(ctx context.Context, tx *sql.Tx, m *parley.Message) error {
+	err := tx.QueryRowContext(ctx, `
+		UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?
+		WHERE id = ? RETURNING last_seq`,
+		m.CreatedAt.UnixMicro(), m.ConversationID).Scan(&m.Seq)
+	if err != nil {
+		return err
+	}
+	return insertMessage(ctx, tx, m)
+}
+
+// conversationStatus returns the status of the conversation, ENOTFOUND if unknown.
+func conversationStatus(ctx context.Context, tx *sql.Tx, id int64) (parley.ConversationStatus, error) {
+	var status parley.ConversationStatus
+	err := tx.QueryRowContext(ctx, `SELECT status FROM conversations WHERE id = ?`, id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errConversationNotFound(id)
+	}
+	return status, err
+}
+
+// AddMessage appends a message to a conversation that has not ended. A message of an
+// operator marks the conversation read up to it for that operator.
+func (s *Store) AddMessage(ctx context.Context, conversationID int64, author parley.Author, body string, now time.Time) (*parley.Message, error) {
+	switch author.Kind {
+	case parley.AuthorVisitor, parley.AuthorOperator, parley.AuthorSystem:
+	default:
+		return nil, parley.Errorf(parley.EINVALID, "Unknown message author %q.", author.Kind)
+	}
+	m := &parley.Message{
+		ConversationID: conversationID,
+		Author:         author,
+		Body:           body,
+		CreatedAt:      orNow(now).UTC().Truncate(time.Microsecond),
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		status, err := conversationStatus(ctx, tx, conversationID)
+		if err != nil {
+			return err
+		}
+		if status == parley.StatusEnded {
+			return parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", conversationID)
+		}
+		if author.ID != 0 {
+			if err := userExists(ctx, tx, author.ID); err != nil {
+				return err
+			}
+		}
+		if err := appendMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		if author.ID != 0 {
+			return markRead(ctx, tx, author.ID, conversationID, m.Seq)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add message to conversation %d: %w", conversationID, err)
+	}
+	return m, nil
+}
+
+const messageColumns = `conversation_id, seq, author_kind, author_id, author_name, body, created_at`
+
+func scanMessage(row scanner) (*parley.Message, error) {
+	var m parley.Message
+	var authorID, created sql.NullInt64
+	if err := row.Scan(&m.ConversationID, &m.Seq, &m.Author.Kind, &authorID, &m.Author.Name, &m.Body, &created); err != nil {
+		return nil, err
+	}
+	m.Author.ID = authorID.Int64
+	m.CreatedAt = goTime(created)
+	return &m, nil
+}
+
+// Messages lists the conversation's messages after afterSeq, oldest first, at most
+// limit of them when limit is positive.
+func (s *Store) Messages(ctx context.Context, conversationID, afterSeq int64, limit int) ([]*parley.Message, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.reader.QueryContext(ctx, `
+		SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		conversationID, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
+	}
+	defer rows.Close()
+	msgs := []*parley.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
+	}
+	if len(msgs) == 0 {
+		// An unknown conversation is not the same as one with nothing new.
+		if err := conversationExists(ctx, s.reader, conversationID); err != nil {
+			return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
+		}
+	}
+	return msgs, nil
+}
+
+// MarkRead records that the user read the conversation up to seq. The mark never moves
+// backwards, and never past the conversation's last message.
+func (s *Store) MarkRead(ctx context.Context, userID, conversationID, seq int64) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := conversationExists(ctx, tx, conversationID); err != nil {
+			return err
+		}
+		if err := userExists(ctx, tx, userID); err != nil {
+			return err
+		}
+		return markRead(ctx, tx, userID, conversationID, seq)
+	})
+	if err != nil {
+		return fmt.Errorf("mark conversation %d read by user %d: %w", conversationID, userID, err)
+	}
+	return nil
+}
+
+func markRead(ctx context.Context, tx *sql.Tx, userID, conversationID, seq int64) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO conversation_reads (user_id, conversation_id, last_read_seq)
+		SELECT ?1, id, MAX(0, MIN(?3, last_seq)) FROM conversations WHERE id = ?2
+		ON CONFLICT (user_id, conversation_id)
+		DO UPDATE SET last_read_seq = MAX(last_read_seq, excluded.last_read_seq)`,
+		userID, conversationID, seq)
+	return err
+}
+
+// summaryQuery selects a conversation with what user ?1 needs to list it: the number of
+// messages others wrote after the user's read mark, and the last message.
+const summaryQuery = `SELECT ` + conversationColumns + `,
+	(SELECT COUNT(*) FROM messages m
+	 WHERE m.conversation_id = c.id
+	   AND m.seq > COALESCE((SELECT r.last_read_seq FROM conversation_reads r
+	                         WHERE r.user_id = ?1 AND r.conversation_id = c.id), 0)
+	   AND NOT (m.author_kind = 'operator' AND m.author_id IS ?1)),
+	lm.conversation_id, lm.seq, lm.author_kind, lm.author_id, lm.author_name, lm.body, lm.created_at
+` + conversationJoins + `
+	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq`
+
+func scanSummary(row scanner) (*parley.ConversationSummary, error) {
+	var unread int
+	var lmConv, lmSeq, lmAuthorID, lmCreated sql.NullInt64
+	var lmKind, lmName, lmBody sql.NullString
+	c, err := scanConversation(row, &unread, &lmConv, &lmSeq, &lmKind, &lmAuthorID, &lmName, &lmBody, &lmCreated)
+	if err != nil {
+		return nil, err
+	}
+	s := &parley.ConversationSummary{Conversation: *c, Unread: unread}
+	if lmSeq.Valid {
+		s.LastMessage = &parley.Message{
+			ConversationID: lmConv.Int64,
+			Seq:            lmSeq.Int64,
+			Author:         parley.Author{Kind: parley.AuthorKind(lmKind.String), Name: lmName.String, ID: lmAuthorID.Int64},
+			Body:           lmBody.String,
+			CreatedAt:      goTime(lmCreated),
+		}
+	}
+	return s, nil
+}
+
+// OperatorConversations lists the conversations assigned to the operator, newest
+// activity first.
+func (s *Store) OperatorConversations(ctx context.Context, userID int64) ([]*parley.ConversationSummary, error) {
+	rows, err := s.reader.QueryContext(ctx, summaryQuery+`
+		WHERE c.operator_id = ?1 ORDER BY c.last_message_at DESC, c.id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations of user %d: %w", userID, err)
+	}
+	defer rows.Close()
+	list := []*parley.ConversationSummary{}
+	for rows.Next() {
+		cs, err := scanSummary(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list conversations of user %d: %w", userID, err)
+		}
+		list = append(list, cs)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list conversations of user %d: %w", userID, err)
+	}
+	return list, nil
+}
+
+// ConversationSummary returns one conversation as the user would list it.
+func (s *Store) ConversationSummary(ctx context.Context, userID, conversationID int64) (*parley.ConversationSummary, error) {
+	cs, err := scanSummary(s.reader.QueryRowContext(ctx, summaryQuery+` WHERE c.id = ?2`, userID, conversationID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = errConversationNotFound(conversationID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get conversation %d for user %d: %w", conversationID, userID, err)
+	}
+	return cs, nil
+}
+
+// EndConversation ends the conversation and appends the notice, if any, as a system
+// message.
+func (s *Store) EndConversation(ctx context.Context, conversationID int64, notice string, now time.Time) (*parley.Conversation, *parley.Message, error) {
+	now = orNow(now).UTC().Truncate(time.Microsecond)
+	var c *parley.Conversation
+	var m *parley.Message
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		status, err := conversationStatus(ctx, tx, conversationID)
+		if err != nil {
+			return err
+		}
+		if status == parley.StatusEnded {
+			return parley.Errorf(parley.ECONFLICT, "Conversation %d has already ended.", conversationID)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET status = 'ended', ended_at = ? WHERE id = ?`,
+			now.UnixMicro(), conversationID); err != nil {
+			return err
+		}
+		if notice != "" {
+			m = &parley.Message{
+				ConversationID: conversationID,
+				Author:         parley.Author{Kind: parley.AuthorSystem},
+				Body:           notice,
+				CreatedAt:      now,
+			}
+			if err := appendMessage(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		c, err = conversation(ctx, tx, conversationID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("end conversation %d: %w", conversationID, err)
+	}
+	return c, m, nil
+}
+
+// RateConversation records the visitor's rating of an ended conversation; rating again
+// replaces it.
+func (s *Store) RateConversation(ctx context.Context, conversationID int64, r parley.Rating) error {
+	if !parley.ValidScore(r.Score) {
+		return parley.Errorf(parley.EINVALID, "A rating is 5, 3 or 1.")
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		status, err := conversationStatus(ctx, tx, conversationID)
+		if err != nil {
+			return err
+		}
+		if status != parley.StatusEnded {
+			return parley.Errorf(parley.ECONFLICT, "Only an ended conversation can be rated.")
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE conversations SET rating_score = ?, rating_comment = ? WHERE id = ?`,
+			r.Score, r.Comment, conversationID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("rate conversation %d: %w", conversationID, err)
+	}
+	return nil
+}
+
+// CreateOfflineMessage stores what a visitor left while nobody was online, and sets
+// m's ID, and its CreatedAt when zero.
+func (s *Store) CreateOfflineMessage(ctx context.Context, m *parley.OfflineMessage) error {
+	created := orNow(m.CreatedAt).UTC().Truncate(time.Microsecond)
+	var id int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := channelExists(ctx, tx, m.ChannelID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO offline_messages (channel_id, name, email, body, created_at) VALUES (?, ?, ?, ?, ?)`,
+			m.ChannelID, m.Name, m.Email, m.Body, created.UnixMicro())
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create offline message in channel %d: %w", m.ChannelID, err)
+	}
+	m.ID, m.CreatedAt = id, created
+	return nil
+}
+
+// OfflineMessages lists every offline message, newest first.
+func (s *Store) OfflineMessages(ctx context.Context) ([]*parley.OfflineMessage, error) {
+	rows, err := s.reader.QueryContext(ctx, `
+		SELECT id, channel_id, name, email, body, created_at FROM offline_messages
+		ORDER BY created_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list offline messages: %w", err)
+	}
+	defer rows.Close()
+	list := []*parley.OfflineMessage{}
+	for rows.Next() {
+		var m parley.OfflineMessage
+		var created sql.NullInt64
+		if err := rows.Scan(&m.ID, &m.ChannelID, &m.Name, &m.Email, &m.Body, &created); err != nil {
+			return nil, fmt.Errorf("list offline messages: %w", err)
+		}
+		m.CreatedAt = goTime(created)
+		list = append(list, &m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list offline messages: %w", err)
+	}
+	return list, nil
+}

@@ -1,0 +1,240 @@
+// Package sqlite keeps Parley's data in an embedded SQLite file: it implements
+// parley.Store on modernc.org/sqlite (pure Go, no cgo), the default database of a
+// single-machine installation.
+//
+// All writes go through one connection, so write transactions are serialized: that
+// is what makes an assignment decision and its recording atomic. Plain reads use a
+// separate pool of read-only connections, which WAL mode lets run beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	sqlitedriver "modernc.org/sqlite"
+	sqlitelib "modernc.org/sqlite/lib"
+
+	"github.com/parleychat/parley"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+var _ parley.Store = (*Store)(nil)
+
+// Store is a parley.Store on one SQLite file.
+type Store struct {
+	writer *sql.DB // one connection: every write, in order
+	reader *sql.DB // read-only connections for plain reads
+}
+
+// busyTimeout is how long a connection waits for a lock (a WAL checkpoint, another
+// process) before failing with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// Open opens the database file at path, creating it and its directory if missing, and
+// brings its schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite store: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open sqlite store: %w", err)
+		}
+	}
+
+	pragmas := func(extra ...string) string {
+		q := url.Values{}
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		for _, p := range extra {
+			q.Add("_pragma", p)
+		}
+		return q.Encode()
+	}
+	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so a write
+	// transaction never fails half-way when upgrading from a read lock.
+	writer, err := sql.Open("sqlite", path+"?"+pragmas("journal_mode(WAL)")+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	// The writer runs first: it creates the file and switches it to WAL before any
+	// reader opens it.
+	if err := migrate(ctx, writer); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+
+	reader, err := sql.Open("sqlite", path+"?"+pragmas("query_only(1)"))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	if err := reader.PingContext(ctx); err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	return &Store{writer: writer, reader: reader}, nil
+}
+
+// migrate applies the embedded migrations that db has not seen yet.
+func migrate(ctx context.Context, db *sql.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// write runs fn in a write transaction, committed when fn returns nil.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// querier is what both *sql.DB and *sql.Tx offer, so that a read helper serves inside
+// a write transaction as well as on the reader pool.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// dbTime encodes t as Unix microseconds; the zero time is NULL.
+func dbTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// goTime decodes a time encoded by dbTime, in UTC.
+func goTime(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(n.Int64).UTC()
+}
+
+// orNow is t, or the current time when the caller gave none.
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
+
+// isUnique reports whether err is the violation of a unique constraint.
+func isUnique(err error) bool {
+	var e *sqlitedriver.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlitelib.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlitelib.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// exists reports whether query returns a row.
+func exists(ctx context.Context, q querier, query string, args ...any) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func userExists(ctx context.Context, q querier, id int64) error {
+	ok, err := exists(ctx, q, `SELECT 1 FROM users WHERE id = ?`, id)
+	if err != nil {
+		return err
+	} else if !ok {
+		return errUserNotFound(id)
+	}
+	return nil
+}
+
+func channelExists(ctx context.Context, q querier, id int64) error {
+	ok, err := exists(ctx, q, `SELECT 1 FROM channels WHERE id = ?`, id)
+	if err != nil {
+		return err
+	} else if !ok {
+		return errChannelNotFound(id)
+	}
+	return nil
+}
+
+func conversationExists(ctx context.Context, q querier, id int64) error {
+	ok, err := exists(ctx, q, `SELECT 1 FROM conversations WHERE id = ?`, id)
+	if err != nil {
+		return err
+	} else if !ok {
+		return errConversationNotFound(id)
+	}
+	return nil
+}
+
+func errUserNotFound(id int64) error {
+	return parley.Errorf(parley.ENOTFOUND, "User %d not found.", id)
+}
+
+func errChannelNotFound(id int64) error {
+	return parley.Errorf(parley.ENOTFOUND, "Channel %d not found.", id)
+}
+
+func errConversationNotFound(id int64) error {
+	return parley.Errorf(parley.ENOTFOUND, "Conversation %d not found.", id)
+}
