@@ -145,23 +145,26 @@ func (s *Service) drainUserChannels(ctx context.Context, userID int64) {
 	}
 }
 
-func (s *Service) publish(ctx context.Context, topic string, ev *parley.Event) {
+// publish encodes ev once and hands the same bytes to every topic.
+func (s *Service) publish(ctx context.Context, ev *parley.Event, topics ...string) {
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		s.logger.Error("encode event", "type", ev.Type, "err", err)
 		return
 	}
-	if err := s.bus.Publish(ctx, topic, payload); err != nil {
-		s.logger.Error("publish event", "topic", topic, "type", ev.Type, "err", err)
+	for _, topic := range topics {
+		if err := s.bus.Publish(ctx, topic, payload); err != nil {
+			s.logger.Error("publish event", "topic", topic, "type", ev.Type, "err", err)
+		}
 	}
 }
 
 func (s *Service) publishUser(ctx context.Context, userID int64, ev *parley.Event) {
-	s.publish(ctx, parley.UserTopic(userID), ev)
+	s.publish(ctx, ev, parley.UserTopic(userID))
 }
 
 func (s *Service) publishVisitor(ctx context.Context, visitorID int64, ev *parley.Event) {
-	s.publish(ctx, parley.VisitorTopic(visitorID), ev)
+	s.publish(ctx, ev, parley.VisitorTopic(visitorID))
 }
 
 // publishConversation tells both sides of a conversation its new state.
@@ -178,11 +181,11 @@ func (s *Service) publishConversation(ctx context.Context, c *parley.Conversatio
 
 // publishMessage sends a new message to both sides of its conversation.
 func (s *Service) publishMessage(ctx context.Context, c *parley.Conversation, m *parley.Message) {
-	ev := &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m}
+	topics := []string{parley.VisitorTopic(c.VisitorID)}
 	if c.OperatorID != 0 {
-		s.publishUser(ctx, c.OperatorID, ev)
+		topics = append(topics, parley.UserTopic(c.OperatorID))
 	}
-	s.publishVisitor(ctx, c.VisitorID, ev)
+	s.publish(ctx, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m}, topics...)
 }
 
 func (s *Service) publishChannel(ctx context.Context, userID, channelID int64) {

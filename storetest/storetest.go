@@ -4,7 +4,6 @@
 package storetest
 
 import (
-	"context"
 	"crypto/rand"
 	"fmt"
 	"slices"
@@ -408,13 +407,13 @@ func testVisitors(t *testing.T, s parley.Store) {
 		t.Fatal(err)
 	}
 
-	for _, want := range []*parley.Visitor{anon, named} {
-		got, err := s.VisitorByToken(ctx, []byte(map[int64]string{anon.ID: "anon-token", named.ID: "zoe-token"}[want.ID]))
+	for token, want := range map[string]*parley.Visitor{"anon-token": anon, "zoe-token": named} {
+		got, err := s.VisitorByToken(ctx, []byte(token))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.ID != want.ID || got.Name != want.Name || !got.CreatedAt.Equal(t0) {
-			t.Errorf("VisitorByToken = %+v, want %+v", got, want)
+			t.Errorf("VisitorByToken(%s) = %+v, want %+v", token, got, want)
 		}
 	}
 	_, err := s.VisitorByToken(ctx, []byte("unknown"))
@@ -537,9 +536,9 @@ func testCandidates(t *testing.T, s parley.Store) {
 	mustJoin(t, s, web.ID, a.ID, b.ID)
 	mustJoin(t, s, sales.ID, a.ID, c.ID)
 
-	v := mustVisitor(t, s, "")    // talked to a before, in web
-	w := mustVisitor(t, s, "")    // new
-	x := mustVisitor(t, s, "")    // talked to c, but in sales
+	v := mustVisitor(t, s, "") // talked to a before, in web
+	w := mustVisitor(t, s, "")
+	x := mustVisitor(t, s, "") // talked to a and c, but in sales
 	start := func(ch, visitor, op int64, at time.Time) *parley.Conversation {
 		t.Helper()
 		choose := pick(op)
@@ -550,31 +549,31 @@ func testCandidates(t *testing.T, s parley.Store) {
 		return conv
 	}
 	start(web.ID, w.ID, a.ID, t0.Add(-40*time.Minute)) // a, web: silent for too long to be ongoing
+	older := start(web.ID, v.ID, b.ID, t0.Add(-30*time.Minute))
+	mustEnd(t, s, older.ID, "", t0.Add(-25*time.Minute)) // b, web: ended; v's operator before a
 	prev := start(web.ID, v.ID, a.ID, t0.Add(-20*time.Minute))
 	mustEnd(t, s, prev.ID, "", t0.Add(-15*time.Minute)) // a, web: ended
 	start(web.ID, w.ID, a.ID, t0.Add(-10*time.Minute))  // a, web: ongoing
 	start(web.ID, v.ID, 0, t0.Add(-8*time.Minute))      // queued: v's latest has no operator
 	start(sales.ID, x.ID, a.ID, t0.Add(-5*time.Minute)) // a, sales: ongoing
 	start(sales.ID, x.ID, c.ID, t0.Add(-4*time.Minute)) // c, sales: ongoing
-	// A recent message keeps the silent conversation of b... b has none; a message
-	// on a's ongoing web conversation keeps it ongoing.
 
 	wantA := parley.Candidate{OperatorID: a.ID, Ongoing: 1, Load: 2, Languages: []string{"fr", "en", "de"}, LastAssigned: t0.Add(-10 * time.Minute)}
-	wantB := parley.Candidate{OperatorID: b.ID, Ongoing: 0, Load: 0, Languages: []string{"en"}}
+	wantB := parley.Candidate{OperatorID: b.ID, Ongoing: 0, Load: 0, Languages: []string{"en"}, LastAssigned: t0.Add(-30 * time.Minute)}
 	tests := []struct {
 		name    string
-		visitor int64
+		visitor int64 // 0: a new visitor
 		lang    string
 		req     parley.AssignRequest
 	}{
 		{"returning visitor", v.ID, "de", parley.AssignRequest{Cap: 3, PreviousOperatorID: a.ID, Language: "de"}},
-		{"new visitor", w.ID + 1000, "en", parley.AssignRequest{Cap: 3, Language: "en"}},
+		{"new visitor", 0, "en", parley.AssignRequest{Cap: 3, Language: "en"}},
 		{"visitor of another channel", x.ID, "ja", parley.AssignRequest{Cap: 3, Language: "ja"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			visitor := tc.visitor
-			if visitor == w.ID+1000 {
+			if visitor == 0 {
 				visitor = mustVisitor(t, s, "").ID
 			}
 			rec := &recorder{then: queue}
@@ -959,7 +958,7 @@ func testOperatorConversations(t *testing.T, s parley.Store) {
 	start(b.ID, t0.Add(2*time.Minute))
 	c3 := start(a.ID, t0.Add(3*time.Minute))
 	mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hi", Now: t0}, queue)
-	// c1 gets the newest activity, c3 ends (ended conversations stay listed).
+	// c1 gets the newest activity; c3 ends, and ended conversations stay listed.
 	mustAdd(t, s, c1.ID, parley.Author{Kind: parley.AuthorVisitor, Name: "x"}, "again", t0.Add(10*time.Minute))
 	mustEnd(t, s, c3.ID, "", t0.Add(4*time.Minute))
 
@@ -978,7 +977,7 @@ func testOperatorConversations(t *testing.T, s parley.Store) {
 			t.Errorf("conversation %d: last message %+v, last seq %d", cs.ID, cs.LastMessage, cs.LastSeq)
 		}
 	}
-	wantIDs(t, "OperatorConversations", ids, []int64{c1.ID, c2.ID, c3.ID})
+	wantIDs(t, "OperatorConversations", ids, []int64{c1.ID, c3.ID, c2.ID})
 	if list[0].LastMessage.Body != "again" {
 		t.Errorf("last message of %d: %q, want %q", c1.ID, list[0].LastMessage.Body, "again")
 	}
@@ -1390,7 +1389,7 @@ func mustLanguages(tb testing.TB, s parley.Store) []parley.Language {
 	return langs
 }
 
-// MustCode fails tb unless err carries the parley error code.
+// wantCode fails tb unless err carries the parley error code.
 func wantCode(tb testing.TB, err error, code string) {
 	tb.Helper()
 	if got := parley.ErrorCode(err); got != code {
@@ -1478,5 +1477,3 @@ func formatTime(t time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339Nano)
 }
-
-var _ = context.Background
