@@ -115,4 +115,3 @@ func redact(url string) string {
 	}
 	return url[:scheme+3] + "…" + url[at:]
 }
-
