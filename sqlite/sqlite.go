@@ -72,8 +72,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxLifetime(0)
-	writer.SetConnMaxIdleTime(0)
 
 	// The writer runs first: it creates the file and switches it to WAL before any
 	// reader opens it.

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -100,6 +101,24 @@ func TestPing(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "parley.db"))
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWAL checks that the file is in WAL mode, which lets readers run beside the writer.
+func TestWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parley.db")
+	mustOpen(t, path)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" {
+		t.Errorf("journal mode %q, want wal", mode)
 	}
 }
 

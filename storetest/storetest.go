@@ -390,6 +390,10 @@ func testMembership(t *testing.T, s parley.Store) {
 
 	t.Run("unknown channel", func(t *testing.T) {
 		wantCode(t, s.JoinChannel(ctx, 9999, a.ID), parley.ENOTFOUND)
+		wantCode(t, s.LeaveChannel(ctx, 9999, a.ID), parley.ENOTFOUND)
+	})
+	t.Run("unknown user", func(t *testing.T) {
+		wantCode(t, s.JoinChannel(ctx, web.ID, 9999), parley.ENOTFOUND)
 	})
 }
 

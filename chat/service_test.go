@@ -1,0 +1,239 @@
+package chat_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/inmem"
+	"github.com/parleychat/parley/sqlite"
+)
+
+// clock is a fake clock the test advances by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+type fixture struct {
+	svc   *chat.Service
+	bus   *inmem.Bus
+	clock *clock
+	admin *parley.User
+}
+
+func mustService(t *testing.T, timeout time.Duration) *fixture {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clk := &clock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	bus := inmem.NewBus()
+	svc := chat.New(store, bus, slog.New(slog.DiscardHandler), timeout, clk.Now)
+	ctx := context.Background()
+	if _, _, err := svc.EnsureAdmin(ctx, "admin-secret-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, admin, err := svc.Login(ctx, "admin", "admin-secret-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{svc: svc, bus: bus, clock: clk, admin: admin}
+}
+
+func (f *fixture) mustOperator(t *testing.T, login string) *parley.User {
+	t.Helper()
+	u, err := f.svc.CreateUser(context.Background(), f.admin, chat.NewUser{Login: login, Password: "password-" + login, Name: login})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func (f *fixture) mustChannel(t *testing.T, capacity int) int64 {
+	t.Helper()
+	ch, err := f.svc.CreateChannel(context.Background(), f.admin, chat.NewChannel{Name: "Website", MaxOngoingPerOperator: capacity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch.ID
+}
+
+// events collects the events published for one operator.
+func (f *fixture) events(t *testing.T, userID int64) func() []parley.Event {
+	var mu sync.Mutex
+	var got []parley.Event
+	cancel := f.bus.Subscribe(parley.UserTopic(userID), func(b []byte) {
+		var ev parley.Event
+		json.Unmarshal(b, &ev)
+		mu.Lock()
+		got = append(got, ev)
+		mu.Unlock()
+	})
+	t.Cleanup(cancel)
+	return func() []parley.Event {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]parley.Event(nil), got...)
+	}
+}
+
+func joined(t *testing.T, f *fixture, u *parley.User, ch int64) bool {
+	t.Helper()
+	v, err := f.svc.Channel(context.Background(), u, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Joined
+}
+
+// The thirty-minute rule with an injected clock: an operator without activity for more
+// than the timeout is removed from every channel and told so; one who shows activity stays.
+func TestSweepRemovesIdleOperators(t *testing.T) {
+	ctx := context.Background()
+	f := mustService(t, 30*time.Minute)
+	alice, bob := f.mustOperator(t, "alice"), f.mustOperator(t, "bob")
+	ch1, ch2 := f.mustChannel(t, 0), f.mustChannel(t, 0)
+	for _, u := range []*parley.User{alice, bob} {
+		for _, ch := range []int64{ch1, ch2} {
+			if _, err := f.svc.JoinChannel(ctx, u, ch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.svc.ConsoleOpened(ctx, u.ID)
+	}
+	aliceEvents := f.events(t, alice.ID)
+
+	f.clock.Advance(20 * time.Minute)
+	f.svc.Activity(ctx, bob.ID)
+	f.clock.Advance(10 * time.Minute) // alice idle exactly 30 minutes: not more
+	if err := f.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !joined(t, f, alice, ch1) {
+		t.Fatal("alice removed at exactly the timeout")
+	}
+	f.clock.Advance(time.Second)
+	if err := f.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []int64{ch1, ch2} {
+		if joined(t, f, alice, ch) {
+			t.Errorf("idle alice still in channel %d", ch)
+		}
+		if !joined(t, f, bob, ch) {
+			t.Errorf("active bob removed from channel %d", ch)
+		}
+	}
+	removed := 0
+	for _, ev := range aliceEvents() {
+		if ev.Type == parley.EventChannel && !ev.Channel.Joined {
+			removed++
+		}
+	}
+	if removed != 2 {
+		t.Fatalf("alice got %d channel events saying she left, want 2: %+v", removed, aliceEvents())
+	}
+	if f.svc.Presence().Available(alice.ID) {
+		t.Fatal("idle alice is still available")
+	}
+}
+
+// An operator whose consoles are all closed stays available for a grace of a minute
+// (a reload), then gets no new conversation.
+func TestClosedConsoleGrace(t *testing.T) {
+	ctx := context.Background()
+	f := mustService(t, 30*time.Minute)
+	alice := f.mustOperator(t, "alice")
+	ch := f.mustChannel(t, 0)
+	f.svc.JoinChannel(ctx, alice, ch)
+	f.svc.ConsoleOpened(ctx, alice.ID)
+	f.svc.ConsoleClosed(alice.ID)
+
+	f.clock.Advance(30 * time.Second)
+	st, err := f.svc.StartConversation(ctx, chat.StartRequest{ChannelID: ch, Body: "during the reload"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Conversation.Status != parley.StatusActive {
+		t.Fatalf("during the grace: %s, want active", st.Conversation.Status)
+	}
+	f.clock.Advance(31 * time.Second)
+	st, err = f.svc.StartConversation(ctx, chat.StartRequest{ChannelID: ch, Body: "after the grace"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Conversation.Status != parley.StatusQueued {
+		t.Fatalf("after the grace: %s, want queued", st.Conversation.Status)
+	}
+	// Reopening the console gives her the waiting conversation.
+	f.svc.ConsoleOpened(ctx, alice.ID)
+	c, err := f.svc.VisitorConversation(ctx, mustVisitor(t, f, st.VisitorToken), st.Conversation.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != parley.StatusActive {
+		t.Fatalf("after reopening: %s, want active", c.Status)
+	}
+}
+
+func mustVisitor(t *testing.T, f *fixture, token string) *parley.Visitor {
+	t.Helper()
+	v, err := f.svc.AuthenticateVisitor(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// "Ongoing" means a message in the last thirty minutes: a conversation gone quiet no
+// longer counts towards the cap, and the sweep lets the queue move on.
+func TestQuietConversationsFreeTheCap(t *testing.T) {
+	ctx := context.Background()
+	f := mustService(t, 2*time.Hour)
+	alice := f.mustOperator(t, "alice")
+	ch := f.mustChannel(t, 1)
+	f.svc.JoinChannel(ctx, alice, ch)
+	f.svc.ConsoleOpened(ctx, alice.ID)
+
+	first, err := f.svc.StartConversation(ctx, chat.StartRequest{ChannelID: ch, Body: "first"})
+	if err != nil || first.Conversation.Status != parley.StatusActive {
+		t.Fatalf("first: %+v, %v", first, err)
+	}
+	second, err := f.svc.StartConversation(ctx, chat.StartRequest{ChannelID: ch, Body: "second"})
+	if err != nil || second.Conversation.Status != parley.StatusQueued {
+		t.Fatalf("second: %+v, %v", second, err)
+	}
+	f.clock.Advance(29 * time.Minute)
+	f.svc.Activity(ctx, alice.ID)
+	f.svc.Sweep(ctx)
+	v := mustVisitor(t, f, second.VisitorToken)
+	if c, _ := f.svc.VisitorConversation(ctx, v, second.Conversation.ID); c.Status != parley.StatusQueued {
+		t.Fatalf("after 29 quiet minutes: %s, want queued", c.Status)
+	}
+	f.clock.Advance(2 * time.Minute)
+	f.svc.Sweep(ctx)
+	if c, _ := f.svc.VisitorConversation(ctx, v, second.Conversation.ID); c.Status != parley.StatusActive {
+		t.Fatalf("after 31 quiet minutes: %s, want active", c.Status)
+	}
+}
