@@ -121,3 +121,35 @@ func (s *testServer) snapshot(t *testing.T, admin, operator, visitor string, con
 	b.Write(s.must(t, http.StatusOK, "GET", fmt.Sprintf("/livechat/conversations/%d", conv), visitor, nil).Body)
 	return b.String()
 }
+
+// With rate limits on, repeated failed logins from one address are refused with 429 and
+// Retry-After, and a flood of new conversations from one address too.
+func TestRateLimits(t *testing.T) {
+	s := mustStart(t, "", func(c *Config) { c.RateLimit = true })
+	admin := s.login(t, "admin", adminPassword)
+	var last response
+	for range 20 {
+		last = s.call(t, "POST", "/api/session", "", map[string]string{"login": "admin", "password": "wrong-password"})
+		if last.Status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if last.Status != http.StatusTooManyRequests || last.errorCode(t) != "ETOOMANY" || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("after 20 failed logins: %d %s (Retry-After %q)", last.Status, last.Body, last.Header.Get("Retry-After"))
+	}
+
+	// The right password is refused too while the address is locked out.
+	if r := s.call(t, "POST", "/api/session", "", map[string]string{"login": "admin", "password": adminPassword}); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("login during the lockout: %d", r.Status)
+	}
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	for range 40 {
+		last = s.call(t, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]string{"body": "spam"})
+		if last.Status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if last.Status != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("after 40 conversations from one address: %d %s", last.Status, last.Body)
+	}
+}
