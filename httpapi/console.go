@@ -1,11 +1,35 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/chat"
 )
+
+// apiFunc is a handler that returns its answer: a status and a value to encode as JSON
+// (none for nil), or an error that writeError turns into the API's error body.
+type apiFunc func(w http.ResponseWriter, r *http.Request) (status int, v any, err error)
+
+func (s *Server) api(fn apiFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, v, err := fn(w, r)
+		switch {
+		case err != nil:
+			var le *limitError
+			if errors.As(err, &le) {
+				writeLimited(w, r, s.logger, le)
+				return
+			}
+			writeError(w, r, s.logger, err)
+		case v == nil:
+			w.WriteHeader(status)
+		default:
+			writeJSON(w, status, v)
+		}
+	}
+}
 
 type loginRequest struct {
 	Login    string `json:"login"`
@@ -17,111 +41,99 @@ type loginResponse struct {
 	User  *parley.User `json:"user"`
 }
 
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var req loginRequest
 	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.limits.allowLogin(s.clientIP(r)); err != nil {
-		writeLimited(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	token, u, err := s.service.Login(r.Context(), req.Login, req.Password)
 	if err != nil {
 		s.limits.loginFailed(s.clientIP(r))
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	setSessionCookie(w, r, token, chat.SessionTTL)
-	writeJSON(w, http.StatusOK, loginResponse{Token: token, User: u})
+	return http.StatusOK, loginResponse{Token: token, User: u}, nil
 }
 
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	token, _ := consoleToken(r)
 	if err := s.service.Logout(r.Context(), token); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	setSessionCookie(w, r, "", -1)
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, nil
 }
 
-func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, userFrom(r.Context()))
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	return http.StatusOK, userFrom(r.Context()), nil
 }
 
-func (s *Server) handlePreferences(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePreferences(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var p chat.Preferences
 	if err := decode(w, r, &p); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	u, err := s.service.UpdatePreferences(r.Context(), userFrom(r.Context()), p)
-	reply(w, r, s, http.StatusOK, u, err)
+	return http.StatusOK, u, err
 }
 
-func (s *Server) handleLanguages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLanguages(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	langs, err := s.service.Languages(r.Context())
-	reply(w, r, s, http.StatusOK, langs, err)
+	return http.StatusOK, langs, err
 }
 
-type setLanguageRequest struct {
-	Enabled *bool `json:"enabled"`
-}
-
-func (s *Server) handleSetLanguage(w http.ResponseWriter, r *http.Request) {
-	var req setLanguageRequest
+func (s *Server) handleSetLanguage(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	var req struct {
+		Enabled *bool `json:"enabled"`
+	}
 	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	if req.Enabled == nil {
-		writeError(w, r, s.logger, parley.Errorf(parley.EINVALID, "Field \"enabled\" is required."))
-		return
+		return 0, nil, parley.Errorf(parley.EINVALID, "Field \"enabled\" is required.")
 	}
 	lang, err := s.service.SetLanguage(r.Context(), userFrom(r.Context()), r.PathValue("code"), *req.Enabled)
-	reply(w, r, s, http.StatusOK, lang, err)
+	return http.StatusOK, lang, err
 }
 
-func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	users, err := s.service.Users(r.Context(), userFrom(r.Context()))
-	reply(w, r, s, http.StatusOK, users, err)
+	return http.StatusOK, users, err
 }
 
-func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var nu chat.NewUser
 	if err := decode(w, r, &nu); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	u, err := s.service.CreateUser(r.Context(), userFrom(r.Context()), nu)
-	reply(w, r, s, http.StatusCreated, u, err)
+	return http.StatusCreated, u, err
 }
 
-func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	chs, err := s.service.Channels(r.Context(), userFrom(r.Context()))
-	reply(w, r, s, http.StatusOK, chs, err)
+	return http.StatusOK, chs, err
 }
 
-func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	var nc chat.NewChannel
 	if err := decode(w, r, &nc); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	ch, err := s.service.CreateChannel(r.Context(), userFrom(r.Context()), nc)
-	reply(w, r, s, http.StatusCreated, ch, err)
+	return http.StatusCreated, ch, err
 }
 
-func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	ch, err := s.service.Channel(r.Context(), userFrom(r.Context()), id)
-	reply(w, r, s, http.StatusOK, ch, err)
+	return http.StatusOK, ch, err
 }
 
 type channelPatch struct {
@@ -131,139 +143,112 @@ type channelPatch struct {
 	MaxOngoingPerOperator *int    `json:"max_ongoing_per_operator"`
 }
 
-func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	var p channelPatch
 	if err := decode(w, r, &p); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	ch, err := s.service.UpdateChannel(r.Context(), userFrom(r.Context()), id, parley.ChannelUpdate(p))
-	reply(w, r, s, http.StatusOK, ch, err)
+	return http.StatusOK, ch, err
 }
 
-func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	ch, err := s.service.JoinChannel(r.Context(), userFrom(r.Context()), id)
-	reply(w, r, s, http.StatusOK, ch, err)
+	return http.StatusOK, ch, err
 }
 
-func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	ch, err := s.service.LeaveChannel(r.Context(), userFrom(r.Context()), id)
-	reply(w, r, s, http.StatusOK, ch, err)
+	return http.StatusOK, ch, err
 }
 
-func (s *Server) handleConversations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleConversations(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	cs, err := s.service.OperatorConversations(r.Context(), userFrom(r.Context()))
-	reply(w, r, s, http.StatusOK, cs, err)
+	return http.StatusOK, cs, err
 }
 
-func (s *Server) handleConversation(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleConversation(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	c, err := s.service.OperatorConversation(r.Context(), userFrom(r.Context()), id)
-	reply(w, r, s, http.StatusOK, c, err)
+	return http.StatusOK, c, err
 }
 
-func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	after, err := afterSeq(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	ms, err := s.service.OperatorMessages(r.Context(), userFrom(r.Context()), id, after)
-	reply(w, r, s, http.StatusOK, ms, err)
+	return http.StatusOK, ms, err
 }
 
 type sendRequest struct {
 	Body string `json:"body"`
 }
 
-func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	var req sendRequest
 	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	m, err := s.service.SendOperatorMessage(r.Context(), userFrom(r.Context()), id, req.Body)
-	if err == nil {
-		s.metrics.messages.WithLabelValues(string(parley.AuthorOperator)).Inc()
+	if err != nil {
+		return 0, nil, err
 	}
-	reply(w, r, s, http.StatusCreated, m, err)
+	s.metrics.messages.WithLabelValues(string(parley.AuthorOperator)).Inc()
+	return http.StatusCreated, m, nil
 }
 
-type readRequest struct {
-	Seq *int64 `json:"seq"`
-}
-
-func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
-	var req readRequest
+	var req struct {
+		Seq *int64 `json:"seq"`
+	}
 	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	if req.Seq == nil {
-		writeError(w, r, s.logger, parley.Errorf(parley.EINVALID, "Field \"seq\" is required."))
-		return
+		return 0, nil, parley.Errorf(parley.EINVALID, "Field \"seq\" is required.")
 	}
-	if err := s.service.MarkRead(r.Context(), userFrom(r.Context()), id, *req.Seq); err != nil {
-		writeError(w, r, s.logger, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, s.service.MarkRead(r.Context(), userFrom(r.Context()), id, *req.Seq)
 }
 
-func (s *Server) handleEnd(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleEnd(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	c, err := s.service.EndByOperator(r.Context(), userFrom(r.Context()), id)
-	reply(w, r, s, http.StatusOK, c, err)
+	return http.StatusOK, c, err
 }
 
-func (s *Server) handleOfflineMessages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOfflineMessages(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	ms, err := s.service.OfflineMessages(r.Context(), userFrom(r.Context()))
-	reply(w, r, s, http.StatusOK, ms, err)
-}
-
-// reply writes v with status, or err when it is not nil.
-func reply(w http.ResponseWriter, r *http.Request, s *Server, status int, v any, err error) {
-	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
-	}
-	writeJSON(w, status, v)
+	return http.StatusOK, ms, err
 }

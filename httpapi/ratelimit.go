@@ -128,9 +128,7 @@ func (l *limiter) allowMessage(visitorID int64) error {
 }
 
 // writeLimited answers 429 ETOOMANY with Retry-After.
-func writeLimited(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
-	if le, ok := err.(*limitError); ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(le.retryAfter.Seconds()))))
-	}
+func writeLimited(w http.ResponseWriter, r *http.Request, logger *slog.Logger, le *limitError) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(le.retryAfter.Seconds()))))
 	writeError(w, r, logger, parley.Errorf(parley.ETOOMANY, "Too many requests; try again later."))
 }

@@ -7,46 +7,42 @@ import (
 	"github.com/parleychat/parley/chat"
 )
 
-func (s *Server) handleChannelStatus(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleChannelStatus(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	st, err := s.service.ChannelStatus(r.Context(), id)
-	reply(w, r, s, http.StatusOK, st, err)
+	return http.StatusOK, st, err
 }
 
-func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	var req chat.StartRequest
 	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.limits.allowStart(s.clientIP(r)); err != nil {
-		writeLimited(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	req.ChannelID = id
 	req.AcceptLanguage = r.Header.Get("Accept-Language")
 	started, err := s.service.StartConversation(r.Context(), req)
-	if err == nil {
-		s.metrics.conversations.WithLabelValues(string(started.Conversation.Status)).Inc()
-		s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
+	if err != nil {
+		return 0, nil, err
 	}
-	reply(w, r, s, http.StatusCreated, started, err)
+	s.metrics.conversations.WithLabelValues(string(started.Conversation.Status)).Inc()
+	s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
+	return http.StatusCreated, started, nil
 }
 
-func (s *Server) handleOfflineMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOfflineMessage(w http.ResponseWriter, r *http.Request) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	var req struct {
 		Name  string `json:"name"`
@@ -54,95 +50,85 @@ func (s *Server) handleOfflineMessage(w http.ResponseWriter, r *http.Request) {
 		Body  string `json:"body"`
 	}
 	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.limits.allowStart(s.clientIP(r)); err != nil {
-		writeLimited(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	m, err := s.service.LeaveOfflineMessage(r.Context(), id, parley.OfflineMessage{Name: req.Name, Email: req.Email, Body: req.Body})
-	reply(w, r, s, http.StatusCreated, m, err)
+	return http.StatusCreated, m, err
 }
 
 // visitorRequest authenticates the visitor and parses the conversation id.
-func (s *Server) visitorRequest(w http.ResponseWriter, r *http.Request) (*parley.Visitor, int64, bool) {
+func (s *Server) visitorRequest(r *http.Request) (*parley.Visitor, int64, error) {
 	v, err := s.visitorFrom(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return nil, 0, false
+		return nil, 0, err
 	}
 	id, err := pathID(r)
-	if err != nil {
-		writeError(w, r, s.logger, err)
-		return nil, 0, false
-	}
-	return v, id, true
+	return v, id, err
 }
 
-func (s *Server) handleVisitorConversation(w http.ResponseWriter, r *http.Request) {
-	v, id, ok := s.visitorRequest(w, r)
-	if !ok {
-		return
+func (s *Server) handleVisitorConversation(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	v, id, err := s.visitorRequest(r)
+	if err != nil {
+		return 0, nil, err
 	}
 	c, err := s.service.VisitorConversation(r.Context(), v, id)
-	reply(w, r, s, http.StatusOK, c, err)
+	return http.StatusOK, c, err
 }
 
-func (s *Server) handleVisitorMessages(w http.ResponseWriter, r *http.Request) {
-	v, id, ok := s.visitorRequest(w, r)
-	if !ok {
-		return
+func (s *Server) handleVisitorMessages(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	v, id, err := s.visitorRequest(r)
+	if err != nil {
+		return 0, nil, err
 	}
 	after, err := afterSeq(r)
 	if err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	ms, err := s.service.VisitorMessages(r.Context(), v, id, after)
-	reply(w, r, s, http.StatusOK, ms, err)
+	return http.StatusOK, ms, err
 }
 
-func (s *Server) handleVisitorSend(w http.ResponseWriter, r *http.Request) {
-	v, id, ok := s.visitorRequest(w, r)
-	if !ok {
-		return
+func (s *Server) handleVisitorSend(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	v, id, err := s.visitorRequest(r)
+	if err != nil {
+		return 0, nil, err
 	}
 	var req sendRequest
 	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	if err := s.limits.allowMessage(v.ID); err != nil {
-		writeLimited(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	m, err := s.service.SendVisitorMessage(r.Context(), v, id, req.Body)
-	if err == nil {
-		s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
+	if err != nil {
+		return 0, nil, err
 	}
-	reply(w, r, s, http.StatusCreated, m, err)
+	s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
+	return http.StatusCreated, m, nil
 }
 
-func (s *Server) handleVisitorEnd(w http.ResponseWriter, r *http.Request) {
-	v, id, ok := s.visitorRequest(w, r)
-	if !ok {
-		return
+func (s *Server) handleVisitorEnd(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	v, id, err := s.visitorRequest(r)
+	if err != nil {
+		return 0, nil, err
 	}
 	c, err := s.service.EndByVisitor(r.Context(), v, id)
-	reply(w, r, s, http.StatusOK, c, err)
+	return http.StatusOK, c, err
 }
 
-func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) {
-	v, id, ok := s.visitorRequest(w, r)
-	if !ok {
-		return
+func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	v, id, err := s.visitorRequest(r)
+	if err != nil {
+		return 0, nil, err
 	}
 	var rating parley.Rating
 	if err := decode(w, r, &rating); err != nil {
-		writeError(w, r, s.logger, err)
-		return
+		return 0, nil, err
 	}
 	c, err := s.service.Rate(r.Context(), v, id, rating)
-	reply(w, r, s, http.StatusOK, c, err)
+	return http.StatusOK, c, err
 }
