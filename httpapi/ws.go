@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -59,6 +61,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 	unsubscribe := s.bus.Subscribe(sess.topic, c.enqueue)
 	defer unsubscribe()
 
+	// The client counts as connected (an operator online) before it sees the handshake
+	// complete, so whatever it does next finds it so. Events that this publishes wait in
+	// the queue until the writer starts.
+	sess.onOpen(ctx)
+	defer sess.onClose()
 	conn, err := websocket.Accept(w, r, sess.accept)
 	if err != nil {
 		return // Accept has answered the client
@@ -74,9 +81,6 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 	gauge := s.metrics.websockets.WithLabelValues(sess.side)
 	gauge.Inc()
 	defer gauge.Dec()
-
-	sess.onOpen(ctx)
-	defer sess.onClose()
 	go s.writeLoop(ctx, c)
 
 	for {
@@ -169,6 +173,11 @@ func (s *Server) CloseWebSockets() {
 
 func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {
 	u := userFrom(r.Context())
+	// Checked here as well as by Accept, so that a refused page never counts as a console.
+	if !sameOrigin(r) {
+		writeError(w, r, s.logger, parley.Errorf(parley.EFORBIDDEN, "Cross-origin WebSocket refused."))
+		return
+	}
 	s.serveWS(w, r, wsSession{
 		side:   "operator",
 		topic:  parley.UserTopic(u.ID),
@@ -210,4 +219,15 @@ func (s *Server) handleVisitorWS(w http.ResponseWriter, r *http.Request) {
 			return s.service.VisitorTyping(ctx, v, f.ConversationID)
 		},
 	})
+}
+
+// sameOrigin reports whether a browser's Origin, when sent, is the host it asks.
+// Clients other than browsers send none.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
 }

@@ -153,3 +153,31 @@ func TestRateLimits(t *testing.T) {
 		t.Fatalf("after 40 conversations from one address: %d %s", last.Status, last.Body)
 	}
 }
+
+// A page of another site cannot open an operator's console WebSocket, nor make them online.
+func TestConsoleWebSocketRefusesOtherOrigins(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	id, alice := s.mustOperator(t, admin, "alice", nil)
+	r, err := http.NewRequest("GET", s.URL+"/api/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Authorization", "Bearer "+alice)
+	r.Header.Set("Origin", "https://evil.example")
+	r.Header.Set("Connection", "Upgrade")
+	r.Header.Set("Upgrade", "websocket")
+	r.Header.Set("Sec-WebSocket-Version", "13")
+	r.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin upgrade: %d, want 403", resp.StatusCode)
+	}
+	if s.Service.Presence().Available(id) {
+		t.Fatal("a refused cross-origin console made the operator available")
+	}
+}
