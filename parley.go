@@ -79,6 +79,8 @@ type Channel struct {
 	ButtonText            string    `json:"button_text"`
 	WelcomeMessage        string    `json:"welcome_message"`
 	MaxOngoingPerOperator int       `json:"max_ongoing_per_operator"`
+	ButtonColor           string    `json:"button_color"`      // background of the widget's button and header, #RRGGBB
+	ButtonTextColor       string    `json:"button_text_color"` // text on it, #RRGGBB
 	CreatedAt             time.Time `json:"created_at"`
 }
 
@@ -88,6 +90,8 @@ type ChannelUpdate struct {
 	ButtonText            *string
 	WelcomeMessage        *string
 	MaxOngoingPerOperator *int
+	ButtonColor           *string
+	ButtonTextColor       *string
 }
 
 // Status is an operator's presence as the console shows it.

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"regexp"
 	"strings"
 
 	"github.com/parleychat/parley"
@@ -13,12 +14,16 @@ type NewChannel struct {
 	ButtonText            string `json:"button_text"`
 	WelcomeMessage        string `json:"welcome_message"`
 	MaxOngoingPerOperator int    `json:"max_ongoing_per_operator"`
+	ButtonColor           string `json:"button_color"`
+	ButtonTextColor       string `json:"button_text_color"`
 }
 
 // Defaults of a new channel's widget.
 const (
-	DefaultButtonText     = "Have a Question? Chat with us."
-	DefaultWelcomeMessage = "How may I help you?"
+	DefaultButtonText      = "Have a Question? Chat with us."
+	DefaultWelcomeMessage  = "How may I help you?"
+	DefaultButtonColor     = "#875A7B"
+	DefaultButtonTextColor = "#FFFFFF"
 )
 
 // CreateChannel creates a live chat channel (admin).
@@ -32,11 +37,19 @@ func (s *Service) CreateChannel(ctx context.Context, actor *parley.User, nc NewC
 	if nc.WelcomeMessage == "" {
 		nc.WelcomeMessage = DefaultWelcomeMessage
 	}
+	if nc.ButtonColor == "" {
+		nc.ButtonColor = DefaultButtonColor
+	}
+	if nc.ButtonTextColor == "" {
+		nc.ButtonTextColor = DefaultButtonTextColor
+	}
 	ch := &parley.Channel{
 		Name:                  strings.TrimSpace(nc.Name),
 		ButtonText:            nc.ButtonText,
 		WelcomeMessage:        nc.WelcomeMessage,
 		MaxOngoingPerOperator: nc.MaxOngoingPerOperator,
+		ButtonColor:           nc.ButtonColor,
+		ButtonTextColor:       nc.ButtonTextColor,
 	}
 	if err := validateChannel(ch); err != nil {
 		return nil, err
@@ -70,6 +83,12 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *parley.User, id int6
 	if upd.MaxOngoingPerOperator != nil {
 		ch.MaxOngoingPerOperator = *upd.MaxOngoingPerOperator
 	}
+	if upd.ButtonColor != nil {
+		ch.ButtonColor = *upd.ButtonColor
+	}
+	if upd.ButtonTextColor != nil {
+		ch.ButtonTextColor = *upd.ButtonTextColor
+	}
 	if err := validateChannel(ch); err != nil {
 		return nil, err
 	}
@@ -81,6 +100,8 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *parley.User, id int6
 	return s.channelView(ctx, actor.ID, id)
 }
 
+var hexColor = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
+
 func validateChannel(ch *parley.Channel) error {
 	if err := parley.ValidateText("Channel name", ch.Name, parley.MaxNameLength, true); err != nil {
 		return err
@@ -90,6 +111,11 @@ func validateChannel(ch *parley.Channel) error {
 	}
 	if err := parley.ValidateText("Welcome message", ch.WelcomeMessage, parley.MaxTextLength, false); err != nil {
 		return err
+	}
+	for _, c := range []struct{ field, value string }{{"Button colour", ch.ButtonColor}, {"Button text colour", ch.ButtonTextColor}} {
+		if !hexColor.MatchString(c.value) {
+			return parley.Errorf(parley.EINVALID, "%s %q is not a colour such as #875A7B.", c.field, c.value)
+		}
 	}
 	if ch.MaxOngoingPerOperator < 0 || ch.MaxOngoingPerOperator > 1000 {
 		return parley.Errorf(parley.EINVALID, "Max ongoing conversations per operator must be between 0 (no cap) and 1000.")

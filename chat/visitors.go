@@ -11,12 +11,14 @@ import (
 
 // ChannelStatus is what the widget needs to know before showing its button.
 type ChannelStatus struct {
-	ID             int64  `json:"id"`
-	Name           string `json:"name"`
-	ButtonText     string `json:"button_text"`
-	WelcomeMessage string `json:"welcome_message"`
-	Available      bool   `json:"available"` // a new conversation would be assigned now
-	Online         bool   `json:"online"`    // some operator of the channel is online
+	ID              int64  `json:"id"`
+	Name            string `json:"name"`
+	ButtonText      string `json:"button_text"`
+	WelcomeMessage  string `json:"welcome_message"`
+	ButtonColor     string `json:"button_color"`
+	ButtonTextColor string `json:"button_text_color"`
+	Available       bool   `json:"available"` // a new conversation would be assigned now
+	Online          bool   `json:"online"`    // some operator of the channel is online
 }
 
 // ChannelStatus tells the widget whether the channel can take a chat now.
@@ -29,7 +31,8 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 	if err != nil {
 		return nil, err
 	}
-	st := &ChannelStatus{ID: ch.ID, Name: ch.Name, ButtonText: ch.ButtonText, WelcomeMessage: ch.WelcomeMessage}
+	st := &ChannelStatus{ID: ch.ID, Name: ch.Name, ButtonText: ch.ButtonText, WelcomeMessage: ch.WelcomeMessage,
+		ButtonColor: ch.ButtonColor, ButtonTextColor: ch.ButtonTextColor}
 	now := s.now()
 	for _, m := range members {
 		if !s.presence.Available(m.ID) {

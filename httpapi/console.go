@@ -141,6 +141,8 @@ type channelPatch struct {
 	ButtonText            *string `json:"button_text"`
 	WelcomeMessage        *string `json:"welcome_message"`
 	MaxOngoingPerOperator *int    `json:"max_ongoing_per_operator"`
+	ButtonColor           *string `json:"button_color"`
+	ButtonTextColor       *string `json:"button_text_color"`
 }
 
 func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request) (int, any, error) {

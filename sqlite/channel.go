@@ -5,17 +5,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/parleychat/parley"
 )
 
-const channelColumns = `id, name, button_text, welcome_message, max_ongoing_per_operator, created_at`
+const channelColumns = `id, name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color`
 
 func scanChannel(row scanner) (*parley.Channel, error) {
 	var ch parley.Channel
 	var created sql.NullInt64
-	if err := row.Scan(&ch.ID, &ch.Name, &ch.ButtonText, &ch.WelcomeMessage, &ch.MaxOngoingPerOperator, &created); err != nil {
+	if err := row.Scan(&ch.ID, &ch.Name, &ch.ButtonText, &ch.WelcomeMessage, &ch.MaxOngoingPerOperator, &created, &ch.ButtonColor, &ch.ButtonTextColor); err != nil {
 		return nil, err
 	}
 	ch.CreatedAt = goTime(created)
@@ -26,9 +27,9 @@ func scanChannel(row scanner) (*parley.Channel, error) {
 func (s *Store) CreateChannel(ctx context.Context, ch *parley.Channel) error {
 	ch.CreatedAt = orNow(ch.CreatedAt).UTC().Truncate(time.Microsecond)
 	res, err := s.writer.ExecContext(ctx, `
-		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at)
-		VALUES (?, ?, ?, ?, ?)`,
-		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt))
+		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt), ch.ButtonColor, ch.ButtonTextColor)
 	if err != nil {
 		return fmt.Errorf("create channel %q: %w", ch.Name, err)
 	}
@@ -45,27 +46,23 @@ func (s *Store) UpdateChannel(ctx context.Context, id int64, upd parley.ChannelU
 		if err := channelExists(ctx, tx, id); err != nil {
 			return err
 		}
-		set := func(column string, value any) error {
-			_, err := tx.ExecContext(ctx, `UPDATE channels SET `+column+` = ? WHERE id = ?`, value, id)
-			return err
+		changes := []struct {
+			column string
+			value  any
+		}{
+			{"name", upd.Name},
+			{"button_text", upd.ButtonText},
+			{"welcome_message", upd.WelcomeMessage},
+			{"max_ongoing_per_operator", upd.MaxOngoingPerOperator},
+			{"button_color", upd.ButtonColor},
+			{"button_text_color", upd.ButtonTextColor},
 		}
-		if upd.Name != nil {
-			if err := set("name", *upd.Name); err != nil {
-				return err
+		for _, c := range changes {
+			if reflect.ValueOf(c.value).IsNil() {
+				continue
 			}
-		}
-		if upd.ButtonText != nil {
-			if err := set("button_text", *upd.ButtonText); err != nil {
-				return err
-			}
-		}
-		if upd.WelcomeMessage != nil {
-			if err := set("welcome_message", *upd.WelcomeMessage); err != nil {
-				return err
-			}
-		}
-		if upd.MaxOngoingPerOperator != nil {
-			if err := set("max_ongoing_per_operator", *upd.MaxOngoingPerOperator); err != nil {
+			v := reflect.ValueOf(c.value).Elem().Interface()
+			if _, err := tx.ExecContext(ctx, `UPDATE channels SET `+c.column+` = ? WHERE id = ?`, v, id); err != nil {
 				return err
 			}
 		}

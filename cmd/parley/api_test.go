@@ -19,7 +19,7 @@ func TestConversationEndToEnd(t *testing.T) {
 	aliceID, alice := s.mustOperator(t, admin, "alice", map[string]any{"chat_name": "Alice"})
 	_, bob := s.mustOperator(t, admin, "bob", nil)
 	s.must(t, 200, "PATCH", "/api/me/preferences", alice, map[string]any{"chat_languages": []string{"fr"}})
-	ch := s.mustChannel(t, admin, map[string]any{"name": "Website", "welcome_message": "Hello!"})
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website", "welcome_message": "Hello!", "button_color": "#1A73E8"})
 	for _, tok := range []string{alice, bob} {
 		joined := s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), tok, nil).object(t)
 		if joined["joined"] != true {
@@ -30,7 +30,7 @@ func TestConversationEndToEnd(t *testing.T) {
 	bobWS := s.console(t, bob)
 
 	status := s.must(t, 200, "GET", fmt.Sprintf("/livechat/channels/%d", ch), "", nil).object(t)
-	if status["available"] != true || status["online"] != true || status["welcome_message"] != "Hello!" {
+	if status["available"] != true || status["online"] != true || status["welcome_message"] != "Hello!" || status["button_color"] != "#1A73E8" || status["button_text_color"] != "#FFFFFF" {
 		t.Fatalf("channel status = %v", status)
 	}
 

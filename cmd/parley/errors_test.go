@@ -71,6 +71,7 @@ func TestAPIErrors(t *testing.T) {
 		{"read without seq", "POST", fmt.Sprintf("/api/conversations/%d/read", conv), alice, map[string]any{}, 400, "EINVALID"},
 		{"unknown channel", "POST", "/api/channels/999999/join", alice, nil, 404, "ENOTFOUND"},
 		{"channel cap negative", "POST", "/api/channels", admin, map[string]any{"name": "X", "max_ongoing_per_operator": -1}, 400, "EINVALID"},
+		{"channel colour not a colour", "PATCH", fmt.Sprintf("/api/channels/%d", ch), admin, map[string]any{"button_color": "purple"}, 400, "EINVALID"},
 		{"channel without name", "POST", "/api/channels", admin, map[string]any{"button_text": "Chat"}, 400, "EINVALID"},
 		{"unknown route", "GET", "/api/nothing", alice, nil, 404, "ENOTFOUND"},
 
