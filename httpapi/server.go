@@ -24,6 +24,7 @@ type Server struct {
 	metrics        *metrics
 	trustedProxies []netip.Prefix
 	limits         *limiter // nil when rate limits are off
+	web            http.Handler
 
 	mu     sync.Mutex
 	conns  map[*wsConn]struct{}
@@ -35,6 +36,7 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	RateLimit      bool
 	Registry       *prometheus.Registry
+	Web            http.Handler // the console, widget and demo page, served for GET requests outside the API
 }
 
 // New returns a server for service; its metrics are registered in opts.Registry.
@@ -47,6 +49,7 @@ func New(service *chat.Service, store parley.Store, logger *slog.Logger, opts Op
 		metrics:        newMetrics(opts.Registry),
 		trustedProxies: opts.TrustedProxies,
 		conns:          make(map[*wsConn]struct{}),
+		web:            opts.Web,
 	}
 	if opts.RateLimit {
 		s.limits = newLimiter()
@@ -144,8 +147,17 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("OPTIONS /livechat/", allowCORS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, parley.Errorf(parley.ENOTFOUND, "No route for %s %s.", r.Method, r.URL.Path))
+	}
+	mux.HandleFunc("/api/", notFound)
+	mux.HandleFunc("/livechat/", notFound)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.web != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			s.web.ServeHTTP(w, r)
+			return
+		}
+		notFound(w, r)
 	})
 	return mux
 }

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Runs Parley's whole test suite: formatting, vet, and every test under the race detector,
-# including the end-to-end API tests against a real server and the Redocly lint of the
-# served OpenAPI document (which needs npx; Node.js and npm come with the machine).
+# including the end-to-end API tests against a real server, the browser tests in headless
+# Chromium (installed here when missing) and the Redocly lint of the served OpenAPI
+# document (which needs npx; Node.js and npm come with the machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The browser tests drive Debian's Chromium; install it once.
+if ! command -v chromium >/dev/null 2>&1 && [[ -z "${CHROMIUM:-}" ]]; then
+	echo "== installing chromium (Debian package)"
+	if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

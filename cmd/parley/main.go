@@ -18,6 +18,7 @@ import (
 	"github.com/parleychat/parley/httpapi"
 	"github.com/parleychat/parley/inmem"
 	"github.com/parleychat/parley/sqlite"
+	"github.com/parleychat/parley/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -121,6 +122,7 @@ func (m *Main) Run(ctx context.Context) error {
 		TrustedProxies: m.Config.TrustedProxies,
 		RateLimit:      m.Config.RateLimit,
 		Registry:       reg,
+		Web:            web.Handler(),
 	})
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
