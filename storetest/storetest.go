@@ -265,7 +265,8 @@ func testLanguages(t *testing.T, s parley.Store) {
 
 func testChannels(t *testing.T, s parley.Store) {
 	ctx := t.Context()
-	ch := &parley.Channel{Name: "Website", ButtonText: "Chat with us", WelcomeMessage: "Hello!", MaxOngoingPerOperator: 3, CreatedAt: t0}
+	ch := &parley.Channel{Name: "Website", ButtonText: "Chat with us", WelcomeMessage: "Hello!", MaxOngoingPerOperator: 3,
+		ButtonColor: "#112233", ButtonTextColor: "#FFFFFF", CreatedAt: t0}
 	if err := s.CreateChannel(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
@@ -297,6 +298,9 @@ func testChannels(t *testing.T, s parley.Store) {
 		{"button", parley.ChannelUpdate{ButtonText: ptr("Talk")}, func(c *parley.Channel) { c.ButtonText = "Talk" }},
 		{"welcome", parley.ChannelUpdate{WelcomeMessage: ptr("")}, func(c *parley.Channel) { c.WelcomeMessage = "" }},
 		{"no cap", parley.ChannelUpdate{MaxOngoingPerOperator: ptr(0)}, func(c *parley.Channel) { c.MaxOngoingPerOperator = 0 }},
+		{"colours", parley.ChannelUpdate{ButtonColor: ptr("#ABCDEF"), ButtonTextColor: ptr("#000000")}, func(c *parley.Channel) {
+			c.ButtonColor, c.ButtonTextColor = "#ABCDEF", "#000000"
+		}},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
