@@ -18,6 +18,7 @@ type Store interface {
 	CreateSession(ctx context.Context, tokenHash []byte, userID int64, expires time.Time) error
 	SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (*User, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 
 	// Languages.
 	Languages(ctx context.Context) ([]Language, error)

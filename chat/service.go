@@ -62,7 +62,8 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // Sweep removes every operator idle for longer than the inactivity timeout from the
-// channels they joined, telling them over their WebSockets, then drains every queue.
+// channels they joined, telling them over their WebSockets, drains every queue, and
+// forgets expired sessions.
 func (s *Service) Sweep(ctx context.Context) error {
 	members, err := s.store.Members(ctx)
 	if err != nil {
@@ -91,7 +92,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 	for _, ch := range channels {
 		s.drain(ctx, ch.ID)
 	}
-	return nil
+	_, err = s.store.DeleteExpiredSessions(ctx, s.now())
+	return err
 }
 
 // choose is the Chooser the store calls inside its write transaction.

@@ -204,3 +204,13 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	}
 	return nil
 }
+
+// DeleteExpiredSessions removes the sessions that expired at now or before.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.writer.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, dbTime(now))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -206,6 +206,19 @@ func testSessions(t *testing.T, s parley.Store) {
 			wantUser(t, got, u)
 		})
 	}
+
+	t.Run("delete expired", func(t *testing.T) {
+		n, err := s.DeleteExpiredSessions(ctx, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("DeleteExpiredSessions removed %d sessions, want 1 (the expired one)", n)
+		}
+		if _, err := s.SessionUser(ctx, valid, t0); err != nil {
+			t.Errorf("the valid session went with the expired one: %v", err)
+		}
+	})
 }
 
 func testLanguages(t *testing.T, s parley.Store) {
