@@ -1,0 +1,1230 @@
+/*
+ * Parley website widget.
+ *
+ *   <script src="https://PARLEY/widget.js" data-channel="ID" async></script>
+ *
+ * A classic script with no dependency and no build step. It derives the Parley origin
+ * from its own src, speaks only the public visitor API there (/livechat/*, cross-origin),
+ * and renders everything inside the Shadow DOM of one element appended to <body>
+ * (id "parley-widget"), so the host page's CSS cannot reach it. Text from the server is
+ * always set with textContent (or text nodes), never parsed as HTML.
+ */
+(() => {
+  'use strict';
+
+  const HOST_ID = 'parley-widget';
+  const STATUS_POLL_MS = 30000; // channel status re-check while the window is closed
+  const TYPING_SEND_MS = 2000; // at most one typing frame per this interval
+  const TYPING_SHOW_MS = 3000; // how long "NAME is typing…" stays after the last frame
+  const MAX_BODY = 4000; // message bodies, in code points (API.md)
+  const PAGE_SIZE = 1000; // messages per page of GET …/messages
+  const FORGET_ENDED_MS = 60 * 60 * 1000; // an ended conversation older than this is not restored
+  const QUEUE_POLL_MS = 15000; // re-read the place in line while queued (see watchQueue)
+
+  const script = findScript();
+  if (!script || document.getElementById(HOST_ID)) return;
+  const channelId = (script.getAttribute('data-channel') || '').trim();
+  if (!/^[1-9][0-9]*$/.test(channelId)) {
+    console.warn('Parley widget: data-channel must be a channel id, got %o', channelId);
+    return;
+  }
+  let origin;
+  try {
+    origin = new URL(script.src, location.href).origin;
+  } catch (e) {
+    return;
+  }
+  const API = origin + '/livechat';
+  const STORE_KEY = 'parley:' + origin + ':' + channelId;
+
+  function findScript() {
+    const s = document.currentScript;
+    if (s && s.getAttribute && s.getAttribute('data-channel')) return s;
+    return document.querySelector('script[src$="widget.js"][data-channel]');
+  }
+
+  // ---------------------------------------------------------------- strings
+
+  const STRINGS = {
+    en: {
+      launcher: 'Chat with us',
+      title: 'Chat',
+      open: 'Open chat',
+      close: 'Close chat',
+      placeholder: 'Type a message…',
+      send: 'Send',
+      end: 'End chat',
+      powered: 'Powered by Parley',
+      online: 'We are online',
+      busy: 'All our operators are busy, we will answer soon',
+      waiting: 'Waiting for an operator…',
+      queue: (n) => 'You are number ' + n + ' in line',
+      joined: (name) => name + ' joined the chat.',
+      typing: (name) => name + ' is typing…',
+      youEnded: 'You ended the chat.',
+      operatorEnded: 'The operator ended the chat.',
+      ended: 'Chat ended',
+      ratePrompt: 'How was this conversation?',
+      good: 'Good',
+      okay: 'Okay',
+      bad: 'Bad',
+      commentPlaceholder: 'Add a comment (optional)',
+      rateSubmit: 'Send my rating',
+      rateThanks: 'Thank you for your feedback!',
+      newChat: 'Write a message below to start a new chat.',
+      offlineTitle: 'Leave us a message',
+      offlineIntro: 'Nobody is available right now. Leave a message and we will answer you by email.',
+      name: 'Name',
+      email: 'Email',
+      message: 'Message',
+      offlineSubmit: 'Send message',
+      offlineThanks: 'Thank you! Your message has been sent. We will answer you by email.',
+      unread: (n) => n + (n === 1 ? ' unread message' : ' unread messages'),
+      reconnecting: 'Connection lost. Reconnecting…',
+      errSend: 'Your message could not be sent. Please try again.',
+      errNetwork: 'No connection to the chat. Please try again.',
+      errTooMany: 'Too many messages at once. Please wait a moment.',
+      errTooLong: 'Your message is too long (4,000 characters at most).',
+      errRequired: 'Please fill in every field.',
+      errEmail: 'Please enter a valid email address.',
+      errGeneric: 'Something went wrong. Please try again.',
+    },
+    fr: {
+      launcher: 'Discutez avec nous',
+      title: 'Discussion',
+      open: 'Ouvrir la discussion',
+      close: 'Fermer la discussion',
+      placeholder: 'Écrivez un message…',
+      send: 'Envoyer',
+      end: 'Terminer la discussion',
+      powered: 'Propulsé par Parley',
+      online: 'Nous sommes en ligne',
+      busy: 'Nos conseillers sont occupés, nous vous répondons bientôt',
+      waiting: 'En attente d’un conseiller…',
+      queue: (n) => 'Vous êtes numéro ' + n + ' dans la file d’attente',
+      joined: (name) => name + ' a rejoint la discussion.',
+      typing: (name) => name + ' est en train d’écrire…',
+      youEnded: 'Vous avez terminé la discussion.',
+      operatorEnded: 'Le conseiller a terminé la discussion.',
+      ended: 'Discussion terminée',
+      ratePrompt: 'Comment s’est passée cette discussion ?',
+      good: 'Bien',
+      okay: 'Moyen',
+      bad: 'Mauvais',
+      commentPlaceholder: 'Ajouter un commentaire (facultatif)',
+      rateSubmit: 'Envoyer mon avis',
+      rateThanks: 'Merci pour votre avis !',
+      newChat: 'Écrivez un message ci-dessous pour commencer une nouvelle discussion.',
+      offlineTitle: 'Laissez-nous un message',
+      offlineIntro: 'Personne n’est disponible pour le moment. Laissez-nous un message, nous vous répondrons par e-mail.',
+      name: 'Nom',
+      email: 'E-mail',
+      message: 'Message',
+      offlineSubmit: 'Envoyer le message',
+      offlineThanks: 'Merci ! Votre message a bien été envoyé. Nous vous répondrons par e-mail.',
+      unread: (n) => n + (n === 1 ? ' message non lu' : ' messages non lus'),
+      reconnecting: 'Connexion perdue. Reconnexion…',
+      errSend: 'Votre message n’a pas pu être envoyé. Veuillez réessayer.',
+      errNetwork: 'Pas de connexion à la discussion. Veuillez réessayer.',
+      errTooMany: 'Trop de messages à la fois. Patientez un instant.',
+      errTooLong: 'Votre message est trop long (4 000 caractères au plus).',
+      errRequired: 'Veuillez remplir tous les champs.',
+      errEmail: 'Veuillez saisir une adresse e-mail valide.',
+      errGeneric: 'Une erreur s’est produite. Veuillez réessayer.',
+    },
+  };
+
+  function browserLanguages() {
+    const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
+    return Array.from(langs).filter((l) => typeof l === 'string' && l).slice(0, 32);
+  }
+  const LANGUAGES = browserLanguages();
+  const LANG = /^fr\b/i.test(LANGUAGES[0] || '') ? 'fr' : 'en';
+  const T = STRINGS[LANG];
+
+  // The system notices the server writes in English, as the visitor should read them.
+  const SYSTEM_NOTICES = {
+    'Visitor left the conversation.': T.youEnded,
+    'The operator ended the conversation.': T.operatorEnded,
+  };
+
+  // ---------------------------------------------------------------- storage
+
+  function loadStored() {
+    try {
+      const v = JSON.parse(localStorage.getItem(STORE_KEY) || '{}');
+      return v && typeof v === 'object' ? v : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function save() {
+    try {
+      localStorage.setItem(STORE_KEY, JSON.stringify({
+        token: state.token || undefined,
+        conversation: state.conv ? state.conv.id : undefined,
+        open: state.open || undefined,
+      }));
+    } catch (e) {
+      // Storage refused (private mode, sandbox): the chat still works for this page.
+    }
+  }
+
+  // ---------------------------------------------------------------- API
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message || code || 'HTTP ' + status);
+      this.status = status;
+      this.code = code || '';
+    }
+  }
+
+  async function request(method, path, body, auth) {
+    const headers = {};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (auth) headers.Authorization = 'Bearer ' + state.token;
+    let res;
+    try {
+      res = await fetch(API + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        mode: 'cors',
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch (e) {
+      throw new ApiError(0, 'ENETWORK', '');
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (e) {
+      // an empty or non-JSON body
+    }
+    if (!res.ok) {
+      const err = (data && data.error) || {};
+      throw new ApiError(res.status, err.code, err.message);
+    }
+    return data;
+  }
+
+  function errorText(err, fallback) {
+    if (!(err instanceof ApiError)) return fallback || T.errGeneric;
+    if (err.status === 0) return T.errNetwork;
+    if (err.status === 429) return T.errTooMany;
+    if (err.status === 413) return T.errTooLong;
+    return fallback || T.errGeneric;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  const stored = loadStored();
+  const state = {
+    channel: null, // GET /livechat/channels/{id}
+    token: typeof stored.token === 'string' ? stored.token : '',
+    conv: null, // the visitor's conversation, as GET /livechat/conversations/{id}
+    lastSeq: 0,
+    open: false,
+    mode: 'chat', // 'chat' or 'offline' (leave a message)
+    ws: null,
+    wsRetry: 0,
+    wsTimer: 0,
+    connTimer: 0,
+    lastTypingSent: 0,
+    typingTimer: 0,
+    unread: 0,
+    chain: Promise.resolve(), // sends, one after the other
+    pending: [], // visitor messages sent but not yet confirmed: {body, el}
+    score: 0,
+    pollTimer: 0,
+    queueTimer: 0,
+  };
+
+  const live = () => !!(state.conv && state.conv.status !== 'ended');
+
+  // ---------------------------------------------------------------- DOM helpers
+
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const k in props || {}) {
+      const v = props[k];
+      if (v == null || v === false) continue;
+      if (k === 'text') el.textContent = v;
+      else if (k === 'class') el.className = v;
+      else if (k === 'testid') el.setAttribute('data-testid', v);
+      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c != null && c !== false) el.append(c); // strings become text nodes
+    }
+    return el;
+  }
+
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const FACE = 'M12 2a10 10 0 1 0 0 20a10 10 0 1 0 0-20z';
+  const ICONS = {
+    chat: ['M21 11.5a8.4 8.4 0 0 1-.9 3.8 8.5 8.5 0 0 1-7.6 4.7 8.4 8.4 0 0 1-3.8-.9L3 21l1.9-5.7a8.4 8.4 0 0 1-.9-3.8 8.5 8.5 0 0 1 4.7-7.6 8.4 8.4 0 0 1 3.8-.9h.5a8.5 8.5 0 0 1 8 8z'],
+    mail: ['M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z', 'M22 6l-10 7L2 6'],
+    close: ['M18 6L6 18', 'M6 6l12 12'],
+    down: ['M6 9l6 6 6-6'],
+    send: ['M22 2L11 13', 'M22 2l-7 20-4-9-9-4z'],
+    good: [FACE, 'M8 14s1.5 2 4 2 4-2 4-2', 'M9 9h.01', 'M15 9h.01'],
+    okay: [FACE, 'M8 15h8', 'M9 9h.01', 'M15 9h.01'],
+    bad: [FACE, 'M16 16s-1.5-2-4-2-4 2-4 2', 'M9 9h.01', 'M15 9h.01'],
+  };
+
+  function icon(name) {
+    const svg = document.createElementNS(SVG_NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    for (const d of ICONS[name]) {
+      const p = document.createElementNS(SVG_NS, 'path');
+      p.setAttribute('d', d);
+      svg.append(p);
+    }
+    return svg;
+  }
+
+  // fillText writes text into el, turning http(s) URLs into links. Only text nodes and
+  // anchors whose href starts with http:// or https:// are made, never markup.
+  function fillText(el, text) {
+    const re = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
+    let last = 0;
+    for (const m of text.matchAll(re)) {
+      el.append(text.slice(last, m.index));
+      el.append(h('a', { href: m[0], target: '_blank', rel: 'noopener noreferrer nofollow', text: m[0] }));
+      last = m.index + m[0].length;
+    }
+    el.append(text.slice(last));
+  }
+
+  function timeOf(iso) {
+    const d = new Date(iso);
+    if (isNaN(d)) return '';
+    return d.toLocaleString(LANGUAGES[0] || LANG, { dateStyle: 'medium', timeStyle: 'short' });
+  }
+
+  const codePoints = (s) => Array.from(s).length;
+  const validColor = (c, fallback) => (/^#[0-9a-f]{6}$/i.test(c || '') ? c : fallback);
+
+  // ---------------------------------------------------------------- styles
+
+  const CSS = `
+:host { all: initial !important; }
+.pw, .pw * { box-sizing: border-box; }
+.pw {
+  --pw-accent: #875A7B; --pw-on-accent: #FFFFFF;
+  --pw-text: #1d1d21; --pw-muted: #6b6f7b; --pw-line: #e7e7ec; --pw-soft: #f5f5f8; --pw-grey: #ebebf0;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif;
+  font-size: 14px; line-height: 1.45; font-weight: 400; color: var(--pw-text);
+  text-align: left; letter-spacing: normal; text-transform: none; direction: ltr;
+  -webkit-font-smoothing: antialiased;
+}
+[hidden] { display: none !important; }
+button, input, textarea { font: inherit; color: inherit; letter-spacing: inherit; margin: 0; }
+button { cursor: pointer; }
+svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; flex: none; display: block; }
+a { color: inherit; text-decoration: underline; }
+:focus { outline: none; }
+:focus-visible { outline: 2px solid var(--pw-accent); outline-offset: 2px; }
+
+.dock { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; display: flex; align-items: center; gap: 12px; }
+.launcher {
+  position: relative; width: 60px; height: 60px; border-radius: 50%; border: 0; padding: 0;
+  background: var(--pw-accent); color: var(--pw-on-accent); display: grid; place-items: center;
+  box-shadow: 0 6px 20px rgba(15, 15, 30, .24), 0 2px 6px rgba(15, 15, 30, .12);
+  transition: transform .15s ease, box-shadow .15s ease;
+}
+.launcher:hover { transform: scale(1.06); box-shadow: 0 8px 26px rgba(15, 15, 30, .28), 0 2px 6px rgba(15, 15, 30, .12); }
+.launcher:focus-visible { outline-color: var(--pw-text); outline-offset: 3px; }
+.launcher svg { width: 28px; height: 28px; }
+.badge {
+  position: absolute; top: -2px; right: -2px; min-width: 20px; height: 20px; padding: 0 6px; border-radius: 10px;
+  background: #e5484d; color: #fff; font-size: 12px; font-weight: 700; line-height: 20px; text-align: center;
+  box-shadow: 0 0 0 2px #fff;
+}
+.label {
+  max-width: min(280px, calc(100vw - 112px)); border: 0; border-radius: 999px; padding: 10px 16px;
+  background: #fff; color: var(--pw-text); font-weight: 600; font-size: 14px;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  box-shadow: 0 4px 18px rgba(15, 15, 30, .16), 0 1px 3px rgba(15, 15, 30, .1);
+  animation: pw-pop .25s ease-out;
+}
+.label:hover { box-shadow: 0 6px 22px rgba(15, 15, 30, .2), 0 1px 3px rgba(15, 15, 30, .1); }
+
+.window {
+  position: fixed; right: 20px; bottom: 96px; z-index: 2147483001;
+  width: 360px; height: 520px; max-width: calc(100vw - 40px); max-height: calc(100vh - 116px);
+  display: flex; flex-direction: column; overflow: hidden;
+  background: #fff; border-radius: 16px;
+  box-shadow: 0 16px 48px rgba(15, 15, 30, .2), 0 2px 8px rgba(15, 15, 30, .08);
+  transform-origin: bottom right; animation: pw-in .18s ease-out;
+}
+@keyframes pw-in { from { opacity: 0; transform: translateY(12px) scale(.97); } to { opacity: 1; transform: none; } }
+@keyframes pw-pop { from { opacity: 0; transform: translateX(8px); } to { opacity: 1; transform: none; } }
+@media (prefers-reduced-motion: reduce) { .window, .label { animation: none; } .launcher { transition: none; } }
+
+.header { flex: none; display: flex; align-items: center; gap: 10px; padding: 14px 10px 14px 16px; background: var(--pw-accent); color: var(--pw-on-accent); }
+.avatar {
+  width: 38px; height: 38px; border-radius: 50%; display: grid; place-items: center; flex: none;
+  background: color-mix(in srgb, currentColor 20%, transparent); font-weight: 700; font-size: 16px;
+}
+.avatar svg { width: 20px; height: 20px; }
+.titles { flex: 1; min-width: 0; }
+.title { font-weight: 650; font-size: 15.5px; line-height: 1.3; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.subtitle { font-size: 12.5px; line-height: 1.35; opacity: .88; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: #3ddc84; margin-right: 6px; vertical-align: 1px; box-shadow: 0 0 0 2px color-mix(in srgb, currentColor 25%, transparent); }
+.hbtn { flex: none; border: 0; background: transparent; color: inherit; border-radius: 999px; padding: 7px; display: grid; place-items: center; }
+.hbtn:hover { background: color-mix(in srgb, currentColor 16%, transparent); }
+.hbtn:focus-visible { outline-color: currentColor; }
+
+.notice { flex: none; padding: 8px 14px; font-size: 12.5px; text-align: center; background: #fff7dc; color: #6a5000; border-bottom: 1px solid #f1e3b0; }
+.notice.conn { background: #fdeceb; color: #8a1c12; border-bottom-color: #f5cfcb; }
+
+.messages {
+  flex: 1; min-height: 0; overflow-y: auto; overscroll-behavior: contain;
+  display: flex; flex-direction: column; gap: 3px; padding: 16px 14px 10px; background: var(--pw-soft);
+}
+.row { display: flex; flex-direction: column; max-width: 82%; }
+.row.group { margin-top: 10px; }
+.row:first-child { margin-top: 0; }
+.row.visitor { align-self: flex-end; align-items: flex-end; }
+.row.operator { align-self: flex-start; align-items: flex-start; }
+.author { font-size: 11.5px; font-weight: 600; color: var(--pw-muted); margin: 0 0 3px 12px; }
+.bubble { padding: 8px 13px; border-radius: 18px; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 14px; line-height: 1.42; }
+.visitor .bubble { background: var(--pw-accent); color: var(--pw-on-accent); border-bottom-right-radius: 6px; }
+.operator .bubble { background: var(--pw-grey); color: var(--pw-text); border-bottom-left-radius: 6px; }
+.row.pending .bubble { opacity: .6; }
+.system { align-self: center; max-width: 88%; margin: 10px 0; font-size: 12px; line-height: 1.4; color: var(--pw-muted); text-align: center; }
+
+.typing { flex: none; min-height: 0; padding: 2px 16px 6px; background: var(--pw-soft); font-size: 12px; color: var(--pw-muted); font-style: italic; }
+.error { flex: none; padding: 7px 14px; font-size: 12.5px; background: #fdeceb; color: #8a1c12; border-top: 1px solid #f5cfcb; }
+
+.footer { flex: none; display: flex; align-items: center; gap: 12px; min-height: 26px; padding: 0 16px 8px; background: #fff; font-size: 11.5px; color: #a0a3ae; }
+.linkbtn { border: 0; background: transparent; padding: 2px 0; color: var(--pw-muted); font-size: 12px; font-weight: 600; text-decoration: underline; text-decoration-color: #c8cad2; text-underline-offset: 3px; }
+.linkbtn:hover { color: var(--pw-text); text-decoration-color: currentColor; }
+.powered { margin-left: auto; white-space: nowrap; }
+.composer { flex: none; display: flex; align-items: flex-end; gap: 8px; padding: 10px 10px 10px 16px; border-top: 1px solid var(--pw-line); background: #fff; }
+.input {
+  flex: 1; min-width: 0; resize: none; border: 0; outline: none; background: transparent; color: var(--pw-text);
+  font-size: 14px; line-height: 20px; height: 36px; max-height: 120px; padding: 8px 0; overflow-y: auto;
+}
+.input::placeholder { color: #9a9dab; opacity: 1; }
+.send { flex: none; width: 36px; height: 36px; border-radius: 50%; border: 0; padding: 0; display: grid; place-items: center; background: var(--pw-accent); color: var(--pw-on-accent); transition: opacity .15s; }
+.send svg { width: 17px; height: 17px; margin-left: -2px; }
+.send:disabled { opacity: .35; cursor: default; }
+
+.card { align-self: stretch; margin: 12px 0 4px; padding: 14px; border: 1px solid var(--pw-line); border-radius: 14px; background: #fff; text-align: center; box-shadow: 0 1px 2px rgba(15, 15, 30, .04); }
+.card-title { font-weight: 600; font-size: 14px; margin-bottom: 10px; }
+.scores { display: flex; gap: 8px; }
+.score {
+  flex: 1; display: flex; flex-direction: column; align-items: center; gap: 4px; padding: 10px 4px 8px;
+  border: 1px solid var(--pw-line); border-radius: 10px; background: #fff; color: var(--pw-muted); font-size: 12.5px; font-weight: 600;
+}
+.score svg { width: 26px; height: 26px; stroke-width: 1.7; }
+.score:hover { border-color: #c9c9d3; color: var(--pw-text); }
+.score[aria-pressed="true"] { border-color: var(--pw-accent); color: var(--pw-text); background: color-mix(in srgb, var(--pw-accent) 9%, #fff); }
+.score[aria-pressed="true"] svg { color: var(--pw-accent); }
+.field {
+  display: block; width: 100%; border: 1px solid #dcdce3; border-radius: 9px; padding: 9px 11px; background: #fff; color: var(--pw-text);
+  font-size: 14px; line-height: 1.4; outline: none; transition: border-color .15s, box-shadow .15s;
+}
+.field:focus { border-color: var(--pw-accent); box-shadow: 0 0 0 3px color-mix(in srgb, var(--pw-accent) 18%, transparent); }
+textarea.field { resize: vertical; min-height: 64px; }
+.card .field { margin-top: 10px; }
+.primary {
+  display: block; width: 100%; margin-top: 10px; padding: 10px 12px; border: 0; border-radius: 9px;
+  background: var(--pw-accent); color: var(--pw-on-accent); font-weight: 600; font-size: 14px;
+}
+.primary:disabled { opacity: .55; cursor: default; }
+.hint { margin-top: 6px; font-size: 12.5px; color: var(--pw-muted); }
+.card .error { margin: 10px -14px -14px; border-radius: 0 0 14px 14px; }
+
+.offline { flex: 1; min-height: 0; overflow-y: auto; display: flex; flex-direction: column; gap: 12px; padding: 18px 16px; background: #fff; }
+.offline p { margin: 0; color: var(--pw-muted); font-size: 13.5px; }
+.offline label { display: flex; flex-direction: column; gap: 5px; font-size: 12.5px; font-weight: 600; color: var(--pw-text); }
+.offline .error { margin: 0; border: 0; border-radius: 8px; }
+.thanks { margin: auto 0; padding: 24px 8px; text-align: center; color: var(--pw-text); font-size: 14.5px; }
+.thanks svg { width: 40px; height: 40px; margin: 0 auto 12px; color: var(--pw-accent); }
+
+@media (max-width: 480px) {
+  .window { inset: 0; width: auto; height: auto; max-width: none; max-height: none; border-radius: 0; }
+  .pw.open .dock { display: none; }
+}
+`;
+
+  // ---------------------------------------------------------------- view
+
+  const ui = {};
+
+  function build() {
+    const host = h('div', { id: HOST_ID });
+    const shadow = host.attachShadow({ mode: 'open' });
+    // A constructed stylesheet is not an inline style, so a host page whose
+    // Content-Security-Policy refuses inline styles still shows the widget right.
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      shadow.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      shadow.append(h('style', { text: CSS }));
+    }
+
+    ui.launcherIcon = h('span', { class: 'launcher-icon' }, icon('chat'));
+    ui.badge = h('span', { class: 'badge', testid: 'unread', hidden: true });
+    ui.launcher = h('button', {
+      type: 'button', class: 'launcher', testid: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'pw-window',
+      onclick: () => (state.open ? closeWindow() : openWindow(true)),
+    }, ui.launcherIcon, ui.badge);
+    ui.label = h('button', { type: 'button', class: 'label', testid: 'launcher-label', tabindex: '-1', 'aria-hidden': 'true', onclick: () => openWindow(true) });
+    ui.dock = h('div', { class: 'dock', hidden: true }, ui.label, ui.launcher);
+
+    // header
+    ui.avatar = h('div', { class: 'avatar', 'aria-hidden': 'true' }, icon('chat'));
+    ui.title = h('div', { class: 'title', testid: 'title', text: T.title });
+    ui.subtitle = h('div', { class: 'subtitle', testid: 'subtitle' });
+    ui.close = h('button', { type: 'button', class: 'hbtn', testid: 'close', 'aria-label': T.close, title: T.close, onclick: () => closeWindow() }, icon('close'));
+    const header = h('div', { class: 'header', testid: 'header' }, ui.avatar, h('div', { class: 'titles' }, ui.title, ui.subtitle), ui.close);
+
+    ui.queue = h('div', { class: 'notice', testid: 'queue-position', role: 'status', hidden: true });
+    ui.conn = h('div', { class: 'notice conn', testid: 'connection', role: 'status', text: T.reconnecting, hidden: true });
+
+    // chat pane
+    ui.welcome = h('div', { class: 'row operator', testid: 'welcome' }, h('div', { class: 'bubble' }));
+    ui.messages = h('div', { class: 'messages', testid: 'messages', role: 'log', 'aria-live': 'polite', tabindex: '-1' }, ui.welcome);
+    ui.typing = h('div', { class: 'typing', testid: 'typing', 'aria-live': 'polite', hidden: true });
+    ui.error = h('div', { class: 'error', testid: 'error', role: 'alert', hidden: true });
+    ui.input = h('textarea', {
+      class: 'input', testid: 'input', rows: '1', placeholder: T.placeholder, 'aria-label': T.placeholder, maxlength: String(MAX_BODY * 2),
+      onkeydown: onInputKey, onbeforeinput: onBeforeInput, oninput: onInput, onkeyup: () => { swallowBreak = false; },
+    });
+    ui.send = h('button', { type: 'submit', class: 'send', testid: 'send', 'aria-label': T.send, title: T.send, disabled: true }, icon('send'));
+    ui.composer = h('form', { class: 'composer', testid: 'composer', onsubmit: (e) => { e.preventDefault(); submitMessage(); } }, ui.input, ui.send);
+    ui.end = h('button', { type: 'button', class: 'linkbtn', testid: 'end', text: T.end, hidden: true, onclick: endChat });
+    ui.footer = h('div', { class: 'footer' }, ui.end, h('span', { class: 'powered', text: T.powered }));
+    ui.chat = [ui.messages, ui.typing, ui.error, ui.composer];
+
+    // leave-a-message pane
+    ui.offName = h('input', { class: 'field', testid: 'offline-name', type: 'text', name: 'name', autocomplete: 'name', maxlength: '100', required: true });
+    ui.offEmail = h('input', { class: 'field', testid: 'offline-email', type: 'email', name: 'email', autocomplete: 'email', maxlength: '254', required: true });
+    ui.offBody = h('textarea', { class: 'field', testid: 'offline-message', name: 'message', rows: '4', required: true });
+    ui.offError = h('div', { class: 'error', testid: 'offline-error', role: 'alert', hidden: true });
+    ui.offSubmit = h('button', { type: 'submit', class: 'primary', testid: 'offline-submit', text: T.offlineSubmit });
+    ui.offForm = h('form', { class: 'offline', testid: 'offline-form', novalidate: true, onsubmit: submitOffline },
+      h('p', { text: T.offlineIntro }),
+      h('label', null, T.name, ui.offName),
+      h('label', null, T.email, ui.offEmail),
+      h('label', null, T.message, ui.offBody),
+      ui.offError, ui.offSubmit);
+    ui.offThanks = h('div', { class: 'offline', testid: 'offline-thanks', role: 'status', hidden: true },
+      h('div', { class: 'thanks' }, icon('mail'), h('div', { text: T.offlineThanks })));
+
+    ui.window = h('div', {
+      class: 'window', id: 'pw-window', testid: 'window', role: 'dialog', 'aria-label': T.title, hidden: true,
+      onkeydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); closeWindow(); } },
+    }, header, ui.queue, ui.conn, ...ui.chat, ui.offForm, ui.offThanks, ui.footer);
+
+    ui.root = h('div', { class: 'pw', testid: 'root', 'data-open': 'false', 'data-mode': 'chat', 'data-ws': 'closed' }, ui.window, ui.dock);
+    shadow.append(ui.root);
+    document.body.append(host);
+  }
+
+  function setRootData() {
+    ui.root.classList.toggle('open', state.open);
+    ui.root.dataset.open = String(state.open);
+    ui.root.dataset.mode = state.mode;
+    ui.root.dataset.conversation = state.conv ? String(state.conv.id) : '';
+    ui.root.dataset.status = state.conv ? state.conv.status : '';
+    ui.root.dataset.ws = state.ws && state.ws.readyState === WebSocket.OPEN ? 'open' : 'closed';
+  }
+
+  // applyChannel shows the channel's texts and colours, and the launcher when the
+  // channel can take a chat or a message.
+  function applyChannel() {
+    const ch = state.channel;
+    if (ch) {
+      ui.root.style.setProperty('--pw-accent', validColor(ch.button_color, '#875A7B'));
+      ui.root.style.setProperty('--pw-on-accent', validColor(ch.button_text_color, '#FFFFFF'));
+      const text = (ch.button_text || '').trim() || T.launcher;
+      ui.label.textContent = text;
+      ui.launcher.setAttribute('aria-label', text);
+      ui.launcher.title = text;
+      ui.title.textContent = ch.name || T.title;
+      ui.window.setAttribute('aria-label', ch.name || T.title);
+      const welcome = (ch.welcome_message || '').trim();
+      ui.welcome.hidden = !welcome;
+      const bubble = ui.welcome.firstChild;
+      bubble.textContent = '';
+      fillText(bubble, welcome);
+      // While the window is open the view changes only if the visitor has not started.
+      const untouched = !state.conv && !state.pending.length && !ui.input.value && !ui.offBody.value && ui.offForm.dataset.sent !== 'true';
+      if (!state.open || untouched) state.mode = live() || ch.online ? 'chat' : 'offline';
+    }
+    ui.dock.hidden = !(ch || live());
+    render();
+  }
+
+  function render() {
+    const chat = state.mode === 'chat';
+    for (const el of ui.chat) if (el !== ui.error && el !== ui.typing) el.hidden = !chat;
+    if (!chat) {
+      ui.error.hidden = true;
+      ui.typing.hidden = true;
+    }
+    const sent = ui.offForm.dataset.sent === 'true';
+    ui.offForm.hidden = chat || sent;
+    ui.offThanks.hidden = chat || !sent;
+
+    ui.window.hidden = !state.open;
+    ui.launcher.setAttribute('aria-expanded', String(state.open));
+    ui.launcherIcon.replaceChildren(icon(state.open ? 'down' : state.mode === 'offline' ? 'mail' : 'chat'));
+    ui.label.hidden = state.open;
+    ui.badge.hidden = state.open || state.unread === 0;
+    ui.badge.textContent = String(state.unread);
+    if (state.unread) ui.launcher.setAttribute('aria-description', T.unread(state.unread));
+    else ui.launcher.removeAttribute('aria-description');
+
+    const c = state.conv;
+    const queued = chat && c && c.status === 'queued';
+    ui.queue.hidden = !queued;
+    if (queued) ui.queue.textContent = c.queue_position > 0 ? T.queue(c.queue_position) : T.waiting;
+    ui.end.hidden = !(chat && live());
+
+    // header: the operator once assigned, otherwise what the visitor can expect
+    const op = chat && c && c.status !== 'queued' && c.operator && c.operator.name;
+    ui.subtitle.replaceChildren();
+    if (op) {
+      ui.avatar.replaceChildren(document.createTextNode(Array.from(op)[0].toUpperCase()));
+      const ended = c.status === 'ended';
+      if (!ended) ui.subtitle.append(h('span', { class: 'dot', 'aria-hidden': 'true' }));
+      ui.subtitle.append(h('span', { testid: 'operator-name', text: op }));
+      if (ended) ui.subtitle.append(' · ' + T.ended);
+    } else {
+      ui.avatar.replaceChildren(icon(chat ? 'chat' : 'mail'));
+      let text = T.online;
+      if (!chat) text = T.offlineTitle;
+      else if (queued) text = T.waiting;
+      else if (state.channel && state.channel.online && !state.channel.available && !live()) text = T.busy;
+      ui.subtitle.textContent = text;
+    }
+    updateSend();
+    setRootData();
+  }
+
+  function updateSend() {
+    ui.send.disabled = !ui.input.value.trim();
+  }
+
+  function autosize() {
+    ui.input.style.height = 'auto';
+    ui.input.style.height = Math.min(ui.input.scrollHeight, 120) + 'px';
+  }
+
+  function nearBottom() {
+    const m = ui.messages;
+    return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+  }
+
+  function scrollToBottom() {
+    ui.messages.scrollTop = ui.messages.scrollHeight;
+  }
+
+  function showError(el, text) {
+    el.textContent = text || '';
+    el.hidden = !text;
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  function rowKey(el) {
+    return el && el.dataset ? el.dataset.kind + '\u0000' + (el.dataset.author || '') : '';
+  }
+
+  function messageElement(m) {
+    const kind = m.author && m.author.kind;
+    if (kind === 'system') {
+      return h('div', { class: 'system', testid: 'message', 'data-kind': 'system', 'data-seq': m.seq, title: timeOf(m.created_at) },
+        SYSTEM_NOTICES[m.body] || m.body);
+    }
+    const k = kind === 'operator' ? 'operator' : 'visitor';
+    const bubble = h('div', { class: 'bubble', testid: 'message-body', title: timeOf(m.created_at) });
+    fillText(bubble, m.body || '');
+    const row = h('div', { class: 'row ' + k, testid: 'message', 'data-kind': k, 'data-seq': m.seq, 'data-author': (m.author && m.author.name) || '' }, bubble);
+    return row;
+  }
+
+  // place inserts a message row in seq order (pending rows stay last) and sets its
+  // grouping: an author label above the first of a run of operator messages.
+  function place(el, seq) {
+    let before = null;
+    if (seq != null) {
+      for (const other of ui.messages.children) {
+        const s = other.dataset.seq;
+        if (other.classList.contains('pending') || other.dataset.testid === 'rating' || (s && Number(s) > seq)) {
+          before = other;
+          break;
+        }
+      }
+    } else {
+      before = ui.messages.querySelector('[data-testid=rating]');
+    }
+    ui.messages.insertBefore(el, before);
+    regroup(el);
+    if (el.nextElementSibling) regroup(el.nextElementSibling);
+  }
+
+  function regroup(el) {
+    if (!el.classList.contains('row')) return;
+    const prev = el.previousElementSibling;
+    const first = !prev || !prev.classList.contains('row') || rowKey(prev) !== rowKey(el);
+    el.classList.toggle('group', first);
+    const label = el.querySelector('.author');
+    const name = el.dataset.kind === 'operator' && first && el !== ui.welcome ? el.dataset.author : '';
+    if (name && !label) el.prepend(h('div', { class: 'author', testid: 'author', text: name }));
+    else if (!name && label) label.remove();
+  }
+
+  function addMessage(m, fromLive) {
+    if (!m || !state.conv || (m.conversation_id && m.conversation_id !== state.conv.id)) return;
+    if (ui.messages.querySelector('[data-seq="' + Number(m.seq) + '"]')) return; // seen already
+    const stick = nearBottom();
+    if (m.author && m.author.kind === 'visitor') {
+      const i = state.pending.findIndex((p) => p.body === m.body);
+      if (i >= 0) state.pending.splice(i, 1)[0].el.remove();
+    }
+    place(messageElement(m), Number(m.seq));
+    state.lastSeq = Math.max(state.lastSeq, Number(m.seq) || 0);
+    if (fromLive && m.author && m.author.kind === 'operator') {
+      hideTyping();
+      if (!state.open) {
+        state.unread++;
+        render();
+      }
+    }
+    if (stick || (m.author && m.author.kind === 'visitor')) scrollToBottom();
+  }
+
+  function addNotice(text) {
+    place(h('div', { class: 'system', testid: 'notice', text }), null);
+    scrollToBottom();
+  }
+
+  function addPending(body) {
+    const el = h('div', { class: 'row visitor pending', 'data-kind': 'visitor', 'data-testid': 'message', 'data-pending': 'true' },
+      h('div', { class: 'bubble', testid: 'message-body', text: body }));
+    const p = { body, el };
+    state.pending.push(p);
+    ui.messages.insertBefore(el, ui.messages.querySelector('[data-testid=rating]'));
+    regroup(el);
+    scrollToBottom();
+    return p;
+  }
+
+  function dropPending(p) {
+    const i = state.pending.indexOf(p);
+    if (i >= 0) {
+      state.pending.splice(i, 1);
+      p.el.remove();
+    }
+  }
+
+  // clearConversation forgets the conversation on screen (not the visitor token).
+  function clearConversation() {
+    for (const el of Array.from(ui.messages.children)) if (el !== ui.welcome) el.remove();
+    state.pending = [];
+    state.conv = null;
+    state.lastSeq = 0;
+    state.score = 0;
+    hideTyping();
+    closeSocket();
+    watchQueue();
+  }
+
+  async function fetchMessages() {
+    const id = state.conv.id;
+    for (;;) {
+      const list = await request('GET', '/conversations/' + id + '/messages?after=' + state.lastSeq, undefined, true);
+      if (!state.conv || state.conv.id !== id) return;
+      for (const m of list || []) addMessage(m, false);
+      if (!list || list.length < PAGE_SIZE) return;
+    }
+  }
+
+  // ---------------------------------------------------------------- conversation
+
+  const STATUS_RANK = { queued: 0, active: 1, ended: 2 };
+
+  function setConversation(c, fromLive) {
+    const prev = state.conv;
+    if (prev && c.id !== prev.id) return;
+    if (prev && prev !== c) {
+      // A read that left before a pushed event may arrive after it. A conversation only
+      // moves forward (queued, active, ended) and up the line, so an older state is stale.
+      if ((STATUS_RANK[c.status] || 0) < (STATUS_RANK[prev.status] || 0)) return;
+      if (c.status === 'queued' && prev.status === 'queued' && prev.queue_position > 0 && c.queue_position > prev.queue_position) {
+        c = Object.assign({}, c, { queue_position: prev.queue_position });
+      }
+    }
+    state.conv = c;
+    if (fromLive && prev && prev.status === 'queued' && c.status === 'active' && c.operator && c.operator.name) {
+      addNotice(T.joined(c.operator.name));
+    }
+    if (c.status === 'ended' && (!prev || prev.status !== 'ended')) onEnded();
+    if (c.status !== 'ended') ensureSocket();
+    watchQueue();
+    save();
+    render();
+  }
+
+  // watchQueue re-reads a queued conversation now and then: the server pushes the new
+  // place in line when conversations ahead are assigned, but not when they leave.
+  function watchQueue() {
+    if (!state.conv || state.conv.status !== 'queued') {
+      clearTimeout(state.queueTimer);
+      state.queueTimer = 0;
+    } else if (!state.queueTimer) {
+      state.queueTimer = setTimeout(() => {
+        state.queueTimer = 0;
+        if (state.conv && state.conv.status === 'queued') refreshConversation();
+      }, QUEUE_POLL_MS);
+    }
+  }
+
+  // onEnded catches up with the last messages (the "left" notice), closes the socket and
+  // asks for a rating.
+  function onEnded() {
+    hideTyping();
+    const c = state.conv;
+    fetchMessages().catch(() => {}).finally(() => {
+      if (state.conv && state.conv.id === c.id) closeSocket();
+    });
+    if (!c.rating) showRating();
+  }
+
+  function showRating() {
+    if (ui.messages.querySelector('[data-testid=rating]')) return;
+    const stick = nearBottom();
+    state.score = 0;
+    const comment = h('textarea', { class: 'field', testid: 'rating-comment', rows: '2', placeholder: T.commentPlaceholder, 'aria-label': T.commentPlaceholder, maxlength: '1000', hidden: true });
+    const submit = h('button', { type: 'submit', class: 'primary', testid: 'rating-submit', text: T.rateSubmit, hidden: true });
+    const error = h('div', { class: 'error', testid: 'rating-error', role: 'alert', hidden: true });
+    const buttons = [['good', 5], ['okay', 3], ['bad', 1]].map(([name, score]) =>
+      h('button', {
+        type: 'button', class: 'score', testid: 'rate-' + name, 'data-score': score, 'aria-pressed': 'false',
+        onclick: (e) => {
+          state.score = score;
+          for (const b of buttons) b.setAttribute('aria-pressed', String(b === e.currentTarget));
+          comment.hidden = false;
+          submit.hidden = false;
+          scrollToBottom();
+        },
+      }, icon(name), T[name]));
+    const card = h('form', {
+      class: 'card', testid: 'rating', onsubmit: async (e) => {
+        e.preventDefault();
+        if (!state.score || !state.conv) return;
+        submit.disabled = true;
+        showError(error, '');
+        try {
+          const c = await request('POST', '/conversations/' + state.conv.id + '/rating', { score: state.score, comment: comment.value.trim() }, true);
+          if (state.conv && state.conv.id === c.id) state.conv = c;
+          card.replaceChildren(h('div', { class: 'card-title', testid: 'rating-thanks', text: T.rateThanks }), h('div', { class: 'hint', text: T.newChat }));
+          scrollToBottom();
+          save();
+        } catch (err) {
+          submit.disabled = false;
+          showError(error, errorText(err));
+        }
+      },
+    }, h('div', { class: 'card-title', text: T.ratePrompt }), h('div', { class: 'scores', role: 'group', 'aria-label': T.ratePrompt }, buttons), comment, submit, error);
+    ui.messages.append(card);
+    if (stick || state.open) scrollToBottom();
+  }
+
+  async function endChat() {
+    if (!live()) return;
+    ui.end.disabled = true;
+    try {
+      const c = await request('POST', '/conversations/' + state.conv.id + '/end', undefined, true);
+      setConversation(c, true);
+    } catch (err) {
+      if (err.status === 409) await refreshConversation();
+      else showError(ui.error, errorText(err));
+    } finally {
+      ui.end.disabled = false;
+    }
+  }
+
+  async function refreshConversation() {
+    if (!state.conv) return;
+    const id = state.conv.id;
+    try {
+      const c = await request('GET', '/conversations/' + id, undefined, true);
+      await fetchMessages();
+      if (state.conv && state.conv.id === id) setConversation(c, true);
+    } catch (err) {
+      if (err.status === 401 || err.status === 404) forget(err.status === 401);
+    }
+  }
+
+  function forget(token) {
+    clearConversation();
+    if (token) state.token = '';
+    save();
+    render();
+  }
+
+  // restore continues the conversation kept by this browser (reload, another page).
+  async function restore(id) {
+    try {
+      const c = await request('GET', '/conversations/' + id, undefined, true);
+      const endedAt = c.ended_at ? Date.parse(c.ended_at) : 0;
+      if (c.status === 'ended' && (c.rating || Date.now() - endedAt > FORGET_ENDED_MS)) {
+        forget(false);
+        return;
+      }
+      clearConversation();
+      state.conv = c;
+      await fetchMessages();
+      if (c.status === 'ended' && !c.rating) showRating();
+      if (c.status !== 'ended') connectSocket();
+      watchQueue();
+      save();
+      render();
+    } catch (err) {
+      if (err.status === 401 || err.status === 404) forget(err.status === 401);
+    }
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  let swallowBreak = false; // the line break of an Enter that sent the message
+
+  function onInputKey(e) {
+    swallowBreak = false;
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      swallowBreak = true;
+      submitMessage();
+    }
+  }
+
+  // Some synthetic keyboards deliver the Enter's character apart from its keydown, so a
+  // prevented keydown may still insert a line break: drop that one.
+  function onBeforeInput(e) {
+    if (swallowBreak && (e.inputType === 'insertLineBreak' || e.inputType === 'insertParagraph')) e.preventDefault();
+    swallowBreak = false;
+  }
+
+  function onInput() {
+    autosize();
+    updateSend();
+    if (!ui.input.value.trim() || !live()) return;
+    const ws = state.ws;
+    const now = Date.now();
+    if (ws && ws.readyState === WebSocket.OPEN && now - state.lastTypingSent >= TYPING_SEND_MS) {
+      state.lastTypingSent = now;
+      ws.send(JSON.stringify({ type: 'typing', conversation_id: state.conv.id }));
+    }
+  }
+
+  function submitMessage() {
+    const body = ui.input.value.trim();
+    if (!body) return;
+    if (codePoints(body) > MAX_BODY) {
+      showError(ui.error, T.errTooLong);
+      return;
+    }
+    showError(ui.error, '');
+    if (state.conv && state.conv.status === 'ended') clearConversation(); // a new chat
+    ui.input.value = '';
+    autosize();
+    updateSend();
+    const p = addPending(body);
+    state.chain = state.chain.then(() => deliver(body, p));
+  }
+
+  async function deliver(body, p) {
+    try {
+      if (!state.conv) await start(body, p);
+      else await post(body, p);
+    } catch (err) {
+      if (state.conv && (err.status === 409 || err.status === 404 || err.status === 401)) {
+        // The conversation ended (or vanished) meanwhile: this message starts a new one.
+        const ended = err.status === 409;
+        if (ended) await refreshConversation();
+        if (err.status === 401) state.token = '';
+        if (!ended || (state.conv && state.conv.status === 'ended')) {
+          clearConversation();
+          const again = addPending(body);
+          return deliver(body, again);
+        }
+      }
+      dropPending(p);
+      if (!ui.input.value) {
+        ui.input.value = body;
+        autosize();
+        updateSend();
+      }
+      showError(ui.error, errorText(err, T.errSend));
+    }
+  }
+
+  async function start(body, p) {
+    const req = { body, languages: LANGUAGES, page_url: location.href.slice(0, 2048) };
+    if (state.token) req.visitor_token = state.token;
+    const res = await request('POST', '/channels/' + channelId + '/conversations', req);
+    state.token = res.visitor_token;
+    state.conv = res.conversation;
+    dropPending(p);
+    addMessage(res.message, false);
+    setConversation(res.conversation, false);
+  }
+
+  async function post(body, p) {
+    const m = await request('POST', '/conversations/' + state.conv.id + '/messages', { body }, true);
+    dropPending(p);
+    addMessage(m, false);
+  }
+
+  // ---------------------------------------------------------------- typing
+
+  function showTyping(name) {
+    ui.typing.textContent = T.typing(name);
+    ui.typing.hidden = state.mode !== 'chat';
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(hideTyping, TYPING_SHOW_MS);
+  }
+
+  function hideTyping() {
+    clearTimeout(state.typingTimer);
+    ui.typing.hidden = true;
+  }
+
+  // ---------------------------------------------------------------- WebSocket
+
+  // ensureSocket connects unless connected or a reconnection is already scheduled.
+  function ensureSocket() {
+    if (!state.ws && !state.wsTimer) connectSocket();
+  }
+
+  function connectSocket() {
+    clearTimeout(state.wsTimer);
+    state.wsTimer = 0;
+    if (state.ws || !state.token || !live()) return;
+    const url = origin.replace(/^http/, 'ws') + '/livechat/ws?token=' + encodeURIComponent(state.token);
+    let ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      scheduleReconnect();
+      return;
+    }
+    state.ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      if (state.ws !== ws) return;
+      opened = true;
+      state.wsRetry = 0;
+      clearTimeout(state.connTimer);
+      ui.conn.hidden = true;
+      setRootData();
+      resync();
+    };
+    ws.onmessage = (e) => {
+      if (state.ws !== ws) return;
+      let ev;
+      try {
+        ev = JSON.parse(e.data);
+      } catch (err) {
+        return;
+      }
+      onEvent(ev);
+    };
+    ws.onclose = () => {
+      if (state.ws !== ws) return;
+      state.ws = null;
+      setRootData();
+      if (!live()) return;
+      clearTimeout(state.connTimer);
+      state.connTimer = setTimeout(() => {
+        ui.conn.hidden = !!(state.ws && state.ws.readyState === WebSocket.OPEN) || !live();
+      }, 2000);
+      scheduleReconnect();
+      // Refused before opening: the token or the conversation may be gone.
+      if (!opened) refreshConversation();
+    };
+  }
+
+  function scheduleReconnect() {
+    clearTimeout(state.wsTimer);
+    const delay = Math.min(30000, 1000 * 2 ** state.wsRetry) * (0.75 + Math.random() * 0.5);
+    state.wsRetry = Math.min(state.wsRetry + 1, 10);
+    state.wsTimer = setTimeout(connectSocket, delay); // connectSocket clears it
+  }
+
+  function closeSocket() {
+    clearTimeout(state.wsTimer);
+    state.wsTimer = 0;
+    clearTimeout(state.connTimer);
+    ui.conn.hidden = true;
+    const ws = state.ws;
+    state.ws = null;
+    if (ws) ws.close();
+    if (ui.root) setRootData();
+  }
+
+  // resync catches up after (re)connecting: what was said and what changed meanwhile.
+  async function resync() {
+    if (!state.conv) return;
+    const id = state.conv.id;
+    try {
+      await fetchMessages();
+      const c = await request('GET', '/conversations/' + id, undefined, true);
+      if (state.conv && state.conv.id === id) setConversation(c, true);
+    } catch (err) {
+      if (err.status === 401 || err.status === 404) forget(err.status === 401);
+    }
+  }
+
+  function onEvent(ev) {
+    const c = state.conv;
+    if (!c || !ev) return;
+    if (ev.type === 'message' && ev.conversation_id === c.id) addMessage(ev.message, true);
+    else if (ev.type === 'conversation' && ev.conversation && ev.conversation.id === c.id) setConversation(ev.conversation, true);
+    else if (ev.type === 'typing' && ev.conversation_id === c.id && ev.name) showTyping(ev.name);
+  }
+
+  // ---------------------------------------------------------------- window
+
+  function openWindow(focus) {
+    if (!state.open) {
+      state.open = true;
+      state.unread = 0;
+      if (!live() && state.channel) state.mode = state.channel.online ? 'chat' : 'offline';
+      save();
+      render();
+      scrollToBottom();
+      refreshChannel(); // the last check may be 30 s old
+    }
+    if (focus) {
+      const target = state.mode === 'chat' ? ui.input : ui.offForm.hidden ? ui.close : ui.offName;
+      target.focus({ preventScroll: true });
+    }
+  }
+
+  function closeWindow() {
+    if (!state.open) return;
+    state.open = false;
+    if (ui.offForm.dataset.sent === 'true') resetOffline();
+    save();
+    render();
+    ui.launcher.focus({ preventScroll: true });
+    schedulePoll();
+  }
+
+  // ---------------------------------------------------------------- leave a message
+
+  async function submitOffline(e) {
+    e.preventDefault();
+    const name = ui.offName.value.trim();
+    const email = ui.offEmail.value.trim();
+    const body = ui.offBody.value.trim();
+    if (!name || !email || !body) return showError(ui.offError, T.errRequired);
+    if (!/^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/.test(email)) return showError(ui.offError, T.errEmail);
+    if (codePoints(body) > MAX_BODY) return showError(ui.offError, T.errTooLong);
+    showError(ui.offError, '');
+    ui.offSubmit.disabled = true;
+    try {
+      await request('POST', '/channels/' + channelId + '/offline-messages', { name, email, body });
+      ui.offForm.dataset.sent = 'true';
+      render();
+      ui.close.focus({ preventScroll: true });
+    } catch (err) {
+      showError(ui.offError, errorText(err));
+    } finally {
+      ui.offSubmit.disabled = false;
+    }
+  }
+
+  function resetOffline() {
+    ui.offForm.dataset.sent = 'false';
+    ui.offBody.value = '';
+  }
+
+  // ---------------------------------------------------------------- channel status
+
+  async function refreshChannel() {
+    try {
+      state.channel = await request('GET', '/channels/' + channelId);
+    } catch (err) {
+      if (err.status === 404 || err.status === 400) state.channel = null;
+      // otherwise (network, 5xx) keep what we knew
+    }
+    applyChannel();
+  }
+
+  function schedulePoll() {
+    clearTimeout(state.pollTimer);
+    state.pollTimer = setTimeout(async () => {
+      if (!state.open && document.visibilityState !== 'hidden') await refreshChannel();
+      schedulePoll();
+    }, STATUS_POLL_MS);
+  }
+
+  // ---------------------------------------------------------------- start
+
+  async function init() {
+    build();
+    const convId = Number(stored.conversation) || 0;
+    const wasOpen = stored.open === true;
+    await Promise.all([refreshChannel(), state.token && convId ? restore(convId) : null]);
+    applyChannel();
+    if (wasOpen && !ui.dock.hidden) openWindow(false);
+    schedulePoll();
+
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible' && live() && !state.ws) {
+        state.wsRetry = 0;
+        connectSocket();
+      }
+    });
+    window.addEventListener('online', () => {
+      if (live() && !state.ws) {
+        state.wsRetry = 0;
+        connectSocket();
+      }
+    });
+    // Another tab of the same site started or continued a conversation: follow it.
+    window.addEventListener('storage', (e) => {
+      if (e.key !== STORE_KEY || !e.newValue) return;
+      let v;
+      try {
+        v = JSON.parse(e.newValue);
+      } catch (err) {
+        return;
+      }
+      if (typeof v.token === 'string' && v.token && v.token !== state.token) state.token = v.token;
+      const id = Number(v.conversation) || 0;
+      if (id && (!state.conv || state.conv.id !== id) && state.pending.length === 0) restore(id);
+    });
+  }
+
+  // A small page API, for links such as "Chat with us" on the host page.
+  if (!window.Parley) {
+    window.Parley = Object.freeze({
+      open: () => {
+        if (ui.dock && !ui.dock.hidden) openWindow(true);
+      },
+      close: () => closeWindow(),
+    });
+  }
+
+  if (document.body) init();
+  else document.addEventListener('DOMContentLoaded', init, { once: true });
+})();
