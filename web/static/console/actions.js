@@ -1,0 +1,456 @@
+// What the console does: sign in and out, load and follow conversations, channels and
+// languages, and apply the server's live events to the state. Components call these and
+// read the state; nothing else talks to the API or the WebSocket.
+import { api, onUnauthorized } from './api.js';
+import { getState, setState, resetState, notify } from './store.js';
+import { LiveConnection } from './ws.js';
+import { loadWindows, openWindow, closeWindow } from './windows.js';
+
+const TYPING_SHOWN = 3000; // how long "NAME is typing…" stays after a typing event
+const TYPING_EVERY = 2000; // the console sends at most one typing frame per conversation this often
+
+const readSent = new Map(); // conversation id -> the seq last marked read
+const typingSent = new Map(); // conversation id -> when the console last sent a typing frame
+const typingTimers = new Map(); // conversation id -> the timer that hides "is typing…"
+const expectLeave = new Set(); // channels the operator asked to leave: no removal notice for those
+
+export const live = new LiveConnection({
+  onEvent: handleEvent,
+  onOpen: (reconnected) => refresh(reconnected),
+  onStatus: (connection) => {
+    if (getState().connection !== connection) setState({ connection });
+  },
+  // Before reopening, make sure the session is still valid: a 401 signs out.
+  beforeReconnect: async () => {
+    try {
+      await api.me();
+      return true;
+    } catch (e) {
+      return e.status !== 401;
+    }
+  },
+});
+
+onUnauthorized(() => {
+  if (getState().me) signedOut('Your session has ended. Log in again.');
+});
+
+// Session.
+
+export async function boot() {
+  try {
+    const me = await api.me();
+    signedIn(me);
+  } catch (e) {
+    if (e.status === 401) setState({ authChecked: true, me: null, bootError: '' });
+    else setState({ authChecked: true, bootError: e.message });
+  }
+}
+
+export async function login(loginName, password) {
+  const res = await api.login(loginName, password);
+  signedIn(res.user);
+  return res.user;
+}
+
+export async function logout() {
+  try {
+    await api.logout();
+  } catch {
+    // the session may already be gone: the console forgets it either way
+  }
+  signedOut();
+}
+
+function signedIn(me) {
+  setState({ me, authChecked: true, bootError: '', windows: loadWindows(me.id) });
+  live.start();
+  loadConversations(false);
+  loadChannels(false);
+  loadLanguages();
+}
+
+function signedOut(message) {
+  live.stop();
+  readSent.clear();
+  typingSent.clear();
+  expectLeave.clear();
+  for (const t of typingTimers.values()) clearTimeout(t);
+  typingTimers.clear();
+  loading.clear();
+  channelTouched.clear();
+  const { route, visible } = getState();
+  resetState({ authChecked: true, route, visible });
+  if (message) notify(message, 'info');
+}
+
+// refresh catches up after the live connection opens: everything that happened while it
+// was closed is fetched again, so nothing is missed.
+function refresh(reconnected) {
+  loadConversations(reconnected);
+  if (reconnected) {
+    loadChannels(true);
+    for (const id of Object.keys(getState().messages)) catchUp(Number(id));
+  }
+}
+
+// Languages.
+
+export async function loadLanguages() {
+  try {
+    const languages = await api.languages();
+    setState({ languages });
+    return languages;
+  } catch (e) {
+    if (e.status !== 401) notify(e.message, 'error');
+    return null;
+  }
+}
+
+export async function setLanguageEnabled(code, enabled) {
+  const lang = await api.setLanguage(code, enabled);
+  setState((s) => ({ languages: (s.languages || []).map((l) => (l.code === lang.code ? lang : l)) }));
+  return lang;
+}
+
+export async function savePreferences(prefs) {
+  const me = await api.savePreferences(prefs);
+  setState({ me });
+  return me;
+}
+
+// Channels.
+
+function removalNotice(ch) {
+  notify(`You were removed from ${ch.name} after a period of inactivity. Join it again to receive new conversations.`, 'warning');
+}
+
+// A channel changed by an event or an answer after a list was requested keeps that newer
+// state when the (older) list arrives.
+let channelEpoch = 0;
+const channelTouched = new Map(); // channel id -> epoch of its last change
+
+function upsertChannel(ch) {
+  const s = getState();
+  const prev = s.channels && s.channels.find((c) => c.id === ch.id);
+  if (prev && prev.joined && !ch.joined && !expectLeave.has(ch.id)) removalNotice(ch);
+  if (!ch.joined) expectLeave.delete(ch.id);
+  channelTouched.set(ch.id, ++channelEpoch);
+  setState((st) => {
+    const list = st.channels || [];
+    const exists = list.some((c) => c.id === ch.id);
+    return { channels: exists ? list.map((c) => (c.id === ch.id ? ch : c)) : [...list, ch] };
+  });
+}
+
+export async function loadChannels(detectRemovals) {
+  const asked = channelEpoch;
+  let fresh;
+  try {
+    fresh = await api.channels();
+  } catch (e) {
+    if (e.status !== 401 && e.status !== 0) notify(e.message, 'error');
+    return null;
+  }
+  const prev = getState().channels;
+  const channels = fresh.map((ch) => {
+    const old = prev && prev.find((c) => c.id === ch.id);
+    if (old && (channelTouched.get(ch.id) || 0) > asked) return old;
+    if (detectRemovals && old && old.joined && !ch.joined && !expectLeave.has(ch.id)) removalNotice(ch);
+    return ch;
+  });
+  setState({ channels });
+  return channels;
+}
+
+// applyAnswer applies the channel a join or leave answered, unless a live event about it
+// came meanwhile: that event is as new as the answer, or newer (such as a removal).
+function applyAnswer(ch, asked) {
+  if ((channelTouched.get(ch.id) || 0) > asked) return;
+  upsertChannel(ch);
+}
+
+export async function joinChannel(id) {
+  const asked = channelEpoch;
+  applyAnswer(await api.join(id), asked);
+}
+
+export async function leaveChannel(id) {
+  const asked = channelEpoch;
+  expectLeave.add(id);
+  try {
+    applyAnswer(await api.leave(id), asked);
+  } catch (e) {
+    expectLeave.delete(id);
+    throw e;
+  }
+}
+
+export async function createChannel(body) {
+  const ch = await api.createChannel(body);
+  upsertChannel(ch);
+  return ch;
+}
+
+export async function updateChannel(id, body) {
+  const ch = await api.updateChannel(id, body);
+  upsertChannel(ch);
+  return ch;
+}
+
+// Conversations.
+
+const seqOf = (c) => (c && c.last_message ? c.last_message.seq : 0);
+
+export function displayedInDiscuss(id) {
+  const { route } = getState();
+  return route.page === 'discuss' && route.id === id;
+}
+
+export async function loadConversations(reconnected) {
+  let list;
+  try {
+    list = await api.conversations();
+  } catch (e) {
+    if (e.status !== 401 && e.status !== 0) notify(e.message, 'error');
+    return;
+  }
+  const before = getState();
+  const hadList = before.conversationsLoaded;
+  setState((s) => {
+    const conversations = { ...s.conversations };
+    for (const c of list) {
+      const known = conversations[c.id];
+      // An event newer than this answer has already told more: keep it.
+      if (known && seqOf(c) < seqOf(known)) continue;
+      // A read mark sent after this list was asked for is not in it yet.
+      conversations[c.id] = (readSent.get(c.id) || 0) >= seqOf(c) ? { ...c, unread: 0 } : c;
+    }
+    return { conversations, conversationsLoaded: true };
+  });
+  const s = getState();
+  if (reconnected && hadList) {
+    // Conversations assigned while the connection was down open like new ones.
+    for (const c of list) {
+      if (!before.conversations[c.id] && c.status === 'active' && c.unread > 0 && !displayedInDiscuss(c.id)) openWindow(c.id);
+    }
+  }
+  // Windows restored from an earlier visit whose conversation is not in the list.
+  for (const w of s.windows) if (!s.conversations[w.id]) fetchConversation(w.id, true);
+}
+
+async function fetchConversation(id, closeIfGone) {
+  try {
+    const c = await api.conversation(id);
+    setState((s) => (seqOf(s.conversations[id]) > seqOf(c) ? null : { conversations: { ...s.conversations, [id]: c } }));
+    return c;
+  } catch (e) {
+    if (closeIfGone && (e.status === 403 || e.status === 404)) closeWindow(id);
+    return null;
+  }
+}
+
+function mergeMessages(id, list, complete) {
+  setState((s) => {
+    const cur = s.messages[id];
+    const bySeq = new Map(cur ? cur.list.map((m) => [m.seq, m]) : []);
+    let added = false;
+    for (const m of list) {
+      if (!bySeq.has(m.seq)) {
+        bySeq.set(m.seq, m);
+        added = true;
+      }
+    }
+    const wasComplete = !!(cur && cur.complete);
+    if (cur && !added && (wasComplete || !complete)) return null;
+    const merged = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+    return { messages: { ...s.messages, [id]: { list: merged, complete: wasComplete || !!complete } } };
+  });
+}
+
+// fetchAfter pages through the messages after seq with ?after=.
+async function fetchAfter(id, after) {
+  const out = [];
+  for (;;) {
+    const page = await api.messages(id, after);
+    if (!page || page.length === 0) break;
+    out.push(...page);
+    after = page[page.length - 1].seq;
+    const last = seqOf(getState().conversations[id]);
+    if (last && after >= last) break;
+  }
+  return out;
+}
+
+const loading = new Map(); // conversation id -> promise of its history
+
+// ensureHistory loads the whole history of a conversation once.
+export function ensureHistory(id) {
+  const m = getState().messages[id];
+  if (m && m.complete) return Promise.resolve();
+  if (loading.has(id)) return loading.get(id);
+  const p = fetchAfter(id, 0)
+    .then((list) => mergeMessages(id, list, true))
+    .catch((e) => {
+      if (e.status === 403 || e.status === 404) closeWindow(id);
+      if (e.status !== 401) notify(e.message, 'error');
+    })
+    .finally(() => loading.delete(id));
+  loading.set(id, p);
+  return p;
+}
+
+function lastLoadedSeq(id) {
+  const m = getState().messages[id];
+  return m && m.list.length ? m.list[m.list.length - 1].seq : 0;
+}
+
+async function catchUp(id) {
+  const m = getState().messages[id];
+  if (!m || !m.complete) return ensureHistory(id);
+  try {
+    mergeMessages(id, await fetchAfter(id, lastLoadedSeq(id)), false);
+  } catch {
+    // the next reconnection tries again
+  }
+}
+
+// applyMessage records a message, from an event or from the answer to a send.
+function applyMessage(id, m) {
+  const before = getState().messages[id];
+  const gap = before && before.complete && before.list.length && m.seq > lastLoadedSeq(id) + 1;
+  mergeMessages(id, [m], false);
+  if (gap) catchUp(id);
+  const conv = getState().conversations[id];
+  if (!conv) return false;
+  if (m.seq <= seqOf(conv)) return false;
+  const fromOthers = m.author.kind !== 'operator';
+  setState((s) => ({
+    conversations: {
+      ...s.conversations,
+      [id]: { ...s.conversations[id], last_message: m, unread: s.conversations[id].unread + (fromOthers ? 1 : 0) },
+    },
+  }));
+  return true;
+}
+
+function onMessageEvent(id, m) {
+  if (m.author.kind === 'visitor') clearTyping(id);
+  const known = !!getState().conversations[id];
+  const isNew = applyMessage(id, m);
+  if (m.author.kind !== 'visitor') return;
+  if (!known) {
+    fetchConversation(id, false).then((c) => {
+      if (c && !displayedInDiscuss(id)) openWindow(id, { keepFold: true });
+    });
+  } else if (isNew && !displayedInDiscuss(id)) {
+    openWindow(id, { keepFold: true });
+  }
+}
+
+function onConversationEvent(c) {
+  const s = getState();
+  const known = s.conversations[c.id];
+  let next = c;
+  if (known && seqOf(known) > seqOf(c)) next = { ...c, last_message: known.last_message, unread: known.unread };
+  setState((st) => ({ conversations: { ...st.conversations, [c.id]: next } }));
+  const mine = s.me && c.operator && c.operator.id === s.me.id;
+  if (!known && mine && c.status === 'active' && !displayedInDiscuss(c.id)) openWindow(c.id);
+}
+
+// Typing.
+
+function clearTyping(id) {
+  clearTimeout(typingTimers.get(id));
+  typingTimers.delete(id);
+  setState((s) => {
+    if (!s.typing[id]) return null;
+    const typing = { ...s.typing };
+    delete typing[id];
+    return { typing };
+  });
+}
+
+function onTypingEvent(id, name) {
+  setState((s) => ({ typing: { ...s.typing, [id]: { name: name || '' } } }));
+  clearTimeout(typingTimers.get(id));
+  typingTimers.set(
+    id,
+    setTimeout(() => clearTyping(id), TYPING_SHOWN),
+  );
+}
+
+export function sendTyping(id) {
+  const now = Date.now();
+  if (now - (typingSent.get(id) || 0) < TYPING_EVERY) return;
+  if (live.send({ type: 'typing', conversation_id: id })) typingSent.set(id, now);
+}
+
+// Sending, reading, ending.
+
+export async function sendMessage(id, body) {
+  const m = await api.send(id, body);
+  typingSent.delete(id);
+  applyMessage(id, m);
+  return m;
+}
+
+// markRead tells the server the operator has read the conversation up to its last
+// message; only when something is unread and the page is visible.
+export function markRead(id) {
+  const s = getState();
+  const conv = s.conversations[id];
+  if (!s.visible || !conv || conv.unread === 0) return;
+  const seq = Math.max(seqOf(conv), lastLoadedSeq(id));
+  if (!seq) return;
+  setState((st) => ({ conversations: { ...st.conversations, [id]: { ...st.conversations[id], unread: 0 } } }));
+  if ((readSent.get(id) || 0) >= seq) return;
+  readSent.set(id, seq);
+  api.read(id, seq).catch(() => readSent.delete(id));
+}
+
+export async function endConversation(id) {
+  const c = await api.end(id);
+  onConversationEvent(c);
+  // The server counts its notice "The operator ended the conversation." as unread, also
+  // for the operator who ended it: they have seen it.
+  markRead(id);
+  return c;
+}
+
+// Live events.
+
+function handleEvent(ev) {
+  switch (ev.type) {
+    case 'message':
+      if (ev.message) onMessageEvent(ev.conversation_id, ev.message);
+      break;
+    case 'conversation':
+      if (ev.conversation) onConversationEvent(ev.conversation);
+      break;
+    case 'channel':
+      if (ev.channel) upsertChannel(ev.channel);
+      break;
+    case 'typing':
+      onTypingEvent(ev.conversation_id, ev.name);
+      break;
+    case 'error':
+      notify((ev.error && ev.error.message) || 'The server refused a request.', 'error');
+      break;
+    default:
+  }
+}
+
+// Users (admin).
+
+export async function loadUsers() {
+  return api.users();
+}
+
+export async function createUser(body) {
+  return api.createUser(body);
+}
+
+document.addEventListener('visibilitychange', () => {
+  setState({ visible: document.visibilityState !== 'hidden' });
+});

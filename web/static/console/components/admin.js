@@ -1,0 +1,29 @@
+// The admin pages (role admin only): Users, Channels and Languages, as tabs.
+import { html } from '/vendor/preact-htm.js';
+import { href } from '../router.js';
+import { PageHeader } from './common.js';
+import { AdminUsers } from './admin-users.js';
+import { AdminChannels } from './admin-channels.js';
+import { AdminLanguages } from './admin-languages.js';
+
+const TABS = [
+  ['users', 'Users'],
+  ['channels', 'Channels'],
+  ['languages', 'Languages'],
+];
+
+export function AdminPage({ route, me }) {
+  if (me.role !== 'admin') {
+    return html`<main class="page"><div class="card empty-card" data-testid="admin-forbidden">Only an admin can see this page.</div></main>`;
+  }
+  return html`<main class="page" data-testid="admin-page">
+    <${PageHeader} title="Administration" />
+    <nav class="subnav" aria-label="Administration">
+      ${TABS.map(
+        ([key, label]) => html`<a key=${key} href=${href('admin', key)} class="subnav-link"
+          aria-current=${route.sub === key ? 'page' : undefined} data-testid=${`admin-tab-${key}`}>${label}</a>`,
+      )}
+    </nav>
+    ${route.sub === 'channels' ? html`<${AdminChannels} />` : route.sub === 'languages' ? html`<${AdminLanguages} />` : html`<${AdminUsers} />`}
+  </main>`;
+}

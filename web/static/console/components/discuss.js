@@ -1,0 +1,93 @@
+// Discuss: the LIVECHAT list of the operator's conversations on the left (unread ones in
+// bold, ended ones faded below), the selected conversation in the main pane.
+import { html, useMemo } from '/vendor/preact-htm.js';
+import { useStore } from '../store.js';
+import { href } from '../router.js';
+import { Thread, EndButton } from './thread.js';
+import { Avatar, Spinner } from './common.js';
+import { IconInbox } from '../icons.js';
+import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
+
+function ConversationItem({ c, selected }) {
+  const name = visitorName(c);
+  return html`<li>
+    <a href=${href('discuss', String(c.id))} class=${cx('livechat-item', c.unread > 0 && 'unread', c.status === 'ended' && 'ended', selected && 'selected')}
+      aria-current=${selected ? 'page' : undefined} data-testid="livechat-item" data-conversation-id=${c.id}
+      data-unread=${c.unread} data-status=${c.status}>
+      <${Avatar} name=${name} size=${36} />
+      <span class="livechat-item-text">
+        <span class="livechat-item-top">
+          <span class="livechat-item-name">${name}</span>
+          <span class="livechat-item-time">${formatWhen(c.last_message ? c.last_message.created_at : c.created_at)}</span>
+        </span>
+        <span class="livechat-item-bottom">
+          <span class="livechat-item-preview">${preview(c, 70)}</span>
+          ${c.unread > 0
+            ? html`<span class="count" data-testid="livechat-unread" aria-label=${`${c.unread} unread`}>${c.unread}</span>`
+            : null}
+        </span>
+      </span>
+    </a>
+  </li>`;
+}
+
+function ConversationHeader({ c }) {
+  const channels = useStore((s) => s.channels);
+  const languages = useStore((s) => s.languages);
+  const channel = (channels || []).find((ch) => ch.id === c.channel_id);
+  const details = [channel ? channel.name : null, c.language ? languageName(languages, c.language) : null].filter(Boolean);
+  return html`<div class="discuss-header">
+    <a class="back-link" href=${href('discuss')} aria-label="Back to the conversations">‹</a>
+    <${Avatar} name=${visitorName(c)} size=${40} />
+    <div class="discuss-header-text">
+      <h1 data-testid="discuss-title">${visitorName(c)}</h1>
+      <div class="discuss-header-details">
+        ${details.join(' · ')}
+        ${c.page_url ? html`${details.length ? ' · ' : ''}<span class="page-url" title=${c.page_url}>${c.page_url}</span>` : null}
+      </div>
+    </div>
+    <span class=${cx('status-pill', `status-${c.status}`)}>${c.status === 'ended' ? 'Ended' : c.status === 'queued' ? 'Queued' : 'Active'}</span>
+    <${EndButton} id=${c.id} conv=${c} />
+  </div>`;
+}
+
+export function DiscussPage({ route }) {
+  const conversations = useStore((s) => s.conversations);
+  const loaded = useStore((s) => s.conversationsLoaded);
+  const list = useMemo(() => sortConversations(Object.values(conversations)), [conversations]);
+  const live = list.filter((c) => c.status !== 'ended');
+  const ended = list.filter((c) => c.status === 'ended');
+  const unreadTotal = list.filter((c) => c.unread > 0).length;
+  const selected = route.id ? conversations[route.id] : null;
+
+  return html`<div class=${cx('discuss', route.id && 'has-selection')} data-testid="discuss-page">
+    <aside class="discuss-sidebar" aria-labelledby="livechat-heading">
+      <h2 class="sidebar-heading" id="livechat-heading" data-testid="livechat-heading">
+        LIVECHAT ${unreadTotal ? html`<span class="count count-muted">${unreadTotal}</span>` : null}
+      </h2>
+      ${!loaded
+        ? html`<${Spinner} />`
+        : list.length === 0
+          ? html`<p class="sidebar-empty">No conversations yet. New ones appear here, and in a chat window, as soon as a visitor writes.</p>`
+          : html`<ul class="livechat-list" data-testid="livechat-list">
+              ${live.map((c) => html`<${ConversationItem} key=${c.id} c=${c} selected=${c.id === route.id} />`)}
+              ${ended.length && live.length ? html`<li class="sidebar-divider" aria-hidden="true">Ended</li>` : null}
+              ${ended.map((c) => html`<${ConversationItem} key=${c.id} c=${c} selected=${c.id === route.id} />`)}
+            </ul>`}
+    </aside>
+    <section class=${cx('discuss-main', !selected && 'discuss-main-empty')} aria-label="Conversation">
+      ${selected
+        ? html`<div class="discuss-thread" data-testid="discuss-thread" data-conversation-id=${selected.id}>
+            <${ConversationHeader} c=${selected} />
+            <${Thread} key=${selected.id} id=${selected.id} place="pane" autoRead=${true} focusKey=${selected.id} />
+          </div>`
+        : route.id && !loaded
+          ? html`<${Spinner} />`
+          : html`<div class="empty-state">
+              <${IconInbox} size=${48} />
+              <h2>${route.id ? 'This conversation is not in your list' : 'Select a conversation'}</h2>
+              <p>Your live chat conversations are listed on the left, newest first. Unread ones are in bold.</p>
+            </div>`}
+    </section>
+  </div>`;
+}

@@ -1,0 +1,190 @@
+// One conversation as the operator chats in it, the same in the Discuss pane and in a chat
+// window: the whole history, who is typing, the composer, and the End button.
+import { html, useState, useRef, useEffect, useLayoutEffect } from '/vendor/preact-htm.js';
+import { useStore, notify } from '../store.js';
+import { ensureHistory, markRead, sendMessage, sendTyping, endConversation } from '../actions.js';
+import { IconSend } from '../icons.js';
+import { Spinner } from './common.js';
+import { cx, formatDay, formatTime, sameDay, visitorName } from '../util.js';
+
+const GROUP_WITHIN = 5 * 60 * 1000; // messages of one author this close share one header
+
+function MessageList({ id, messages, complete, compact }) {
+  const list = useRef(null);
+  const stick = useRef(true);
+  const count = messages.length;
+
+  const onScroll = () => {
+    const el = list.current;
+    if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+  };
+
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el) return;
+    const last = messages[count - 1];
+    if (stick.current || (last && last.author.kind === 'operator')) el.scrollTop = el.scrollHeight;
+  }, [count, complete]);
+
+  const items = [];
+  let prev = null;
+  for (const m of messages) {
+    const at = new Date(m.created_at);
+    if (!prev || !sameDay(new Date(prev.created_at), at)) {
+      items.push(html`<div class="day-separator" key=${`day-${m.seq}`}><span>${formatDay(m.created_at)}</span></div>`);
+      prev = null;
+    }
+    if (m.author.kind === 'system') {
+      items.push(html`<div class="msg msg-system" key=${m.seq} data-testid="message" data-seq=${m.seq} data-author-kind="system">
+        <span class="msg-system-body" data-testid="message-body">${m.body}</span>
+        <time datetime=${m.created_at}>${formatTime(m.created_at)}</time>
+      </div>`);
+    } else {
+      const grouped =
+        prev && prev.author.kind === m.author.kind && prev.author.name === m.author.name && at - new Date(prev.created_at) < GROUP_WITHIN;
+      const name = m.author.name || (m.author.kind === 'visitor' ? 'Visitor' : 'Operator');
+      items.push(html`<div class=${cx('msg', `msg-${m.author.kind}`, grouped && 'msg-grouped')} key=${m.seq}
+        data-testid="message" data-seq=${m.seq} data-author-kind=${m.author.kind}>
+        ${grouped
+          ? null
+          : html`<div class="msg-meta"><span class="msg-author">${name}</span><time datetime=${m.created_at}>${formatTime(m.created_at)}</time></div>`}
+        <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${m.body}</div>
+      </div>`);
+    }
+    prev = m.author.kind === 'system' ? null : m;
+  }
+
+  return html`<div class=${cx('thread-messages', compact && 'compact')} ref=${list} onScroll=${onScroll}
+    role="log" aria-live="polite" aria-label="Messages" tabindex="0" data-testid="message-list" data-conversation-id=${id}>
+    ${!complete && count === 0 ? html`<${Spinner} label="Loading the conversation…" />` : items}
+  </div>`;
+}
+
+function Composer({ id, conv, place, focusKey }) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState('');
+  const [sending, setSending] = useState(false);
+  const input = useRef(null);
+
+  useEffect(() => {
+    if (focusKey && input.current) input.current.focus();
+  }, [focusKey]);
+
+  useLayoutEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight + 2, 140)}px`;
+  }, [text]);
+
+  async function send() {
+    const body = text;
+    if (!body.trim() || sending) return;
+    setSending(true);
+    setError('');
+    setText('');
+    try {
+      await sendMessage(id, body);
+    } catch (e) {
+      setText(body);
+      setError(e.message);
+    } finally {
+      setSending(false);
+      if (input.current) input.current.focus();
+    }
+  }
+
+  const enterSent = useRef(false);
+
+  function onKeyDown(e) {
+    enterSent.current = false;
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      enterSent.current = true;
+      send();
+    }
+  }
+
+  // Some input paths (synthesised keys, a few virtual keyboards) still insert the line
+  // break of an Enter whose keydown was handled: drop it.
+  function onBeforeInput(e) {
+    if (enterSent.current && (e.inputType === 'insertLineBreak' || e.inputType === 'insertParagraph')) e.preventDefault();
+    enterSent.current = false;
+  }
+
+  function onInput(e) {
+    setText(e.currentTarget.value);
+    if (e.currentTarget.value.trim()) sendTyping(id);
+  }
+
+  const inputId = `composer-${place}-${id}`;
+  return html`<form class="composer" novalidate onSubmit=${(e) => { e.preventDefault(); send(); }}>
+    <label class="visually-hidden" for=${inputId}>Message to ${visitorName(conv)}</label>
+    <textarea id=${inputId} ref=${input} rows="1" value=${text} onInput=${onInput} onKeyDown=${onKeyDown} onBeforeInput=${onBeforeInput}
+      placeholder="Write a message…" title="Enter sends; Shift+Enter starts a new line" data-testid="composer-input"
+      maxlength="4000"></textarea>
+    <button type="submit" class="btn btn-primary btn-icon" disabled=${!text.trim() || sending} aria-label="Send"
+      title="Send" data-testid="composer-send"><${IconSend} /></button>
+    ${error ? html`<div class="composer-error" role="alert" data-testid="composer-error">${error}</div>` : null}
+  </form>`;
+}
+
+export function EndButton({ id, conv, compact }) {
+  const [busy, setBusy] = useState(false);
+  if (!conv || conv.status === 'ended') return null;
+  async function end() {
+    setBusy(true);
+    try {
+      await endConversation(id);
+    } catch (e) {
+      notify(e.message, 'error');
+    } finally {
+      setBusy(false);
+    }
+  }
+  return html`<button type="button" class=${cx('btn', compact ? 'btn-header' : 'btn-secondary btn-sm')} onClick=${end}
+    disabled=${busy} title="End this conversation" aria-label=${`End the conversation with ${visitorName(conv)}`}
+    data-testid="end-button">End</button>`;
+}
+
+// Thread shows conversation id. autoRead marks new messages read as they come (the Discuss
+// pane); otherwise they are read once the operator focuses or clicks the thread. The
+// composer takes the focus each time focusKey changes to a new non-zero value.
+export function Thread({ id, place, autoRead, focusKey, compact }) {
+  const conv = useStore((s) => s.conversations[id]);
+  const msgs = useStore((s) => s.messages[id]);
+  const typing = useStore((s) => s.typing[id]);
+  const visible = useStore((s) => s.visible);
+  const [focused, setFocused] = useState(false);
+  const root = useRef(null);
+
+  useEffect(() => {
+    ensureHistory(id);
+  }, [id]);
+
+  const unread = conv ? conv.unread : 0;
+  const lastSeq = conv && conv.last_message ? conv.last_message.seq : 0;
+  useEffect(() => {
+    if ((autoRead || focused) && visible && unread > 0) markRead(id);
+  }, [autoRead, focused, visible, unread, lastSeq, id]);
+
+  const onFocusOut = (e) => {
+    if (!root.current || !root.current.contains(e.relatedTarget)) setFocused(false);
+  };
+
+  const messages = msgs ? msgs.list : [];
+  const ended = conv && conv.status === 'ended';
+  const typingName = typing ? typing.name || (conv ? visitorName(conv) : 'The visitor') : '';
+  return html`<section class=${cx('thread', compact && 'thread-compact')} ref=${root} data-testid="thread" data-conversation-id=${id}
+    onFocusIn=${() => setFocused(true)} onFocusOut=${onFocusOut} onMouseDown=${() => markRead(id)}>
+    <${MessageList} id=${id} messages=${messages} complete=${!!(msgs && msgs.complete)} compact=${compact} />
+    <div class="typing" aria-live="polite" data-testid="typing-indicator">
+      ${typingName ? html`<span class="typing-dots" aria-hidden="true"><i></i><i></i><i></i></span>${typingName} is typing…` : null}
+    </div>
+    ${!conv
+      ? null
+      : ended
+        ? html`<div class="thread-ended" data-testid="thread-ended">This conversation has ended.</div>`
+        : html`<${Composer} id=${id} conv=${conv} place=${place} focusKey=${focusKey} />`}
+  </section>`;
+}

@@ -1,0 +1,34 @@
+// Hash routing: #/discuss[/ID], #/channels, #/profile, #/admin/users|channels|languages.
+import { setState } from './store.js';
+
+export const PAGES = ['discuss', 'channels', 'profile', 'admin'];
+export const ADMIN_PAGES = ['users', 'channels', 'languages'];
+
+export function parseRoute(hash) {
+  const parts = String(hash || '')
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter(Boolean);
+  const page = PAGES.includes(parts[0]) ? parts[0] : 'discuss';
+  const route = { page, id: 0, sub: '' };
+  if (page === 'discuss') route.id = Number.parseInt(parts[1], 10) > 0 ? Number.parseInt(parts[1], 10) : 0;
+  if (page === 'admin') route.sub = ADMIN_PAGES.includes(parts[1]) ? parts[1] : 'users';
+  return route;
+}
+
+export function href(page, rest) {
+  return rest ? `#/${page}/${rest}` : `#/${page}`;
+}
+
+export function navigate(hash) {
+  if (location.hash !== hash) location.hash = hash;
+}
+
+function sync() {
+  setState({ route: parseRoute(location.hash) });
+}
+
+export function startRouter() {
+  window.addEventListener('hashchange', sync);
+  sync();
+}
