@@ -195,7 +195,13 @@ type Message struct {
 	Author         Author    `json:"author"`
 	Body           string    `json:"body"`
 	CreatedAt      time.Time `json:"created_at"`
+	// ClientID is the sender's idempotency key: sending again with the same key returns
+	// the message already stored instead of storing it twice.
+	ClientID string `json:"client_id,omitempty"`
 }
+
+// MaxClientIDLength bounds a message's idempotency key.
+const MaxClientIDLength = 64
 
 // VisitorLeftMessage is the system notice added when the visitor ends a conversation.
 const VisitorLeftMessage = "Visitor left the conversation."

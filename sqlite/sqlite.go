@@ -236,3 +236,11 @@ func errChannelNotFound(id int64) error {
 func errConversationNotFound(id int64) error {
 	return parley.Errorf(parley.ENOTFOUND, "Conversation %d not found.", id)
 }
+
+// nullString stores "" as NULL, so optional keys stay out of unique indexes.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
