@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/parleychat/parley"
@@ -41,6 +42,27 @@ func (c *wsConn) enqueue(payload []byte) {
 type clientFrame struct {
 	Type           string `json:"type"`
 	ConversationID int64  `json:"conversation_id"`
+}
+
+// parseFrame decodes a client frame: a JSON object with a known type.
+func parseFrame(data []byte) (clientFrame, error) {
+	var f clientFrame
+	if !utf8.Valid(data) {
+		return f, parley.Errorf(parley.EINVALID, "Frame is not valid UTF-8.")
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return f, parley.Errorf(parley.EINVALID, "Frame is not a JSON object with a type.")
+	}
+	switch f.Type {
+	case "activity":
+	case "typing":
+		if f.ConversationID <= 0 {
+			return f, parley.Errorf(parley.EINVALID, "A typing frame needs a conversation_id.")
+		}
+	default:
+		return f, parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
+	}
+	return f, nil
 }
 
 type wsSession struct {
@@ -88,13 +110,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 		if err != nil {
 			return
 		}
-		var f clientFrame
-		if err := json.Unmarshal(data, &f); err != nil {
-			err = parley.Errorf(parley.EINVALID, "Frame is not a JSON object.")
-			c.enqueue(errorFrame(err))
-			continue
+		f, err := parseFrame(data)
+		if err == nil {
+			err = sess.onFrame(ctx, f)
 		}
-		if err := sess.onFrame(ctx, f); err != nil {
+		if err != nil {
 			if parley.ErrorCode(err) == parley.EINTERNAL {
 				s.logger.Error("websocket frame", "type", f.Type, "err", err)
 			}
