@@ -39,6 +39,8 @@ type Store interface {
 	// Visitors.
 	CreateVisitor(ctx context.Context, v *Visitor, tokenHash []byte) error
 	VisitorByToken(ctx context.Context, tokenHash []byte) (*Visitor, error)
+	// VisitorChannels lists the channels the visitor has conversations in, by id.
+	VisitorChannels(ctx context.Context, visitorID int64) ([]int64, error)
 
 	// Conversations. StartConversation and AssignQueued make the assignment decision
 	// inside the same write transaction that records it, so that concurrent starts

@@ -137,12 +137,13 @@ func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) (int, any
 }
 
 type channelPatch struct {
-	Name                  *string `json:"name"`
-	ButtonText            *string `json:"button_text"`
-	WelcomeMessage        *string `json:"welcome_message"`
-	MaxOngoingPerOperator *int    `json:"max_ongoing_per_operator"`
-	ButtonColor           *string `json:"button_color"`
-	ButtonTextColor       *string `json:"button_text_color"`
+	Name                  *string   `json:"name"`
+	ButtonText            *string   `json:"button_text"`
+	WelcomeMessage        *string   `json:"welcome_message"`
+	MaxOngoingPerOperator *int      `json:"max_ongoing_per_operator"`
+	ButtonColor           *string   `json:"button_color"`
+	ButtonTextColor       *string   `json:"button_text_color"`
+	AllowedOrigins        *[]string `json:"allowed_origins"`
 }
 
 func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request) (int, any, error) {

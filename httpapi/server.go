@@ -135,7 +135,7 @@ func (s *Server) Handler() http.Handler {
 			h = s.authenticate(h)
 			h = cookieCSRF(csrf, h)
 		case visitor:
-			h = allowCORS(h)
+			h = s.visitorCORS(h)
 		case public:
 			if r.pattern == "POST /api/session" {
 				h = cookieCSRF(csrf, h)
@@ -144,7 +144,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(r.pattern, s.instrument(r.pattern, h))
 	}
 	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.Handle("OPTIONS /livechat/", allowCORS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("OPTIONS /livechat/", s.visitorCORS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
 	notFound := func(w http.ResponseWriter, r *http.Request) {

@@ -229,7 +229,7 @@ func (s *Server) handleVisitorWS(w http.ResponseWriter, r *http.Request) {
 	s.serveWS(w, r, wsSession{
 		side:    "visitor",
 		topic:   parley.VisitorTopic(v.ID),
-		accept:  &websocket.AcceptOptions{InsecureSkipVerify: true}, // the widget runs on other sites' pages
+		accept:  &websocket.AcceptOptions{InsecureSkipVerify: true}, // visitorCORS checked Origin against the channels' allowed origins
 		onOpen:  func(context.Context) {},
 		onClose: func() {},
 		onFrame: func(ctx context.Context, f clientFrame) error {

@@ -42,6 +42,24 @@ func (s *Store) CreateVisitor(ctx context.Context, v *parley.Visitor, tokenHash 
 	return nil
 }
 
+// VisitorChannels lists the channels the visitor has conversations in, by id.
+func (s *Store) VisitorChannels(ctx context.Context, visitorID int64) ([]int64, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT channel_id FROM conversations WHERE visitor_id = ? ORDER BY channel_id`, visitorID)
+	if err != nil {
+		return nil, fmt.Errorf("list channels of visitor %d: %w", visitorID, err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list channels of visitor %d: %w", visitorID, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 func visitorName(id int64) string { return fmt.Sprintf("Visitor #%d", id) }
 
 // VisitorByToken returns the visitor known by the hash of their token.

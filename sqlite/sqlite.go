@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -243,4 +244,13 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
+}
+
+// jsonList encodes a list of strings for a TEXT column; nil is the empty list.
+func jsonList(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(list) // a []string always encodes
+	return string(b)
 }

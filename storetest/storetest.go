@@ -6,6 +6,7 @@ package storetest
 import (
 	"crypto/rand"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -44,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"Times", testTimes},
 		{"ConcurrentStarts", testConcurrentStarts},
 		{"Idempotency", testIdempotency},
+		{"VisitorChannels", testVisitorChannels},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -315,6 +317,10 @@ func testChannels(t *testing.T, s parley.Store) {
 		{"colours", parley.ChannelUpdate{ButtonColor: ptr("#ABCDEF"), ButtonTextColor: ptr("#000000")}, func(c *parley.Channel) {
 			c.ButtonColor, c.ButtonTextColor = "#ABCDEF", "#000000"
 		}},
+		{"origins", parley.ChannelUpdate{AllowedOrigins: &[]string{"https://shop.example", "http://localhost:3000"}}, func(c *parley.Channel) {
+			c.AllowedOrigins = []string{"https://shop.example", "http://localhost:3000"}
+		}},
+		{"any origin again", parley.ChannelUpdate{AllowedOrigins: &[]string{}}, func(c *parley.Channel) { c.AllowedOrigins = []string{} }},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -1441,7 +1447,13 @@ func wantChannel(tb testing.TB, got, want *parley.Channel) {
 	tb.Helper()
 	g, w := *got, *want
 	g.CreatedAt, w.CreatedAt = time.Time{}, time.Time{}
-	if g != w || !got.CreatedAt.Equal(want.CreatedAt) {
+	if g.AllowedOrigins == nil {
+		g.AllowedOrigins = []string{}
+	}
+	if w.AllowedOrigins == nil {
+		w.AllowedOrigins = []string{}
+	}
+	if !reflect.DeepEqual(g, w) || !got.CreatedAt.Equal(want.CreatedAt) {
 		tb.Errorf("channel = %+v, want %+v", got, want)
 	}
 }
@@ -1565,5 +1577,25 @@ func testIdempotency(t *testing.T, s parley.Store) {
 	}
 	if len(msgs) != 5 || msgs[1].ClientID != "k1" {
 		t.Fatalf("stored %d messages, want 5: %+v", len(msgs), msgs)
+	}
+}
+
+func testVisitorChannels(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a, b := mustChannel(t, s, "A", 0), mustChannel(t, s, "B", 0)
+	mustChannel(t, s, "C", 0)
+	v, other := mustVisitor(t, s, "Vi"), mustVisitor(t, s, "Ot")
+	for _, ch := range []*parley.Channel{b, a, b} {
+		mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "hi", Now: t0}, online)
+	}
+	got, err := s.VisitorChannels(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, []int64{a.ID, b.ID}) {
+		t.Errorf("VisitorChannels = %v, want [%d %d]", got, a.ID, b.ID)
+	}
+	if got, err := s.VisitorChannels(ctx, other.ID); err != nil || len(got) != 0 {
+		t.Errorf("VisitorChannels of a visitor without conversations = %v, %v", got, err)
 	}
 }

@@ -275,3 +275,12 @@ func jsonBody(v any) io.Reader {
 	}
 	return bytes.NewReader(b)
 }
+
+func mustJSON(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
