@@ -77,6 +77,12 @@ type wsSession struct {
 // serveWS runs one WebSocket until either side closes it. It subscribes to the client's
 // topic before the upgrade, so nothing published after the handshake is missed.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession) {
+	release, err := s.limits.openSocket(s.clientIP(r))
+	if err != nil {
+		writeLimited(w, r, s.logger, err.(*limitError))
+		return
+	}
+	defer release()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	c := &wsConn{send: make(chan []byte, wsSendQueue), cancel: cancel}
@@ -105,9 +111,14 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 	defer gauge.Dec()
 	go s.writeLoop(ctx, c)
 
+	frames := s.limits.frameLimiter()
 	for {
 		_, data, err := conn.Read(ctx)
 		if err != nil {
+			return
+		}
+		if frames != nil && !frames.Allow() {
+			conn.Close(websocket.StatusPolicyViolation, "Too many frames; slow down.")
 			return
 		}
 		f, err := parseFrame(data)

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 )
 
 // Every error case of the API answers its status and code, and changes nothing.
@@ -180,5 +185,55 @@ func TestConsoleWebSocketRefusesOtherOrigins(t *testing.T) {
 	}
 	if s.Service.Presence().Available(id) {
 		t.Fatal("a refused cross-origin console made the operator available")
+	}
+}
+
+// With rate limits on, one address cannot hold more than 200 WebSockets, and a client
+// that floods frames is disconnected.
+func TestWebSocketLimits(t *testing.T) {
+	s := mustStart(t, "", func(c *Config) { c.RateLimit = true })
+	admin := s.adminToken(t)
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "hi"}).object(t)
+	token, conv := out["visitor_token"].(string), num(path(out, "conversation", "id"))
+
+	flood := s.console(t, admin)
+	for range 100 {
+		if err := flood.conn.Write(context.Background(), websocket.MessageText, []byte(fmt.Sprintf(`{"type":"typing","conversation_id":%d}`, conv))); err != nil {
+			break
+		}
+	}
+	select {
+	case err := <-flood.closed:
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation {
+			t.Fatalf("flooding client closed with %v, want 1008", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a client sending 100 frames at once was not disconnected")
+	}
+
+	// Fill the address's quota (the flooding console's place is freed as its handler ends).
+	deadline := time.Now().Add(10 * time.Second)
+	for opened := 0; opened < 200; {
+		if time.Now().After(deadline) {
+			t.Fatal("could not open 200 WebSockets from one address")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/livechat/ws?token="+token, nil)
+		cancel()
+		if err != nil {
+			if opened < 199 {
+				t.Fatalf("WebSocket %d refused: %v", opened+1, err)
+			}
+			time.Sleep(10 * time.Millisecond) // the last place frees when the flooder's handler ends
+			continue
+		}
+		t.Cleanup(func() { conn.CloseNow() })
+		opened++
+	}
+	r := s.call(t, "GET", "/livechat/ws?token="+token, "", nil)
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("the 201st WebSocket of one address: %d %s", r.Status, r.Body)
 	}
 }
