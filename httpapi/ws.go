@@ -17,7 +17,6 @@ import (
 const (
 	wsSendQueue    = 256              // events buffered per connection; a client that lets it fill is dropped
 	wsWriteTimeout = 10 * time.Second // a client that takes longer to take one frame is dropped
-	wsPingInterval = 30 * time.Second // idle connections are pinged, and closed when the pong does not come
 	wsReadLimit    = 4096             // client frames are small: activity and typing
 )
 
@@ -144,7 +143,7 @@ func errorFrame(err error) []byte {
 
 func (s *Server) writeLoop(ctx context.Context, c *wsConn) {
 	defer c.cancel()
-	ping := time.NewTicker(wsPingInterval)
+	ping := time.NewTicker(s.pingInterval)
 	defer ping.Stop()
 	for {
 		select {
@@ -161,7 +160,7 @@ func (s *Server) writeLoop(ctx context.Context, c *wsConn) {
 				return
 			}
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, wsWriteTimeout)
+			pctx, cancel := context.WithTimeout(ctx, s.pingInterval)
 			err := c.conn.Ping(pctx)
 			cancel()
 			if err != nil {
