@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +236,43 @@ func TestWebSocketLimits(t *testing.T) {
 	r := s.call(t, "GET", "/livechat/ws?token="+token, "", nil)
 	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("the 201st WebSocket of one address: %d %s", r.Status, r.Body)
+	}
+}
+
+// X-Forwarded-For is believed only from a trusted proxy: behind one, each client has its
+// own login limit; without one, a client cannot escape its limit by forging the header.
+func TestTrustedProxies(t *testing.T) {
+	loginFrom := func(s *testServer, forwardedFor, password string) int {
+		req, _ := http.NewRequest("POST", s.URL+"/api/session", jsonBody(map[string]string{"login": "admin", "password": password}))
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	exhaust := func(s *testServer, forwardedFor func(i int) string) {
+		for i := range 20 {
+			if loginFrom(s, forwardedFor(i), "wrong-password") == http.StatusTooManyRequests {
+				return
+			}
+		}
+		t.Fatal("20 failed logins were never limited")
+	}
+
+	behind := mustStart(t, "", func(c *Config) {
+		c.RateLimit = true
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	exhaust(behind, func(int) string { return "198.51.100.7" })
+	if got := loginFrom(behind, "198.51.100.8", adminPassword); got != http.StatusOK {
+		t.Fatalf("another client behind the proxy: %d, want 200", got)
+	}
+
+	direct := mustStart(t, "", func(c *Config) { c.RateLimit = true })
+	exhaust(direct, func(i int) string { return fmt.Sprintf("198.51.100.%d", i+1) })
+	if got := loginFrom(direct, "198.51.100.99", adminPassword); got != http.StatusTooManyRequests {
+		t.Fatalf("a forged X-Forwarded-For escaped the limit: %d", got)
 	}
 }
