@@ -160,6 +160,9 @@ func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string
 		s.publishMessage(ctx, ended, m)
 	}
 	s.publishConversation(ctx, ended)
+	if c.Status == parley.StatusQueued {
+		s.publishQueue(ctx, ended.ChannelID) // everyone behind moves up
+	}
 	s.drain(ctx, ended.ChannelID)
 	return nil
 }
