@@ -74,14 +74,17 @@ type Language struct {
 
 // Channel is one support line with its widget settings.
 type Channel struct {
-	ID                    int64     `json:"id"`
-	Name                  string    `json:"name"`
-	ButtonText            string    `json:"button_text"`
-	WelcomeMessage        string    `json:"welcome_message"`
-	MaxOngoingPerOperator int       `json:"max_ongoing_per_operator"`
-	ButtonColor           string    `json:"button_color"`      // background of the widget's button and header, #RRGGBB
-	ButtonTextColor       string    `json:"button_text_color"` // text on it, #RRGGBB
-	CreatedAt             time.Time `json:"created_at"`
+	ID                    int64  `json:"id"`
+	Name                  string `json:"name"`
+	ButtonText            string `json:"button_text"`
+	WelcomeMessage        string `json:"welcome_message"`
+	MaxOngoingPerOperator int    `json:"max_ongoing_per_operator"`
+	ButtonColor           string `json:"button_color"`      // background of the widget's button and header, #RRGGBB
+	ButtonTextColor       string `json:"button_text_color"` // text on it, #RRGGBB
+	// AllowedOrigins are the websites (scheme://host[:port]) that may embed the widget;
+	// empty allows any.
+	AllowedOrigins []string  `json:"allowed_origins"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // ChannelUpdate changes the fields that are not nil.
@@ -92,6 +95,7 @@ type ChannelUpdate struct {
 	MaxOngoingPerOperator *int
 	ButtonColor           *string
 	ButtonTextColor       *string
+	AllowedOrigins        *[]string
 }
 
 // Status is an operator's presence as the console shows it.
@@ -195,7 +199,13 @@ type Message struct {
 	Author         Author    `json:"author"`
 	Body           string    `json:"body"`
 	CreatedAt      time.Time `json:"created_at"`
+	// ClientID is the sender's idempotency key: sending again with the same key returns
+	// the message already stored instead of storing it twice.
+	ClientID string `json:"client_id,omitempty"`
 }
+
+// MaxClientIDLength bounds a message's idempotency key.
+const MaxClientIDLength = 64
 
 // VisitorLeftMessage is the system notice added when the visitor ends a conversation.
 const VisitorLeftMessage = "Visitor left the conversation."

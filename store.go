@@ -39,11 +39,15 @@ type Store interface {
 	// Visitors.
 	CreateVisitor(ctx context.Context, v *Visitor, tokenHash []byte) error
 	VisitorByToken(ctx context.Context, tokenHash []byte) (*Visitor, error)
+	// VisitorChannels lists the channels the visitor has conversations in, by id.
+	VisitorChannels(ctx context.Context, visitorID int64) ([]int64, error)
 
 	// Conversations. StartConversation and AssignQueued make the assignment decision
 	// inside the same write transaction that records it, so that concurrent starts
 	// never push an operator past the cap nor give one conversation to two operators.
-	StartConversation(ctx context.Context, nc NewConversation, choose Chooser) (*Conversation, *Message, error)
+	// A start whose ClientID was already used by the visitor in the channel returns that
+	// conversation and first message with created false.
+	StartConversation(ctx context.Context, nc NewConversation, choose Chooser) (c *Conversation, first *Message, created bool, err error)
 	AssignQueued(ctx context.Context, channelID int64, now time.Time, choose Chooser) ([]*Conversation, error)
 	Conversation(ctx context.Context, id int64) (*Conversation, error)
 	// QueuedConversations lists a channel's queue, oldest first.
@@ -51,8 +55,10 @@ type Store interface {
 	// OperatorConversations lists the operator's conversations, newest activity first.
 	OperatorConversations(ctx context.Context, userID int64) ([]*ConversationSummary, error)
 	ConversationSummary(ctx context.Context, userID, conversationID int64) (*ConversationSummary, error)
-	// AddMessage appends a message to a conversation that has not ended.
-	AddMessage(ctx context.Context, conversationID int64, author Author, body string, now time.Time) (*Message, error)
+	// AddMessage appends a message to a conversation that has not ended. A message whose
+	// ClientID the same kind of author already used in the conversation is not stored
+	// again: the stored one is returned with created false, even after the end.
+	AddMessage(ctx context.Context, nm NewMessage) (m *Message, created bool, err error)
 	Messages(ctx context.Context, conversationID, afterSeq int64, limit int) ([]*Message, error)
 	MarkRead(ctx context.Context, userID, conversationID, seq int64) error
 	// EndConversation ends the conversation and adds the system notice, if any, as its
@@ -73,7 +79,17 @@ type NewConversation struct {
 	Language  string
 	PageURL   string
 	Body      string
+	ClientID  string // idempotency key of the first message, "" for none
 	Now       time.Time
+}
+
+// NewMessage is a message to append to a conversation.
+type NewMessage struct {
+	ConversationID int64
+	Author         Author
+	Body           string
+	ClientID       string // idempotency key, "" for none
+	Now            time.Time
 }
 
 // Chooser makes the assignment decision over a snapshot taken inside the store's write

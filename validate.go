@@ -27,6 +27,20 @@ func ValidateBody(body string) error {
 	return nil
 }
 
+// ValidateClientID checks a message's idempotency key: optional, at most
+// MaxClientIDLength printable ASCII characters.
+func ValidateClientID(id string) error {
+	if len(id) > MaxClientIDLength {
+		return Errorf(EINVALID, "client_id has %d characters; the limit is %d.", len(id), MaxClientIDLength)
+	}
+	for _, r := range id {
+		if r < '!' || r > '~' {
+			return Errorf(EINVALID, "client_id must be printable ASCII without spaces.")
+		}
+	}
+	return nil
+}
+
 // ValidateText checks a free-text field: valid UTF-8, at most max code points, and not
 // empty when required.
 func ValidateText(field, s string, max int, required bool) error {

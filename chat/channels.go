@@ -10,12 +10,13 @@ import (
 
 // NewChannel is what an admin gives to create a channel.
 type NewChannel struct {
-	Name                  string `json:"name"`
-	ButtonText            string `json:"button_text"`
-	WelcomeMessage        string `json:"welcome_message"`
-	MaxOngoingPerOperator int    `json:"max_ongoing_per_operator"`
-	ButtonColor           string `json:"button_color"`
-	ButtonTextColor       string `json:"button_text_color"`
+	Name                  string   `json:"name"`
+	ButtonText            string   `json:"button_text"`
+	WelcomeMessage        string   `json:"welcome_message"`
+	MaxOngoingPerOperator int      `json:"max_ongoing_per_operator"`
+	ButtonColor           string   `json:"button_color"`
+	ButtonTextColor       string   `json:"button_text_color"`
+	AllowedOrigins        []string `json:"allowed_origins"`
 }
 
 // Defaults of a new channel's widget.
@@ -50,6 +51,7 @@ func (s *Service) CreateChannel(ctx context.Context, actor *parley.User, nc NewC
 		MaxOngoingPerOperator: nc.MaxOngoingPerOperator,
 		ButtonColor:           nc.ButtonColor,
 		ButtonTextColor:       nc.ButtonTextColor,
+		AllowedOrigins:        nc.AllowedOrigins,
 	}
 	if err := validateChannel(ch); err != nil {
 		return nil, err
@@ -89,8 +91,14 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *parley.User, id int6
 	if upd.ButtonTextColor != nil {
 		ch.ButtonTextColor = *upd.ButtonTextColor
 	}
+	if upd.AllowedOrigins != nil {
+		ch.AllowedOrigins = *upd.AllowedOrigins
+	}
 	if err := validateChannel(ch); err != nil {
 		return nil, err
+	}
+	if upd.AllowedOrigins != nil {
+		upd.AllowedOrigins = &ch.AllowedOrigins // normalised by validateChannel
 	}
 	if _, err := s.store.UpdateChannel(ctx, id, upd); err != nil {
 		return nil, err
@@ -117,6 +125,11 @@ func validateChannel(ch *parley.Channel) error {
 			return parley.Errorf(parley.EINVALID, "%s %q is not a colour such as #875A7B.", c.field, c.value)
 		}
 	}
+	origins, err := normalizeOrigins(ch.AllowedOrigins)
+	if err != nil {
+		return err
+	}
+	ch.AllowedOrigins = origins
 	if ch.MaxOngoingPerOperator < 0 || ch.MaxOngoingPerOperator > 1000 {
 		return parley.Errorf(parley.EINVALID, "Max ongoing conversations per operator must be between 0 (no cap) and 1000.")
 	}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 
 	"github.com/parleychat/parley"
 )
@@ -76,23 +77,39 @@ func (s *Service) OperatorMessages(ctx context.Context, actor *parley.User, id, 
 	return s.store.Messages(ctx, id, after, MaxMessagesPage)
 }
 
-// SendOperatorMessage adds the caller's message to a conversation assigned to them.
-func (s *Service) SendOperatorMessage(ctx context.Context, actor *parley.User, id int64, body string) (*parley.Message, error) {
-	if err := parley.ValidateBody(body); err != nil {
-		return nil, err
+// SendOperatorMessage adds the caller's message to a conversation assigned to them. A
+// message resent with the same clientID is not stored twice: created is false.
+func (s *Service) SendOperatorMessage(ctx context.Context, actor *parley.User, id int64, body, clientID string) (m *parley.Message, created bool, err error) {
+	if err := validateMessage(body, clientID); err != nil {
+		return nil, false, err
 	}
 	c, err := s.own(ctx, actor, id)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	s.Activity(ctx, actor.ID)
 	author := parley.Author{Kind: parley.AuthorOperator, Name: actor.DisplayName(), ID: actor.ID}
-	m, err := s.store.AddMessage(ctx, c.ID, author, body, s.now())
-	if err != nil {
-		return nil, err
+	return s.addMessage(ctx, c, parley.NewMessage{ConversationID: c.ID, Author: author, Body: body, ClientID: clientID})
+}
+
+func validateMessage(body, clientID string) error {
+	if err := parley.ValidateBody(body); err != nil {
+		return err
 	}
-	s.publishMessage(ctx, c, m)
-	return m, nil
+	return parley.ValidateClientID(clientID)
+}
+
+// addMessage stores a message and, when it is new, tells both sides.
+func (s *Service) addMessage(ctx context.Context, c *parley.Conversation, nm parley.NewMessage) (*parley.Message, bool, error) {
+	nm.Now = s.now()
+	m, created, err := s.store.AddMessage(ctx, nm)
+	if err != nil {
+		return nil, false, err
+	}
+	if created {
+		s.publishMessage(ctx, c, m)
+	}
+	return m, created, nil
 }
 
 // MarkRead records that the caller read the conversation up to seq.
@@ -143,6 +160,9 @@ func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string
 		s.publishMessage(ctx, ended, m)
 	}
 	s.publishConversation(ctx, ended)
+	if c.Status == parley.StatusQueued {
+		s.publishQueue(ctx, ended.ChannelID) // everyone behind moves up
+	}
 	s.drain(ctx, ended.ChannelID)
 	return nil
 }
@@ -157,7 +177,22 @@ func (s *Service) OperatorTyping(ctx context.Context, actor *parley.User, id int
 	return nil
 }
 
-// OfflineMessages lists what visitors left while nobody was online.
+// OfflineMessages lists what visitors left while nobody was online: all of them for an
+// admin, those of the channels the operator joined for an operator.
 func (s *Service) OfflineMessages(ctx context.Context, actor *parley.User) ([]*parley.OfflineMessage, error) {
-	return s.store.OfflineMessages(ctx)
+	all, err := s.store.OfflineMessages(ctx)
+	if err != nil || actor.IsAdmin() {
+		return all, err
+	}
+	channels, err := s.store.UserChannels(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	mine := make([]*parley.OfflineMessage, 0, len(all))
+	for _, m := range all {
+		if slices.Contains(channels, m.ChannelID) {
+			mine = append(mine, m)
+		}
+	}
+	return mine, nil
 }

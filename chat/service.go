@@ -125,6 +125,11 @@ func (s *Service) drain(ctx context.Context, channelID int64) {
 	for _, c := range assigned {
 		s.publishConversation(ctx, c)
 	}
+	s.publishQueue(ctx, channelID)
+}
+
+// publishQueue tells every visitor waiting in the channel's queue their place.
+func (s *Service) publishQueue(ctx context.Context, channelID int64) {
 	waiting, err := s.store.QueuedConversations(ctx, channelID)
 	if err != nil {
 		s.logger.Error("list queue", "channel", channelID, "err", err)

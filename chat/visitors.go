@@ -69,6 +69,7 @@ type StartRequest struct {
 	Languages      []string `json:"languages"`
 	PageURL        string   `json:"page_url"`
 	VisitorToken   string   `json:"visitor_token"`
+	ClientID       string   `json:"client_id"`
 	AcceptLanguage string   `json:"-"`
 }
 
@@ -80,12 +81,13 @@ type Started struct {
 	VisitorToken string                      `json:"visitor_token"`
 	Conversation *parley.VisitorConversation `json:"conversation"`
 	Message      *parley.Message             `json:"message"`
+	Created      bool                        `json:"-"` // false when the start was a replay of an earlier one
 }
 
 // StartConversation creates a conversation with the visitor's first message and assigns
 // it at once, or queues it when no operator is available.
 func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Started, error) {
-	if err := parley.ValidateBody(req.Body); err != nil {
+	if err := validateMessage(req.Body, req.ClientID); err != nil {
 		return nil, err
 	}
 	req.VisitorName = strings.TrimSpace(req.VisitorName)
@@ -116,22 +118,23 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	slices.Sort(enabled)
 	lang := parley.MatchLanguage(enabled, req.Languages, req.AcceptLanguage, defaultLanguage(enabled))
 
-	c, m, err := s.store.StartConversation(ctx, parley.NewConversation{
+	c, m, created, err := s.store.StartConversation(ctx, parley.NewConversation{
 		ChannelID: req.ChannelID,
 		VisitorID: v.ID,
 		Language:  lang,
 		PageURL:   req.PageURL,
 		Body:      req.Body,
+		ClientID:  req.ClientID,
 		Now:       s.now(),
 	}, s.choose)
 	if err != nil {
 		return nil, err
 	}
-	if c.OperatorID != 0 {
+	if created && c.OperatorID != 0 {
 		s.publishConversation(ctx, c)
 		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m})
 	}
-	return &Started{VisitorToken: token, Conversation: c.ForVisitor(), Message: m}, nil
+	return &Started{VisitorToken: token, Conversation: c.ForVisitor(), Message: m, Created: created}, nil
 }
 
 // visitor returns the visitor of a token, or a new visitor (and token) when the token is
@@ -195,21 +198,18 @@ func (s *Service) VisitorMessages(ctx context.Context, v *parley.Visitor, id, af
 	return s.store.Messages(ctx, id, after, MaxMessagesPage)
 }
 
-// SendVisitorMessage adds the visitor's message to their conversation.
-func (s *Service) SendVisitorMessage(ctx context.Context, v *parley.Visitor, id int64, body string) (*parley.Message, error) {
-	if err := parley.ValidateBody(body); err != nil {
-		return nil, err
+// SendVisitorMessage adds the visitor's message to their conversation. A message resent
+// with the same clientID is not stored twice: created is false.
+func (s *Service) SendVisitorMessage(ctx context.Context, v *parley.Visitor, id int64, body, clientID string) (m *parley.Message, created bool, err error) {
+	if err := validateMessage(body, clientID); err != nil {
+		return nil, false, err
 	}
 	c, err := s.visitorConversation(ctx, v, id)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	m, err := s.store.AddMessage(ctx, c.ID, parley.Author{Kind: parley.AuthorVisitor, Name: c.VisitorName}, body, s.now())
-	if err != nil {
-		return nil, err
-	}
-	s.publishMessage(ctx, c, m)
-	return m, nil
+	author := parley.Author{Kind: parley.AuthorVisitor, Name: c.VisitorName}
+	return s.addMessage(ctx, c, parley.NewMessage{ConversationID: c.ID, Author: author, Body: body, ClientID: clientID})
 }
 
 // EndByVisitor ends the visitor's conversation; the operator sees "Visitor left the

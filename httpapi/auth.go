@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,16 +76,61 @@ func cookieCSRF(csrf *http.CrossOriginProtection, next http.Handler) http.Handle
 	})
 }
 
-// allowCORS opens the visitor API to the websites that embed the widget.
-func allowCORS(next http.Handler) http.Handler {
+// visitorCORS opens the visitor API to the websites that embed the widget, and to them
+// only: a request (or WebSocket upgrade) from a page of another origin than those the
+// channel allows is refused before it does anything. Requests without Origin come from
+// no browser page (servers, curl) and pass; so do pages of Parley itself (the demo).
+func (s *Server) visitorCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" || sameOrigin(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ok, err := s.originAllowed(r, origin)
+		if err != nil && parley.ErrorCode(err) != parley.ENOTFOUND {
+			writeError(w, r, s.logger, err)
+			return
+		}
+		if err == nil && !ok {
+			writeError(w, r, s.logger, parley.Errorf(parley.EFORBIDDEN, "The website %s may not use this channel's widget.", origin))
+			return
+		}
 		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
 		h.Set("Access-Control-Max-Age", "600")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// originAllowed finds the channel a visitor request is about and asks whether origin
+// may embed it. Unknown ids are ENOTFOUND, which the handler itself will answer.
+func (s *Server) originAllowed(r *http.Request, origin string) (bool, error) {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/") // livechat, channels|conversations|ws, id, …
+	if len(parts) == 2 && parts[1] == "ws" {
+		v, err := s.service.AuthenticateVisitor(r.Context(), r.URL.Query().Get("token"))
+		if err != nil {
+			return true, nil // the handler refuses the token
+		}
+		return s.service.VisitorAllowsOrigin(r.Context(), v, origin)
+	}
+	if len(parts) < 3 {
+		return true, nil
+	}
+	id, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return true, nil // the handler refuses the id
+	}
+	switch parts[1] {
+	case "channels":
+		return s.service.ChannelAllowsOrigin(r.Context(), id, origin)
+	case "conversations":
+		return s.service.ConversationAllowsOrigin(r.Context(), id, origin)
+	}
+	return true, nil
 }
 
 // visitorFrom authenticates the visitor token of a widget request.

@@ -137,12 +137,13 @@ func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) (int, any
 }
 
 type channelPatch struct {
-	Name                  *string `json:"name"`
-	ButtonText            *string `json:"button_text"`
-	WelcomeMessage        *string `json:"welcome_message"`
-	MaxOngoingPerOperator *int    `json:"max_ongoing_per_operator"`
-	ButtonColor           *string `json:"button_color"`
-	ButtonTextColor       *string `json:"button_text_color"`
+	Name                  *string   `json:"name"`
+	ButtonText            *string   `json:"button_text"`
+	WelcomeMessage        *string   `json:"welcome_message"`
+	MaxOngoingPerOperator *int      `json:"max_ongoing_per_operator"`
+	ButtonColor           *string   `json:"button_color"`
+	ButtonTextColor       *string   `json:"button_text_color"`
+	AllowedOrigins        *[]string `json:"allowed_origins"`
 }
 
 func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request) (int, any, error) {
@@ -204,7 +205,16 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) (int, an
 }
 
 type sendRequest struct {
-	Body string `json:"body"`
+	Body     string `json:"body"`
+	ClientID string `json:"client_id"`
+}
+
+// created is 201 for a new message, 200 for one the client had sent before.
+func created(isNew bool) int {
+	if isNew {
+		return http.StatusCreated
+	}
+	return http.StatusOK
 }
 
 func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) (int, any, error) {
@@ -216,12 +226,14 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) (int, any, e
 	if err := decode(w, r, &req); err != nil {
 		return 0, nil, err
 	}
-	m, err := s.service.SendOperatorMessage(r.Context(), userFrom(r.Context()), id, req.Body)
+	m, isNew, err := s.service.SendOperatorMessage(r.Context(), userFrom(r.Context()), id, req.Body, req.ClientID)
 	if err != nil {
 		return 0, nil, err
 	}
-	s.metrics.messages.WithLabelValues(string(parley.AuthorOperator)).Inc()
-	return http.StatusCreated, m, nil
+	if isNew {
+		s.metrics.messages.WithLabelValues(string(parley.AuthorOperator)).Inc()
+	}
+	return created(isNew), m, nil
 }
 
 func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) (int, any, error) {

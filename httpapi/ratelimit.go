@@ -17,6 +17,7 @@ import (
 // (--rate-limit off).
 type limiter struct {
 	mu       sync.Mutex
+	sockets  map[netip.Addr]int // open WebSockets per address
 	login    map[netip.Addr]*bucket
 	start    map[netip.Addr]*bucket
 	messages map[int64]*bucket
@@ -36,6 +37,11 @@ var (
 	startBurst   = 20
 	messageRate  = rate.Limit(5) // 5 messages a second per visitor
 	messageBurst = 20
+	frameRate    = rate.Limit(10) // WebSocket frames a second per connection (typing, activity)
+	frameBurst   = 30
+	// maxWebSocketsPerIP bounds the open WebSockets of one address: generous, since many
+	// visitors can share one address behind a company's NAT.
+	maxWebSocketsPerIP = 200
 )
 
 func newLimiter() *limiter {
@@ -43,6 +49,7 @@ func newLimiter() *limiter {
 		login:    make(map[netip.Addr]*bucket),
 		start:    make(map[netip.Addr]*bucket),
 		messages: make(map[int64]*bucket),
+		sockets:  make(map[netip.Addr]int),
 		lastGC:   time.Now(),
 	}
 }
@@ -125,6 +132,35 @@ func (l *limiter) allowMessage(visitorID int64) error {
 		return nil
 	}
 	return take(l, l.messages, visitorID, messageRate, messageBurst)
+}
+
+// openSocket counts a WebSocket of ip, or refuses it when ip holds too many; release
+// uncounts it.
+func (l *limiter) openSocket(ip netip.Addr) (release func(), err error) {
+	if l == nil {
+		return func() {}, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sockets[ip] >= maxWebSocketsPerIP {
+		return nil, &limitError{retryAfter: 10 * time.Second}
+	}
+	l.sockets[ip]++
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.sockets[ip]--; l.sockets[ip] <= 0 {
+			delete(l.sockets, ip)
+		}
+	}, nil
+}
+
+// frameLimiter bounds the frames one WebSocket client may send; nil allows all.
+func (l *limiter) frameLimiter() *rate.Limiter {
+	if l == nil {
+		return nil
+	}
+	return rate.NewLimiter(frameRate, frameBurst)
 }
 
 // writeLimited answers 429 ETOOMANY with Retry-After.

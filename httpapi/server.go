@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/chat"
@@ -25,6 +26,7 @@ type Server struct {
 	trustedProxies []netip.Prefix
 	limits         *limiter // nil when rate limits are off
 	web            http.Handler
+	pingInterval   time.Duration
 
 	mu     sync.Mutex
 	conns  map[*wsConn]struct{}
@@ -36,7 +38,8 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	RateLimit      bool
 	Registry       *prometheus.Registry
-	Web            http.Handler // the console, widget and demo page, served for GET requests outside the API
+	Web            http.Handler  // the console, widget and demo page, served for GET requests outside the API
+	PingInterval   time.Duration // WebSockets are pinged this often and closed when the pong takes as long; default 30 s
 }
 
 // New returns a server for service; its metrics are registered in opts.Registry.
@@ -50,6 +53,10 @@ func New(service *chat.Service, store parley.Store, logger *slog.Logger, opts Op
 		trustedProxies: opts.TrustedProxies,
 		conns:          make(map[*wsConn]struct{}),
 		web:            opts.Web,
+		pingInterval:   opts.PingInterval,
+	}
+	if s.pingInterval <= 0 {
+		s.pingInterval = 30 * time.Second
 	}
 	if opts.RateLimit {
 		s.limits = newLimiter()
@@ -135,7 +142,7 @@ func (s *Server) Handler() http.Handler {
 			h = s.authenticate(h)
 			h = cookieCSRF(csrf, h)
 		case visitor:
-			h = allowCORS(h)
+			h = s.visitorCORS(h)
 		case public:
 			if r.pattern == "POST /api/session" {
 				h = cookieCSRF(csrf, h)
@@ -144,7 +151,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(r.pattern, s.instrument(r.pattern, h))
 	}
 	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.Handle("OPTIONS /livechat/", allowCORS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("OPTIONS /livechat/", s.visitorCORS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
 	notFound := func(w http.ResponseWriter, r *http.Request) {

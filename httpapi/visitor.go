@@ -34,9 +34,11 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) (int, any, 
 	if err != nil {
 		return 0, nil, err
 	}
-	s.metrics.conversations.WithLabelValues(string(started.Conversation.Status)).Inc()
-	s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
-	return http.StatusCreated, started, nil
+	if started.Created {
+		s.metrics.conversations.WithLabelValues(string(started.Conversation.Status)).Inc()
+		s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
+	}
+	return created(started.Created), started, nil
 }
 
 func (s *Server) handleOfflineMessage(w http.ResponseWriter, r *http.Request) (int, any, error) {
@@ -103,12 +105,14 @@ func (s *Server) handleVisitorSend(w http.ResponseWriter, r *http.Request) (int,
 	if err := s.limits.allowMessage(v.ID); err != nil {
 		return 0, nil, err
 	}
-	m, err := s.service.SendVisitorMessage(r.Context(), v, id, req.Body)
+	m, isNew, err := s.service.SendVisitorMessage(r.Context(), v, id, req.Body, req.ClientID)
 	if err != nil {
 		return 0, nil, err
 	}
-	s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
-	return http.StatusCreated, m, nil
+	if isNew {
+		s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
+	}
+	return created(isNew), m, nil
 }
 
 func (s *Server) handleVisitorEnd(w http.ResponseWriter, r *http.Request) (int, any, error) {

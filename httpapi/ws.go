@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/parleychat/parley"
@@ -16,7 +17,6 @@ import (
 const (
 	wsSendQueue    = 256              // events buffered per connection; a client that lets it fill is dropped
 	wsWriteTimeout = 10 * time.Second // a client that takes longer to take one frame is dropped
-	wsPingInterval = 30 * time.Second // idle connections are pinged, and closed when the pong does not come
 	wsReadLimit    = 4096             // client frames are small: activity and typing
 )
 
@@ -43,6 +43,27 @@ type clientFrame struct {
 	ConversationID int64  `json:"conversation_id"`
 }
 
+// parseFrame decodes a client frame: a JSON object with a known type.
+func parseFrame(data []byte) (clientFrame, error) {
+	var f clientFrame
+	if !utf8.Valid(data) {
+		return f, parley.Errorf(parley.EINVALID, "Frame is not valid UTF-8.")
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return f, parley.Errorf(parley.EINVALID, "Frame is not a JSON object with a type.")
+	}
+	switch f.Type {
+	case "activity":
+	case "typing":
+		if f.ConversationID <= 0 {
+			return f, parley.Errorf(parley.EINVALID, "A typing frame needs a conversation_id.")
+		}
+	default:
+		return f, parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
+	}
+	return f, nil
+}
+
 type wsSession struct {
 	side    string
 	topic   string
@@ -55,6 +76,12 @@ type wsSession struct {
 // serveWS runs one WebSocket until either side closes it. It subscribes to the client's
 // topic before the upgrade, so nothing published after the handshake is missed.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession) {
+	release, err := s.limits.openSocket(s.clientIP(r))
+	if err != nil {
+		writeLimited(w, r, s.logger, err.(*limitError))
+		return
+	}
+	defer release()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	c := &wsConn{send: make(chan []byte, wsSendQueue), cancel: cancel}
@@ -83,18 +110,21 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 	defer gauge.Dec()
 	go s.writeLoop(ctx, c)
 
+	frames := s.limits.frameLimiter()
 	for {
 		_, data, err := conn.Read(ctx)
 		if err != nil {
 			return
 		}
-		var f clientFrame
-		if err := json.Unmarshal(data, &f); err != nil {
-			err = parley.Errorf(parley.EINVALID, "Frame is not a JSON object.")
-			c.enqueue(errorFrame(err))
-			continue
+		if frames != nil && !frames.Allow() {
+			conn.Close(websocket.StatusPolicyViolation, "Too many frames; slow down.")
+			return
 		}
-		if err := sess.onFrame(ctx, f); err != nil {
+		f, err := parseFrame(data)
+		if err == nil {
+			err = sess.onFrame(ctx, f)
+		}
+		if err != nil {
 			if parley.ErrorCode(err) == parley.EINTERNAL {
 				s.logger.Error("websocket frame", "type", f.Type, "err", err)
 			}
@@ -113,7 +143,7 @@ func errorFrame(err error) []byte {
 
 func (s *Server) writeLoop(ctx context.Context, c *wsConn) {
 	defer c.cancel()
-	ping := time.NewTicker(wsPingInterval)
+	ping := time.NewTicker(s.pingInterval)
 	defer ping.Stop()
 	for {
 		select {
@@ -130,7 +160,7 @@ func (s *Server) writeLoop(ctx context.Context, c *wsConn) {
 				return
 			}
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, wsWriteTimeout)
+			pctx, cancel := context.WithTimeout(ctx, s.pingInterval)
 			err := c.conn.Ping(pctx)
 			cancel()
 			if err != nil {
@@ -209,7 +239,7 @@ func (s *Server) handleVisitorWS(w http.ResponseWriter, r *http.Request) {
 	s.serveWS(w, r, wsSession{
 		side:    "visitor",
 		topic:   parley.VisitorTopic(v.ID),
-		accept:  &websocket.AcceptOptions{InsecureSkipVerify: true}, // the widget runs on other sites' pages
+		accept:  &websocket.AcceptOptions{InsecureSkipVerify: true}, // visitorCORS checked Origin against the channels' allowed origins
 		onOpen:  func(context.Context) {},
 		onClose: func() {},
 		onFrame: func(ctx context.Context, f clientFrame) error {

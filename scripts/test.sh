@@ -27,3 +27,13 @@ go vet ./...
 
 echo "== go test -race"
 go test -race -count=1 ./...
+
+# Each fuzz target runs briefly on top of its checked-in corpus (testdata/fuzz), which the
+# plain test run above already replays.
+echo "== go test -fuzz (${FUZZTIME:=5s} each)"
+for target in FuzzMatchLanguage FuzzValidateBody FuzzCanonicalLanguage; do
+	go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" .
+done
+for target in FuzzDecode FuzzParseFrame; do
+	go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" ./httpapi
+done

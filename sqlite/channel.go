@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -11,13 +12,20 @@ import (
 	"github.com/parleychat/parley"
 )
 
-const channelColumns = `id, name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color`
+const channelColumns = `id, name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins`
 
 func scanChannel(row scanner) (*parley.Channel, error) {
 	var ch parley.Channel
 	var created sql.NullInt64
-	if err := row.Scan(&ch.ID, &ch.Name, &ch.ButtonText, &ch.WelcomeMessage, &ch.MaxOngoingPerOperator, &created, &ch.ButtonColor, &ch.ButtonTextColor); err != nil {
+	var origins string
+	if err := row.Scan(&ch.ID, &ch.Name, &ch.ButtonText, &ch.WelcomeMessage, &ch.MaxOngoingPerOperator, &created, &ch.ButtonColor, &ch.ButtonTextColor, &origins); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(origins), &ch.AllowedOrigins); err != nil {
+		return nil, fmt.Errorf("allowed origins of channel %d: %w", ch.ID, err)
+	}
+	if ch.AllowedOrigins == nil {
+		ch.AllowedOrigins = []string{}
 	}
 	ch.CreatedAt = goTime(created)
 	return &ch, nil
@@ -27,9 +35,9 @@ func scanChannel(row scanner) (*parley.Channel, error) {
 func (s *Store) CreateChannel(ctx context.Context, ch *parley.Channel) error {
 	ch.CreatedAt = orNow(ch.CreatedAt).UTC().Truncate(time.Microsecond)
 	res, err := s.writer.ExecContext(ctx, `
-		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt), ch.ButtonColor, ch.ButtonTextColor)
+		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt), ch.ButtonColor, ch.ButtonTextColor, jsonList(ch.AllowedOrigins))
 	if err != nil {
 		return fmt.Errorf("create channel %q: %w", ch.Name, err)
 	}
@@ -46,6 +54,11 @@ func (s *Store) UpdateChannel(ctx context.Context, id int64, upd parley.ChannelU
 		if err := channelExists(ctx, tx, id); err != nil {
 			return err
 		}
+		var origins *string
+		if upd.AllowedOrigins != nil {
+			s := jsonList(*upd.AllowedOrigins)
+			origins = &s
+		}
 		changes := []struct {
 			column string
 			value  any
@@ -56,6 +69,7 @@ func (s *Store) UpdateChannel(ctx context.Context, id int64, upd parley.ChannelU
 			{"max_ongoing_per_operator", upd.MaxOngoingPerOperator},
 			{"button_color", upd.ButtonColor},
 			{"button_text_color", upd.ButtonTextColor},
+			{"allowed_origins", origins},
 		}
 		for _, c := range changes {
 			if reflect.ValueOf(c.value).IsNil() {

@@ -42,6 +42,24 @@ func (s *Store) CreateVisitor(ctx context.Context, v *parley.Visitor, tokenHash 
 	return nil
 }
 
+// VisitorChannels lists the channels the visitor has conversations in, by id.
+func (s *Store) VisitorChannels(ctx context.Context, visitorID int64) ([]int64, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT channel_id FROM conversations WHERE visitor_id = ? ORDER BY channel_id`, visitorID)
+	if err != nil {
+		return nil, fmt.Errorf("list channels of visitor %d: %w", visitorID, err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list channels of visitor %d: %w", visitorID, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 func visitorName(id int64) string { return fmt.Sprintf("Visitor #%d", id) }
 
 // VisitorByToken returns the visitor known by the hash of their token.
@@ -145,11 +163,28 @@ func (s *Store) QueuedConversations(ctx context.Context, channelID int64) ([]*pa
 
 // StartConversation creates the conversation of a visitor's first message and decides,
 // in the same write transaction, who gets it.
-func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation, choose parley.Chooser) (*parley.Conversation, *parley.Message, error) {
+func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation, choose parley.Chooser) (*parley.Conversation, *parley.Message, bool, error) {
 	now := orNow(nc.Now)
 	var c *parley.Conversation
 	var m *parley.Message
+	created := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if nc.ClientID != "" {
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT c.id FROM conversations c
+				JOIN messages m ON m.conversation_id = c.id AND m.seq = 1
+				WHERE c.channel_id = ? AND c.visitor_id = ? AND m.author_kind = 'visitor' AND m.client_id = ?`,
+				nc.ChannelID, nc.VisitorID, nc.ClientID).Scan(&id)
+			if err == nil {
+				if m, err = messageByClientID(ctx, tx, id, parley.AuthorVisitor, nc.ClientID); err != nil {
+					return err
+				}
+				c, err = conversation(ctx, tx, id)
+				return err
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		var capacity int
 		err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = ?`, nc.ChannelID).Scan(&capacity)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -195,18 +230,20 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			Seq:            1,
 			Author:         parley.Author{Kind: parley.AuthorVisitor, Name: visitorName},
 			Body:           nc.Body,
+			ClientID:       nc.ClientID,
 			CreatedAt:      now.UTC().Truncate(time.Microsecond),
 		}
 		if err := insertMessage(ctx, tx, m); err != nil {
 			return err
 		}
+		created = true
 		c, err = conversation(ctx, tx, id)
 		return err
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("start conversation in channel %d: %w", nc.ChannelID, err)
+		return nil, nil, false, fmt.Errorf("start conversation in channel %d: %w", nc.ChannelID, err)
 	}
-	return c, m, nil
+	return c, m, created, nil
 }
 
 // AssignQueued gives the channel's queued conversations, oldest first, to operators as
@@ -369,9 +406,9 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *parley.Message) error {
 		authorID = m.Author.ID
 	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		m.ConversationID, m.Seq, string(m.Author.Kind), authorID, m.Author.Name, m.Body, m.CreatedAt.UnixMicro())
+		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ConversationID, m.Seq, string(m.Author.Kind), authorID, m.Author.Name, m.Body, m.CreatedAt.UnixMicro(), nullString(m.ClientID))
 	return err
 }
 
@@ -399,53 +436,73 @@ func conversationStatus(ctx context.Context, tx *sql.Tx, id int64) (parley.Conve
 
 // AddMessage appends a message to a conversation that has not ended. A message of an
 // operator marks the conversation read up to it for that operator.
-func (s *Store) AddMessage(ctx context.Context, conversationID int64, author parley.Author, body string, now time.Time) (*parley.Message, error) {
-	switch author.Kind {
+func (s *Store) AddMessage(ctx context.Context, nm parley.NewMessage) (*parley.Message, bool, error) {
+	switch nm.Author.Kind {
 	case parley.AuthorVisitor, parley.AuthorOperator, parley.AuthorSystem:
 	default:
-		return nil, parley.Errorf(parley.EINVALID, "Unknown message author %q.", author.Kind)
+		return nil, false, parley.Errorf(parley.EINVALID, "Unknown message author %q.", nm.Author.Kind)
 	}
 	m := &parley.Message{
-		ConversationID: conversationID,
-		Author:         author,
-		Body:           body,
-		CreatedAt:      orNow(now).UTC().Truncate(time.Microsecond),
+		ConversationID: nm.ConversationID,
+		Author:         nm.Author,
+		Body:           nm.Body,
+		ClientID:       nm.ClientID,
+		CreatedAt:      orNow(nm.Now).UTC().Truncate(time.Microsecond),
 	}
+	created := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		status, err := conversationStatus(ctx, tx, conversationID)
+		status, err := conversationStatus(ctx, tx, nm.ConversationID)
 		if err != nil {
 			return err
 		}
-		if status == parley.StatusEnded {
-			return parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", conversationID)
+		if nm.ClientID != "" {
+			stored, err := messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
+			if err == nil {
+				m = stored
+				return nil
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
 		}
-		if author.ID != 0 {
-			if err := userExists(ctx, tx, author.ID); err != nil {
+		if status == parley.StatusEnded {
+			return parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
+		}
+		if nm.Author.ID != 0 {
+			if err := userExists(ctx, tx, nm.Author.ID); err != nil {
 				return err
 			}
 		}
 		if err := appendMessage(ctx, tx, m); err != nil {
 			return err
 		}
-		if author.ID != 0 {
-			return markRead(ctx, tx, author.ID, conversationID, m.Seq)
+		created = true
+		if nm.Author.ID != 0 {
+			return markRead(ctx, tx, nm.Author.ID, nm.ConversationID, m.Seq)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("add message to conversation %d: %w", conversationID, err)
+		return nil, false, fmt.Errorf("add message to conversation %d: %w", nm.ConversationID, err)
 	}
-	return m, nil
+	return m, created, nil
 }
 
-const messageColumns = `conversation_id, seq, author_kind, author_id, author_name, body, created_at`
+// messageByClientID finds the message an author of that kind sent with that key.
+func messageByClientID(ctx context.Context, q querier, conversationID int64, kind parley.AuthorKind, clientID string) (*parley.Message, error) {
+	return scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND author_kind = ? AND client_id = ?`, conversationID, string(kind), clientID))
+}
+
+const messageColumns = `conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id`
 
 func scanMessage(row scanner) (*parley.Message, error) {
 	var m parley.Message
 	var authorID, created sql.NullInt64
-	if err := row.Scan(&m.ConversationID, &m.Seq, &m.Author.Kind, &authorID, &m.Author.Name, &m.Body, &created); err != nil {
+	var clientID sql.NullString
+	if err := row.Scan(&m.ConversationID, &m.Seq, &m.Author.Kind, &authorID, &m.Author.Name, &m.Body, &created, &clientID); err != nil {
 		return nil, err
 	}
+	m.ClientID = clientID.String
 	m.Author.ID = authorID.Int64
 	m.CreatedAt = goTime(created)
 	return &m, nil

@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -235,4 +236,21 @@ func errChannelNotFound(id int64) error {
 
 func errConversationNotFound(id int64) error {
 	return parley.Errorf(parley.ENOTFOUND, "Conversation %d not found.", id)
+}
+
+// nullString stores "" as NULL, so optional keys stay out of unique indexes.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// jsonList encodes a list of strings for a TEXT column; nil is the empty list.
+func jsonList(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(list) // a []string always encodes
+	return string(b)
 }

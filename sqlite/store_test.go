@@ -44,12 +44,12 @@ func TestReopen(t *testing.T) {
 	if err := s.CreateVisitor(ctx, v, []byte("token")); err != nil {
 		t.Fatal(err)
 	}
-	c, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Language: "fr", Body: "Bonjour", Now: t0},
+	c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Language: "fr", Body: "Bonjour", Now: t0},
 		func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return op.ID, true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddMessage(ctx, c.ID, parley.Author{Kind: parley.AuthorOperator, Name: "Olly", ID: op.ID}, "Bonjour !", t0.Add(time.Second)); err != nil {
+	if _, _, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: c.ID, Author: parley.Author{Kind: parley.AuthorOperator, Name: "Olly", ID: op.ID}, Body: "Bonjour !", Now: t0.Add(time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -71,7 +71,7 @@ func TestReopen(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].Body != "Bonjour" || msgs[1].Body != "Bonjour !" || msgs[1].Author.ID != op.ID {
 		t.Errorf("messages after reopening: %+v", msgs)
 	}
-	m, err := s.AddMessage(ctx, c.ID, parley.Author{Kind: parley.AuthorVisitor, Name: v.Name}, "Merci", t0.Add(time.Minute))
+	m, _, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: c.ID, Author: parley.Author{Kind: parley.AuthorVisitor, Name: v.Name}, Body: "Merci", Now: t0.Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ package storetest
 import (
 	"crypto/rand"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -43,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"OfflineMessages", testOfflineMessages},
 		{"Times", testTimes},
 		{"ConcurrentStarts", testConcurrentStarts},
+		{"Idempotency", testIdempotency},
+		{"VisitorChannels", testVisitorChannels},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -314,6 +317,10 @@ func testChannels(t *testing.T, s parley.Store) {
 		{"colours", parley.ChannelUpdate{ButtonColor: ptr("#ABCDEF"), ButtonTextColor: ptr("#000000")}, func(c *parley.Channel) {
 			c.ButtonColor, c.ButtonTextColor = "#ABCDEF", "#000000"
 		}},
+		{"origins", parley.ChannelUpdate{AllowedOrigins: &[]string{"https://shop.example", "http://localhost:3000"}}, func(c *parley.Channel) {
+			c.AllowedOrigins = []string{"https://shop.example", "http://localhost:3000"}
+		}},
+		{"any origin again", parley.ChannelUpdate{AllowedOrigins: &[]string{}}, func(c *parley.Channel) { c.AllowedOrigins = []string{} }},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -486,7 +493,7 @@ func testStartAssigned(t *testing.T, s parley.Store) {
 
 	t.Run("unknown channel", func(t *testing.T) {
 		v := mustVisitor(t, s, "")
-		_, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: 9999, VisitorID: v.ID, Body: "Hi", Now: t0}, online)
+		_, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: 9999, VisitorID: v.ID, Body: "Hi", Now: t0}, online)
 		wantCode(t, err, parley.ENOTFOUND)
 	})
 }
@@ -893,12 +900,12 @@ func testMessages(t *testing.T, s parley.Store) {
 	}
 
 	t.Run("errors", func(t *testing.T) {
-		_, err := s.AddMessage(ctx, 9999, parley.Author{Kind: parley.AuthorVisitor}, "x", t0)
+		_, _, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: 9999, Author: parley.Author{Kind: parley.AuthorVisitor}, Body: "x", Now: t0})
 		wantCode(t, err, parley.ENOTFOUND)
 		_, err = s.Messages(ctx, 9999, 0, 0)
 		wantCode(t, err, parley.ENOTFOUND)
 		mustEnd(t, s, c.ID, "", t0.Add(time.Hour))
-		_, err = s.AddMessage(ctx, c.ID, parley.Author{Kind: parley.AuthorVisitor, Name: "Victor"}, "late", t0.Add(2*time.Hour))
+		_, _, err = s.AddMessage(ctx, parley.NewMessage{ConversationID: c.ID, Author: parley.Author{Kind: parley.AuthorVisitor, Name: "Victor"}, Body: "late", Now: t0.Add(2 * time.Hour)})
 		wantCode(t, err, parley.ECONFLICT)
 		if got, want := parley.ErrorMessage(err), fmt.Sprintf("Conversation %d has ended.", c.ID); got != want {
 			t.Errorf("message %q, want %q", got, want)
@@ -1194,7 +1201,7 @@ func testConcurrentStarts(t *testing.T, s parley.Store) {
 	for _, v := range visitors {
 		wg.Go(func() {
 			<-ready
-			_, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Language: "en", Body: "Hi", Now: t0}, online)
+			_, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Language: "en", Body: "Hi", Now: t0}, online)
 			errs <- err
 		})
 	}
@@ -1342,7 +1349,7 @@ func mustVisitor(tb testing.TB, s parley.Store, name string) *parley.Visitor {
 
 func mustStart(tb testing.TB, s parley.Store, nc parley.NewConversation, choose parley.Chooser) (*parley.Conversation, *parley.Message) {
 	tb.Helper()
-	c, m, err := s.StartConversation(tb.Context(), nc, choose)
+	c, m, _, err := s.StartConversation(tb.Context(), nc, choose)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -1351,7 +1358,7 @@ func mustStart(tb testing.TB, s parley.Store, nc parley.NewConversation, choose 
 
 func mustAdd(tb testing.TB, s parley.Store, conversationID int64, author parley.Author, body string, now time.Time) *parley.Message {
 	tb.Helper()
-	m, err := s.AddMessage(tb.Context(), conversationID, author, body, now)
+	m, _, err := s.AddMessage(tb.Context(), parley.NewMessage{ConversationID: conversationID, Author: author, Body: body, Now: now})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -1440,7 +1447,13 @@ func wantChannel(tb testing.TB, got, want *parley.Channel) {
 	tb.Helper()
 	g, w := *got, *want
 	g.CreatedAt, w.CreatedAt = time.Time{}, time.Time{}
-	if g != w || !got.CreatedAt.Equal(want.CreatedAt) {
+	if g.AllowedOrigins == nil {
+		g.AllowedOrigins = []string{}
+	}
+	if w.AllowedOrigins == nil {
+		w.AllowedOrigins = []string{}
+	}
+	if !reflect.DeepEqual(g, w) || !got.CreatedAt.Equal(want.CreatedAt) {
 		tb.Errorf("channel = %+v, want %+v", got, want)
 	}
 }
@@ -1497,4 +1510,92 @@ func formatTime(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// testIdempotency: a client that resends with the same client_id gets the stored message
+// back, never a second copy; keys are scoped to the conversation and the author's side.
+func testIdempotency(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	op := mustUser(t, s, "olga")
+	ch := mustChannel(t, s, "Website", 0)
+	if err := s.JoinChannel(ctx, ch.ID, op.ID); err != nil {
+		t.Fatal(err)
+	}
+	v := mustVisitor(t, s, "Vera")
+	nc := parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Language: "en", Body: "Hi", ClientID: "start-1", Now: t0}
+	c, first, created, err := s.StartConversation(ctx, nc, online)
+	if err != nil || !created {
+		t.Fatalf("first start: created %v, err %v", created, err)
+	}
+	if first.ClientID != "start-1" {
+		t.Errorf("first message client_id %q", first.ClientID)
+	}
+	again, firstAgain, created, err := s.StartConversation(ctx, nc, online)
+	if err != nil || created || again.ID != c.ID || firstAgain.Seq != 1 {
+		t.Fatalf("replayed start: conversation %d (want %d), created %v, err %v", again.ID, c.ID, created, err)
+	}
+	other := nc
+	other.ClientID = "start-2"
+	if c2, _, created, err := s.StartConversation(ctx, other, online); err != nil || !created || c2.ID == c.ID {
+		t.Fatalf("start with another key: created %v, err %v", created, err)
+	}
+
+	visitor := parley.Author{Kind: parley.AuthorVisitor, Name: "Vera"}
+	operator := parley.Author{Kind: parley.AuthorOperator, Name: "Olga", ID: op.ID}
+	send := func(author parley.Author, body, key string, now time.Time) (*parley.Message, bool) {
+		t.Helper()
+		m, created, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: c.ID, Author: author, Body: body, ClientID: key, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, created
+	}
+	m1, created := send(visitor, "one", "k1", t0.Add(time.Second))
+	if !created || m1.Seq != 2 || m1.ClientID != "k1" {
+		t.Fatalf("first send: %+v created %v", m1, created)
+	}
+	m1b, created := send(visitor, "one (resent)", "k1", t0.Add(2*time.Second))
+	if created || m1b.Seq != m1.Seq || m1b.Body != "one" {
+		t.Fatalf("resend: %+v created %v, want the stored message", m1b, created)
+	}
+	if m, created := send(operator, "same key, other side", "k1", t0.Add(3*time.Second)); !created || m.Seq != 3 {
+		t.Fatalf("operator with the visitor's key: %+v created %v", m, created)
+	}
+	if m, created := send(visitor, "no key", "", t0.Add(4*time.Second)); !created || m.Seq != 4 {
+		t.Fatalf("without a key: %+v created %v", m, created)
+	}
+	if m, created := send(visitor, "no key", "", t0.Add(5*time.Second)); !created || m.Seq != 5 {
+		t.Fatalf("without a key again: %+v created %v", m, created)
+	}
+	mustEnd(t, s, c.ID, "", t0.Add(time.Minute))
+	if m, created := send(visitor, "one", "k1", t0.Add(2*time.Minute)); created || m.Seq != 2 {
+		t.Fatalf("resend after the end: %+v created %v, want the stored message", m, created)
+	}
+	msgs, err := s.Messages(ctx, c.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 5 || msgs[1].ClientID != "k1" {
+		t.Fatalf("stored %d messages, want 5: %+v", len(msgs), msgs)
+	}
+}
+
+func testVisitorChannels(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a, b := mustChannel(t, s, "A", 0), mustChannel(t, s, "B", 0)
+	mustChannel(t, s, "C", 0)
+	v, other := mustVisitor(t, s, "Vi"), mustVisitor(t, s, "Ot")
+	for _, ch := range []*parley.Channel{b, a, b} {
+		mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "hi", Now: t0}, online)
+	}
+	got, err := s.VisitorChannels(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, []int64{a.ID, b.ID}) {
+		t.Errorf("VisitorChannels = %v, want [%d %d]", got, a.ID, b.ID)
+	}
+	if got, err := s.VisitorChannels(ctx, other.ID); err != nil || len(got) != 0 {
+		t.Errorf("VisitorChannels of a visitor without conversations = %v, %v", got, err)
+	}
 }

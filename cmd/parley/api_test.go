@@ -172,12 +172,22 @@ func TestQueueDrainsOldestFirst(t *testing.T) {
 		t.Fatalf("second visitor got %v, want queue position 1", ev)
 	}
 
+	// A visitor who gives up waiting lets those behind move up, and they are told.
+	fourth := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "me too"}).object(t)
+	fourthWS := s.dial(t, "/livechat/ws?token="+fourth["visitor_token"].(string), nil)
+	if got := num(path(fourth, "conversation", "queue_position")); got != 3 {
+		t.Fatalf("fourth visitor's place %d, want 3", got)
+	}
+	s.must(t, 200, "POST", fmt.Sprintf("/livechat/conversations/%d/end", vs[2].conv), vs[2].token, nil)
+	if ev := fourthWS.expect(t, "conversation", nil); num(path(ev, "conversation", "queue_position")) != 2 {
+		t.Fatalf("after the one ahead left, the fourth visitor got %v, want place 2", ev)
+	}
+
 	// Ending the chat frees Alice below the cap: the next in line is hers.
 	s.must(t, 200, "POST", fmt.Sprintf("/api/conversations/%d/end", vs[0].conv), alice, nil)
 	aliceWS.expect(t, "conversation", func(ev map[string]any) bool { return num(path(ev, "conversation", "id")) == vs[1].conv })
-	got := s.must(t, 200, "GET", fmt.Sprintf("/livechat/conversations/%d", vs[2].conv), vs[2].token, nil).object(t)
-	if got["status"] != "queued" || num(got["queue_position"]) != 1 {
-		t.Fatalf("third visitor = %v", got)
+	if ev := fourthWS.expect(t, "conversation", nil); num(path(ev, "conversation", "queue_position")) != 1 {
+		t.Fatalf("fourth visitor got %v, want place 1", ev)
 	}
 }
 

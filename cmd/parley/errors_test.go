@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 )
 
 // Every error case of the API answers its status and code, and changes nothing.
@@ -180,5 +186,93 @@ func TestConsoleWebSocketRefusesOtherOrigins(t *testing.T) {
 	}
 	if s.Service.Presence().Available(id) {
 		t.Fatal("a refused cross-origin console made the operator available")
+	}
+}
+
+// With rate limits on, one address cannot hold more than 200 WebSockets, and a client
+// that floods frames is disconnected.
+func TestWebSocketLimits(t *testing.T) {
+	s := mustStart(t, "", func(c *Config) { c.RateLimit = true })
+	admin := s.adminToken(t)
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "hi"}).object(t)
+	token, conv := out["visitor_token"].(string), num(path(out, "conversation", "id"))
+
+	flood := s.console(t, admin)
+	for range 100 {
+		if err := flood.conn.Write(context.Background(), websocket.MessageText, []byte(fmt.Sprintf(`{"type":"typing","conversation_id":%d}`, conv))); err != nil {
+			break
+		}
+	}
+	select {
+	case err := <-flood.closed:
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation {
+			t.Fatalf("flooding client closed with %v, want 1008", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a client sending 100 frames at once was not disconnected")
+	}
+
+	// Fill the address's quota (the flooding console's place is freed as its handler ends).
+	deadline := time.Now().Add(10 * time.Second)
+	for opened := 0; opened < 200; {
+		if time.Now().After(deadline) {
+			t.Fatal("could not open 200 WebSockets from one address")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.URL, "http")+"/livechat/ws?token="+token, nil)
+		cancel()
+		if err != nil {
+			if opened < 199 {
+				t.Fatalf("WebSocket %d refused: %v", opened+1, err)
+			}
+			time.Sleep(10 * time.Millisecond) // the last place frees when the flooder's handler ends
+			continue
+		}
+		t.Cleanup(func() { conn.CloseNow() })
+		opened++
+	}
+	r := s.call(t, "GET", "/livechat/ws?token="+token, "", nil)
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("the 201st WebSocket of one address: %d %s", r.Status, r.Body)
+	}
+}
+
+// X-Forwarded-For is believed only from a trusted proxy: behind one, each client has its
+// own login limit; without one, a client cannot escape its limit by forging the header.
+func TestTrustedProxies(t *testing.T) {
+	loginFrom := func(s *testServer, forwardedFor, password string) int {
+		req, _ := http.NewRequest("POST", s.URL+"/api/session", jsonBody(map[string]string{"login": "admin", "password": password}))
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	exhaust := func(s *testServer, forwardedFor func(i int) string) {
+		for i := range 20 {
+			if loginFrom(s, forwardedFor(i), "wrong-password") == http.StatusTooManyRequests {
+				return
+			}
+		}
+		t.Fatal("20 failed logins were never limited")
+	}
+
+	behind := mustStart(t, "", func(c *Config) {
+		c.RateLimit = true
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	exhaust(behind, func(int) string { return "198.51.100.7" })
+	if got := loginFrom(behind, "198.51.100.8", adminPassword); got != http.StatusOK {
+		t.Fatalf("another client behind the proxy: %d, want 200", got)
+	}
+
+	direct := mustStart(t, "", func(c *Config) { c.RateLimit = true })
+	exhaust(direct, func(i int) string { return fmt.Sprintf("198.51.100.%d", i+1) })
+	if got := loginFrom(direct, "198.51.100.99", adminPassword); got != http.StatusTooManyRequests {
+		t.Fatalf("a forged X-Forwarded-For escaped the limit: %d", got)
 	}
 }

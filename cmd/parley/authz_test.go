@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Every route of the API refuses a caller without the right, with the documented status
+// and code, and changes nothing. A new route fails this test until it is classified here.
+func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	_, alice := s.mustOperator(t, admin, "alice", nil)
+	_, mallory := s.mustOperator(t, admin, "mallory", nil)
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	s.mustChannel(t, admin, map[string]any{"name": "Elsewhere"})
+	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
+	s.console(t, alice)
+	out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "hello"}).object(t)
+	visitor, conv := out["visitor_token"].(string), num(path(out, "conversation", "id"))
+	stranger := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "hi"}).object(t)["visitor_token"].(string)
+
+	// The calls each route gets; bodies are valid, so only the credentials are wrong.
+	bodies := map[string]any{
+		"PATCH /api/me/preferences":                  map[string]any{"chat_name": "Evil"},
+		"PUT /api/languages/{code}":                  map[string]any{"enabled": true},
+		"POST /api/users":                            map[string]any{"login": "eve", "password": "password-eve", "name": "Eve"},
+		"POST /api/channels":                         map[string]any{"name": "Evil"},
+		"PATCH /api/channels/{id}":                   map[string]any{"name": "Evil"},
+		"POST /api/conversations/{id}/messages":      map[string]any{"body": "evil"},
+		"POST /api/conversations/{id}/read":          map[string]any{"seq": 1},
+		"POST /livechat/conversations/{id}/messages": map[string]any{"body": "evil"},
+		"POST /livechat/conversations/{id}/rating":   map[string]any{"score": 1},
+	}
+	type attempt struct {
+		who    string // a description of the caller
+		token  string
+		status int
+		code   string
+	}
+	noone := attempt{"no credentials", "", 401, "EUNAUTHORIZED"}
+	forged := attempt{"a forged token", "forged-token", 401, "EUNAUTHORIZED"}
+	operator := attempt{"an operator", mallory, 403, "EFORBIDDEN"}
+	outsider := attempt{"an operator outside the channel", mallory, 403, "EFORBIDDEN"}
+	otherVisitor := attempt{"another visitor", stranger, 404, "ENOTFOUND"}
+	operatorAsVisitor := attempt{"an operator's token", alice, 401, "EUNAUTHORIZED"}
+	rules := map[string][]attempt{
+		"GET /healthz":                                  nil, // public
+		"GET /metrics":                                  nil,
+		"GET /api/openapi.json":                         nil,
+		"POST /api/session":                             nil, // login itself; wrong passwords are TestAPIErrors'
+		"GET /livechat/channels/{id}":                   nil,
+		"POST /livechat/channels/{id}/conversations":    nil, // anyone may start a chat
+		"POST /livechat/channels/{id}/offline-messages": nil,
+
+		"DELETE /api/session":                   {noone, forged},
+		"GET /api/me":                           {noone, forged},
+		"PATCH /api/me/preferences":             {noone, forged},
+		"GET /api/languages":                    {noone, forged},
+		"PUT /api/languages/{code}":             {noone, forged, operator},
+		"GET /api/users":                        {noone, forged, operator},
+		"POST /api/users":                       {noone, forged, operator},
+		"GET /api/channels":                     {noone, forged},
+		"POST /api/channels":                    {noone, forged, operator},
+		"GET /api/channels/{id}":                {noone, forged},
+		"PATCH /api/channels/{id}":              {noone, forged, operator},
+		"POST /api/channels/{id}/join":          {noone, forged},
+		"POST /api/channels/{id}/leave":         {noone, forged},
+		"GET /api/conversations":                {noone, forged},
+		"GET /api/conversations/{id}":           {noone, forged, outsider},
+		"GET /api/conversations/{id}/messages":  {noone, forged, outsider},
+		"POST /api/conversations/{id}/messages": {noone, forged, outsider},
+		"POST /api/conversations/{id}/read":     {noone, forged, outsider},
+		"POST /api/conversations/{id}/end":      {noone, forged, outsider},
+		"GET /api/offline-messages":             {noone, forged}, // operators see their channels' only: below
+		"GET /api/ws":                           {noone, forged},
+
+		"GET /livechat/conversations/{id}":           {noone, forged, operatorAsVisitor, otherVisitor},
+		"GET /livechat/conversations/{id}/messages":  {noone, forged, operatorAsVisitor, otherVisitor},
+		"POST /livechat/conversations/{id}/messages": {noone, forged, operatorAsVisitor, otherVisitor},
+		"POST /livechat/conversations/{id}/end":      {noone, forged, operatorAsVisitor, otherVisitor},
+		"POST /livechat/conversations/{id}/rating":   {noone, forged, operatorAsVisitor, otherVisitor},
+		"GET /livechat/ws":                           {noone, forged, operatorAsVisitor},
+	}
+	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"})
+	for _, tc := range []struct {
+		who   string
+		token string
+		want  int
+	}{{"alice, in the channel", alice, 1}, {"mallory, outside it", mallory, 0}, {"the admin", admin, 1}} {
+		var list []map[string]any
+		s.must(t, 200, "GET", "/api/offline-messages", tc.token, nil).decode(t, &list)
+		if len(list) != tc.want {
+			t.Errorf("%s sees %d offline messages, want %d", tc.who, len(list), tc.want)
+		}
+	}
+	before := s.snapshot(t, admin, alice, visitor, conv)
+	for _, pattern := range s.HTTP.Patterns() {
+		attempts, ok := rules[pattern]
+		if !ok {
+			t.Errorf("route %q is not classified in this test", pattern)
+			continue
+		}
+		method, route, _ := strings.Cut(pattern, " ")
+		p := strings.NewReplacer("{id}", fmt.Sprint(conv), "{code}", "fr").Replace(route)
+		if strings.HasPrefix(route, "/api/channels/{id}") {
+			p = strings.Replace(route, "{id}", fmt.Sprint(ch), 1)
+		}
+		for _, a := range attempts {
+			t.Run(pattern+" by "+a.who, func(t *testing.T) {
+				target := p
+				token := a.token
+				if strings.HasSuffix(route, "/ws") {
+					target += "?token=" + token // the WebSockets also take ?token=
+					if route == "/api/ws" {
+						token = ""
+					}
+				} else if a.token == "" {
+					token = ""
+				}
+				r := s.call(t, method, target, token, bodies[pattern])
+				if r.Status != a.status {
+					t.Fatalf("status %d, want %d: %s", r.Status, a.status, r.Body)
+				}
+				if got := r.errorCode(t); got != a.code {
+					t.Fatalf("code %s, want %s", got, a.code)
+				}
+			})
+		}
+	}
+	if after := s.snapshot(t, admin, alice, visitor, conv); after != before {
+		t.Fatalf("refused requests changed the data:\nbefore %s\nafter  %s", before, after)
+	}
+}

@@ -1,0 +1,65 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/httpapi"
+	"github.com/parleychat/parley/inmem"
+	"github.com/parleychat/parley/sqlite"
+)
+
+// An idle WebSocket is pinged, and a peer that never answers is disconnected: a dead
+// client does not hold its connection for ever.
+func TestDeadWebSocketIsClosed(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := chat.New(store, inmem.NewBus(), slog.New(slog.DiscardHandler), parley.DefaultInactivityTimeout, nil)
+	ch, err := svc.CreateChannel(ctx, &parley.User{Role: parley.RoleAdmin}, chat.NewChannel{Name: "Website"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := svc.StartConversation(ctx, chat.StartRequest{ChannelID: ch.ID, Body: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httpapi.New(svc, store, slog.New(slog.DiscardHandler), httpapi.Options{PingInterval: 100 * time.Millisecond})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+
+	// A raw client: it completes the handshake, then never reads nor answers a ping.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /livechat/ws?token="+started.VisitorToken+" HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"+
+		"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	// Read (and ignore) whatever comes until the server hangs up.
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		t.Fatalf("the server did not close the dead connection within 5 s: %v", err)
+	}
+	t.Logf("dead connection closed after %v", time.Since(start).Round(time.Millisecond))
+}
