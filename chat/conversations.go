@@ -140,7 +140,7 @@ func (s *Service) EndByOperator(ctx context.Context, actor *parley.User, id int6
 		return nil, parley.Errorf(parley.EFORBIDDEN, "Conversation %d is assigned to another operator.", id)
 	}
 	s.Activity(ctx, actor.ID)
-	if err := s.end(ctx, c, parley.OperatorLeftMessage); err != nil {
+	if err := s.end(ctx, c, parley.OperatorLeftMessage, actor.ID); err != nil {
 		return nil, err
 	}
 	sum, err := s.store.ConversationSummary(ctx, actor.ID, id)
@@ -150,11 +150,17 @@ func (s *Service) EndByOperator(ctx context.Context, actor *parley.User, id int6
 	return sum.ForOperator(), nil
 }
 
-// end ends c with a system notice, tells both sides, and lets the queue move on.
-func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string) error {
+// end ends c with a system notice, tells both sides, and lets the queue move on. The
+// operator who ended it (endedBy, 0 for the visitor) has read the notice.
+func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string, endedBy int64) error {
 	ended, m, err := s.store.EndConversation(ctx, c.ID, notice, s.now())
 	if err != nil {
 		return err
+	}
+	if endedBy != 0 && m != nil {
+		if err := s.store.MarkRead(ctx, endedBy, c.ID, m.Seq); err != nil {
+			return err
+		}
 	}
 	if m != nil {
 		s.publishMessage(ctx, ended, m)

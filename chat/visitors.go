@@ -219,7 +219,7 @@ func (s *Service) EndByVisitor(ctx context.Context, v *parley.Visitor, id int64)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.end(ctx, c, parley.VisitorLeftMessage); err != nil {
+	if err := s.end(ctx, c, parley.VisitorLeftMessage, 0); err != nil {
 		return nil, err
 	}
 	return s.VisitorConversation(ctx, v, id)

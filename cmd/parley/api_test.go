@@ -183,8 +183,12 @@ func TestQueueDrainsOldestFirst(t *testing.T) {
 		t.Fatalf("after the one ahead left, the fourth visitor got %v, want place 2", ev)
 	}
 
-	// Ending the chat frees Alice below the cap: the next in line is hers.
-	s.must(t, 200, "POST", fmt.Sprintf("/api/conversations/%d/end", vs[0].conv), alice, nil)
+	// Ending the chat frees Alice below the cap: the next in line is hers. Her own notice
+	// of the end is not unread for her.
+	s.must(t, 204, "POST", fmt.Sprintf("/api/conversations/%d/read", vs[0].conv), alice, map[string]int{"seq": 1})
+	if ended := s.must(t, 200, "POST", fmt.Sprintf("/api/conversations/%d/end", vs[0].conv), alice, nil).object(t); num(ended["unread"]) != 0 {
+		t.Fatalf("after ending it herself, %v unread", ended["unread"])
+	}
 	aliceWS.expect(t, "conversation", func(ev map[string]any) bool { return num(path(ev, "conversation", "id")) == vs[1].conv })
 	if ev := fourthWS.expect(t, "conversation", nil); num(path(ev, "conversation", "queue_position")) != 1 {
 		t.Fatalf("fourth visitor got %v, want place 1", ev)

@@ -411,10 +411,7 @@ export function markRead(id) {
 
 export async function endConversation(id) {
   const c = await api.end(id);
-  onConversationEvent(c);
-  // The server counts its notice "The operator ended the conversation." as unread, also
-  // for the operator who ended it: they have seen it.
-  markRead(id);
+  onConversationEvent(c); // the server marks its end notice read for the operator who ended
   return c;
 }
 
