@@ -72,6 +72,8 @@ package main
 //   admin-channel-row (data-channel-id), new-channel-button
 //   channel-form, channel-form-name, channel-form-button-text, channel-form-welcome,
 //   channel-form-button-color, channel-form-text-color, channel-form-max, channel-form-save,
+//   channel-form-origins       the allowed websites (one origin per line)
+//   channel-form-origins-warning  the warning shown while the list is empty (any website may embed)
 //   channel-form-saved, channel-form-error
 //   copy-snippet, widget-snippet   the "Copy widget snippet" button and the snippet it shows
 //   languages-table, language-row (data-code, data-enabled), language-toggle, language-filter, languages-error
@@ -842,16 +844,21 @@ func TestConsoleAdmin(t *testing.T) {
 	p.typeText(tid("channel-form-name"), "Sales")
 	p.setValue(tid("channel-form-button-color"), "#017e84")
 	p.setValue(tid("channel-form-max"), "3")
+	p.wait(fmt.Sprintf(`!!document.querySelector(%q)`, tid("channel-form-origins-warning")), "the warning that any website may embed the widget")
+	p.typeText(tid("channel-form-origins"), "https://Shop.Example\nhttp://localhost:3000")
+	p.wait(fmt.Sprintf(`!document.querySelector(%q)`, tid("channel-form-origins-warning")), "the warning to go once websites are listed")
 	p.click(tid("channel-form-save"))
 	p.wait(fmt.Sprintf(`!!document.querySelector(%q)`, tid("channel-form-saved")), "the channel to be created")
 	var chs []struct {
-		ID          int64  `json:"id"`
-		Name        string `json:"name"`
-		ButtonColor string `json:"button_color"`
-		Max         int    `json:"max_ongoing_per_operator"`
+		ID          int64    `json:"id"`
+		Name        string   `json:"name"`
+		ButtonColor string   `json:"button_color"`
+		Max         int      `json:"max_ongoing_per_operator"`
+		Origins     []string `json:"allowed_origins"`
 	}
 	s.must(t, 200, "GET", "/api/channels", admin, nil).decode(t, &chs)
-	if len(chs) != 1 || chs[0].Name != "Sales" || !strings.EqualFold(chs[0].ButtonColor, "#017e84") || chs[0].Max != 3 {
+	if len(chs) != 1 || chs[0].Name != "Sales" || !strings.EqualFold(chs[0].ButtonColor, "#017e84") || chs[0].Max != 3 ||
+		fmt.Sprint(chs[0].Origins) != "[https://shop.example http://localhost:3000]" {
 		t.Fatalf("GET /api/channels = %+v", chs)
 	}
 	p.wait(fmt.Sprintf(`!!document.querySelector('%s[data-channel-id="%d"]')`, tid("admin-channel-row"), chs[0].ID), "Sales in the list")

@@ -1,6 +1,6 @@
 // Admin → Channels: the live chat channels, a form to create or edit one (its widget's
-// texts and colours, the cap of ongoing conversations per operator), and the snippet that
-// puts its widget on a website.
+// texts and colours, the cap of ongoing conversations per operator, the websites allowed
+// to embed it), and the snippet that puts its widget on a website.
 import { html, useState, useEffect } from '/vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { createChannel, updateChannel, loadChannels } from '../actions.js';
@@ -15,7 +15,12 @@ const DEFAULTS = {
   button_color: '#875A7B',
   button_text_color: '#FFFFFF',
   max_ongoing_per_operator: 0,
+  allowed_origins: [],
 };
+
+// The allowed websites are edited as text, one origin per line.
+const originsText = (list) => (list || []).join('\n');
+const originsList = (text) => text.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
 
 export function widgetSnippet(id) {
   return `<script src="${location.origin}/widget.js" data-channel="${id}" async></script>`;
@@ -24,6 +29,7 @@ export function widgetSnippet(id) {
 function fromChannel(ch) {
   const f = {};
   for (const k of Object.keys(DEFAULTS)) f[k] = ch[k] === undefined || ch[k] === null ? DEFAULTS[k] : ch[k];
+  f.origins = originsText(f.allowed_origins);
   return f;
 }
 
@@ -56,12 +62,13 @@ function Snippet({ id }) {
 }
 
 function ChannelForm({ channel, saved, onDone }) {
-  const [form, setForm] = useState(channel ? fromChannel(channel) : DEFAULTS);
+  const blank = { ...DEFAULTS, origins: '' };
+  const [form, setForm] = useState(channel ? fromChannel(channel) : blank);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
 
   useEffect(() => {
-    setForm(channel ? fromChannel(channel) : DEFAULTS);
+    setForm(channel ? fromChannel(channel) : blank);
     setError('');
   }, [channel && channel.id]);
 
@@ -75,7 +82,13 @@ function ChannelForm({ channel, saved, onDone }) {
     setBusy(true);
     setError('');
     onDone(null, '');
-    const body = { ...form, name: form.name.trim(), max_ongoing_per_operator: Number(form.max_ongoing_per_operator) || 0 };
+    const { origins, ...fields } = form;
+    const body = {
+      ...fields,
+      name: form.name.trim(),
+      max_ongoing_per_operator: Number(form.max_ongoing_per_operator) || 0,
+      allowed_origins: originsList(origins),
+    };
     try {
       const ch = channel ? await updateChannel(channel.id, body) : await createChannel(body);
       onDone(ch, channel ? 'Channel saved.' : `Channel ${ch.name} created.`);
@@ -127,6 +140,16 @@ function ChannelForm({ channel, saved, onDone }) {
           onInput=${set('max_ongoing_per_operator', true)} aria-describedby="channel-max-hint" data-testid="channel-form-max" />
         <p class="hint" id="channel-max-hint">0 means no cap.</p>
       </div>
+    </div>
+    <div class="field">
+      <label for="channel-origins">Allowed websites</label>
+      <textarea id="channel-origins" rows="2" class="code" value=${form.origins} onInput=${set('origins')}
+        placeholder="https://www.example.com" aria-describedby="channel-origins-hint" data-testid="channel-form-origins"></textarea>
+      <p class="hint" id="channel-origins-hint">One website origin per line. Pages of other websites cannot use this channel's widget.</p>
+      ${originsList(form.origins).length === 0
+        ? html`<p class="hint origins-warning" role="note" data-testid="channel-form-origins-warning">
+            Any website can embed this channel's widget. List your website to keep others from using it.</p>`
+        : null}
     </div>
     <div class="field">
       <span class="label">Preview</span>
@@ -182,7 +205,7 @@ export function AdminChannels() {
                     <span class="channel-swatch" style=${{ background: ch.button_color }} aria-hidden="true"></span>
                     <span class="admin-list-text">
                       <span class="admin-list-name">${ch.name}</span>
-                      <span class="muted small">${(ch.operators || []).length} operator${(ch.operators || []).length === 1 ? '' : 's'}${ch.max_ongoing_per_operator ? ` · cap ${ch.max_ongoing_per_operator}` : ''}</span>
+                      <span class="muted small">${(ch.operators || []).length} operator${(ch.operators || []).length === 1 ? '' : 's'}${ch.max_ongoing_per_operator ? ` · cap ${ch.max_ongoing_per_operator}` : ''}${(ch.allowed_origins || []).length === 0 ? ' · any website' : ''}</span>
                     </span>
                     <span class="link-subtle small">Edit</span>
                   </button>
