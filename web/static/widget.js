@@ -949,10 +949,31 @@ textarea.field { resize: vertical; min-height: 64px; }
     state.chain = state.chain.then(() => deliver(body, p));
   }
 
+  // newClientID is a random idempotency key (crypto.getRandomValues works on plain http too).
+  function newClientID() {
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  }
+
+  // withRetry resends when the server could not be reached (status 0): the same client_id
+  // makes the server store the message once however often it arrives.
+  async function withRetry(send) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (err) {
+        if (err.status !== 0 || attempt >= 3) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 1000 << attempt));
+      }
+    }
+  }
+
   async function deliver(body, p) {
+    const clientID = newClientID();
     try {
-      if (!state.conv) await start(body, p);
-      else await post(body, p);
+      if (!state.conv) await withRetry(() => start(body, p, clientID));
+      else await withRetry(() => post(body, p, clientID));
     } catch (err) {
       if (state.conv && (err.status === 409 || err.status === 404 || err.status === 401)) {
         // The conversation ended (or vanished) meanwhile: this message starts a new one.
@@ -975,8 +996,8 @@ textarea.field { resize: vertical; min-height: 64px; }
     }
   }
 
-  async function start(body, p) {
-    const req = { body, languages: LANGUAGES, page_url: location.href.slice(0, 2048) };
+  async function start(body, p, clientID) {
+    const req = { body, languages: LANGUAGES, page_url: location.href.slice(0, 2048), client_id: clientID };
     if (state.token) req.visitor_token = state.token;
     const res = await request('POST', '/channels/' + channelId + '/conversations', req);
     state.token = res.visitor_token;
@@ -986,8 +1007,8 @@ textarea.field { resize: vertical; min-height: 64px; }
     setConversation(res.conversation, false);
   }
 
-  async function post(body, p) {
-    const m = await request('POST', '/conversations/' + state.conv.id + '/messages', { body }, true);
+  async function post(body, p, clientID) {
+    const m = await request('POST', '/conversations/' + state.conv.id + '/messages', { body, client_id: clientID }, true);
     dropPending(p);
     addMessage(m, false);
   }

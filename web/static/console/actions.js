@@ -388,8 +388,27 @@ export function sendTyping(id) {
 
 // Sending, reading, ending.
 
+// newClientID is a random idempotency key (crypto.getRandomValues works on plain http too).
+function newClientID() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+// sendMessage sends with an idempotency key, and resends with the same key when the
+// server could not be reached: the message is stored once however often it is resent.
 export async function sendMessage(id, body) {
-  const m = await api.send(id, body);
+  const clientID = newClientID();
+  let m;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      m = await api.send(id, body, clientID);
+      break;
+    } catch (err) {
+      if (err.status !== 0 || attempt >= 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000 << attempt));
+    }
+  }
   typingSent.delete(id);
   applyMessage(id, m);
   return m;

@@ -72,7 +72,7 @@ export const api = {
   conversations: () => get('/api/conversations'),
   conversation: (id) => get(`/api/conversations/${id}`),
   messages: (id, after = 0) => get(`/api/conversations/${id}/messages${after ? `?after=${after}` : ''}`),
-  send: (id, body) => post(`/api/conversations/${id}/messages`, { body }),
+  send: (id, body, clientID) => post(`/api/conversations/${id}/messages`, { body, client_id: clientID }),
   read: (id, seq) => post(`/api/conversations/${id}/read`, { seq }),
   end: (id) => post(`/api/conversations/${id}/end`),
 };
