@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -196,4 +199,66 @@ func trySend(base string, conv int64, token, body, clientID string) (int, error)
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// SIGTERM drains: a request in flight when the signal comes is finished and answered,
+// while new connections are refused; the process then exits cleanly, and what it
+// answered is stored.
+func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped with -short")
+	}
+	db := filepath.Join(t.TempDir(), "parley.db")
+	proc, s := startProcess(t, db)
+	admin := s.adminToken(t)
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "hello"}).object(t)
+	token, conv := out["visitor_token"].(string), num(path(out, "conversation", "id"))
+
+	// A request is in flight: its headers and half its body are sent when SIGTERM comes.
+	addr := strings.TrimPrefix(s.URL, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"body":"sent across the shutdown"}`
+	fmt.Fprintf(conn, "POST /livechat/conversations/%d/messages HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", conv, addr, token, len(body), body[:10])
+	time.Sleep(200 * time.Millisecond)
+	if err := proc.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	refused := false
+	for range 100 { // the listener closes: new connections are refused
+		if c, err := net.Dial("tcp", addr); err != nil {
+			refused = true
+			break
+		} else {
+			c.Close()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !refused {
+		t.Fatal("new connections were still accepted 2 s after SIGTERM")
+	}
+	io.WriteString(conn, body[10:])
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the request in flight was cut: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the request in flight was answered %d, want 201", resp.StatusCode)
+	}
+	if err := proc.Wait(); err != nil {
+		t.Fatalf("parley exited with %v after SIGTERM, want 0", err)
+	}
+
+	_, s = startProcess(t, db)
+	var msgs []map[string]any
+	s.must(t, 200, "GET", fmt.Sprintf("/livechat/conversations/%d/messages", conv), token, nil).decode(t, &msgs)
+	if len(msgs) != 2 || msgs[1]["body"] != "sent across the shutdown" {
+		t.Fatalf("stored messages %v", msgs)
+	}
 }
