@@ -44,6 +44,18 @@ func mustBinary(tb testing.TB) string {
 	return binary
 }
 
+// mustProcessWithChannel runs parley as a process on a new database with one channel.
+func mustProcessWithChannel(t *testing.T) (proc *exec.Cmd, s *testServer, db string, channel int64) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped with -short")
+	}
+	db = filepath.Join(t.TempDir(), "parley.db")
+	proc, s = startProcess(t, db)
+	channel = s.mustChannel(t, s.adminToken(t), map[string]any{"name": "Website"})
+	return proc, s, db, channel
+}
+
 var listening = regexp.MustCompile(`msg="parley is listening" addr=(http://\S+)`)
 
 // startProcess runs parley as a separate process on db and returns it with its URL.
@@ -80,13 +92,7 @@ func startProcess(tb testing.TB, db string) (*exec.Cmd, *testServer) {
 // after a restart, every message that was answered 201 is stored exactly once, and the
 // clients' resends (same client_id) are answered with the stored message, not a copy.
 func TestKilledServerLosesNothingAcknowledged(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary; skipped with -short")
-	}
-	db := filepath.Join(t.TempDir(), "parley.db")
-	proc, s := startProcess(t, db)
-	admin := s.adminToken(t)
-	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	proc, s, db, ch := mustProcessWithChannel(t)
 
 	const visitors = 6
 	type sender struct {
@@ -205,13 +211,7 @@ func trySend(base string, conv int64, token, body, clientID string) (int, error)
 // while new connections are refused; the process then exits cleanly, and what it
 // answered is stored.
 func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary; skipped with -short")
-	}
-	db := filepath.Join(t.TempDir(), "parley.db")
-	proc, s := startProcess(t, db)
-	admin := s.adminToken(t)
-	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	proc, s, db, ch := mustProcessWithChannel(t)
 	out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "hello"}).object(t)
 	token, conv := out["visitor_token"].(string), num(path(out, "conversation", "id"))
 
