@@ -216,9 +216,11 @@ func (s *Service) ConsoleOpened(ctx context.Context, userID int64) {
 	if s.presence.Connect(userID) {
 		s.drainUserChannels(ctx, userID)
 	}
+	s.statusChanged(ctx, userID)
 }
 
-// ConsoleClosed records a closed console WebSocket.
+// ConsoleClosed records a closed console WebSocket. The operator stays available for a
+// grace; the sweep tells the others when it ends.
 func (s *Service) ConsoleClosed(userID int64) {
 	s.presence.Disconnect(userID)
 }
@@ -227,5 +229,37 @@ func (s *Service) ConsoleClosed(userID int64) {
 func (s *Service) Activity(ctx context.Context, userID int64) {
 	if s.presence.Activity(userID) {
 		s.drainUserChannels(ctx, userID)
+	}
+	s.statusChanged(ctx, userID)
+}
+
+// statusChanged tells the operators of the user's channels when the user's presence
+// (online, away, offline) differs from what they were last told: each gets a channel
+// event, so the dots on their Channels page follow.
+func (s *Service) statusChanged(ctx context.Context, userID int64) {
+	status := s.presence.Status(userID)
+	s.statusMu.Lock()
+	old, seen := s.shown[userID]
+	s.shown[userID] = status
+	s.statusMu.Unlock()
+	if old == status || (!seen && status == parley.StatusOffline) {
+		return
+	}
+	channels, err := s.store.UserChannels(ctx, userID)
+	if err != nil {
+		s.logger.Error("list user channels", "user", userID, "err", err)
+		return
+	}
+	for _, ch := range channels {
+		members, err := s.store.ChannelMembers(ctx, ch)
+		if err != nil {
+			s.logger.Error("list channel members", "channel", ch, "err", err)
+			continue
+		}
+		for _, m := range members {
+			if m.ID != userID {
+				s.publishChannel(ctx, m.ID, ch)
+			}
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/parleychat/parley"
@@ -22,6 +23,9 @@ type Service struct {
 	presence *parley.Presence
 	logger   *slog.Logger
 	now      func() time.Time
+
+	statusMu sync.Mutex
+	shown    map[int64]parley.Status // each operator's status as last told to the others
 }
 
 // New returns a service. now is the clock (time.Now when nil); timeout is the inactivity
@@ -36,6 +40,7 @@ func New(store parley.Store, bus parley.Bus, logger *slog.Logger, timeout time.D
 		presence: parley.NewPresence(timeout, now),
 		logger:   logger,
 		now:      now,
+		shown:    make(map[int64]parley.Status),
 	}
 }
 
@@ -70,6 +75,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 		return err
 	}
 	for _, id := range members {
+		s.statusChanged(ctx, id) // a reload's grace ran out, or the operator went idle
 		if !s.presence.Idle(id) {
 			continue
 		}

@@ -237,3 +237,50 @@ func TestQuietConversationsFreeTheCap(t *testing.T) {
 		t.Fatalf("after 31 quiet minutes: %s, want active", c.Status)
 	}
 }
+
+// The operators of a channel are told when another's presence changes: online when a
+// console opens, offline when the last one has been closed for longer than the grace.
+func TestPresenceChangesAreTold(t *testing.T) {
+	ctx := context.Background()
+	f := mustService(t, 30*time.Minute)
+	alice, bob := f.mustOperator(t, "alice"), f.mustOperator(t, "bob")
+	ch := f.mustChannel(t, 0)
+	f.svc.JoinChannel(ctx, alice, ch)
+	f.svc.JoinChannel(ctx, bob, ch)
+	f.svc.ConsoleOpened(ctx, alice.ID)
+	events := f.events(t, alice.ID)
+	bobIs := func() []parley.Status {
+		var seen []parley.Status
+		for _, ev := range events() {
+			if ev.Type != parley.EventChannel {
+				continue
+			}
+			for _, op := range ev.Channel.Operators {
+				if op.ID == bob.ID {
+					seen = append(seen, op.Status)
+				}
+			}
+		}
+		return seen
+	}
+
+	f.svc.ConsoleOpened(ctx, bob.ID)
+	if got := bobIs(); len(got) != 1 || got[0] != parley.StatusOnline {
+		t.Fatalf("after Bob opened his console, Alice was told %v, want [online]", got)
+	}
+	f.svc.ConsoleClosed(bob.ID)
+	f.clock.Advance(30 * time.Second)
+	f.svc.Sweep(ctx)
+	if got := bobIs(); len(got) != 1 {
+		t.Fatalf("during the reload grace, Alice was told %v, want nothing new", got)
+	}
+	f.clock.Advance(31 * time.Second)
+	f.svc.Sweep(ctx)
+	if got := bobIs(); len(got) != 2 || got[1] != parley.StatusOffline {
+		t.Fatalf("after the grace, Alice was told %v, want [online offline]", got)
+	}
+	f.svc.Sweep(ctx)
+	if got := bobIs(); len(got) != 2 {
+		t.Fatalf("a sweep without change told Alice %v", got)
+	}
+}
