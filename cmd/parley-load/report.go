@@ -190,7 +190,9 @@ func percentiles(ns []int64) Percentiles {
 // WriteTable prints the report for a person.
 func (rep *Report) WriteTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(name, format string, args ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{name}, args...)...) }
+	row := func(name, format string, args ...any) {
+		fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{name}, args...)...)
+	}
 	row("scenario", "%s against %s (%s), run %s", rep.Scenario, rep.Target, rep.URL, rep.RunID)
 	c := rep.Config
 	row("config", "%d operators, %d conversations, cap %d, rate %.0f/s for %gs, concurrency %d, %d senders, %d-byte bodies, pacer %s",
