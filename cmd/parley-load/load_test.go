@@ -490,3 +490,18 @@ func TestPacerNeverEarly(t *testing.T) {
 		}
 	}
 }
+
+func TestStartup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the parley binary; skipped with -short")
+	}
+	bin := mustBuild(t, "../parley", "parley")
+	var out bytes.Buffer
+	db := filepath.Join(t.TempDir(), "parley.db")
+	if err := startupCommand(context.Background(), []string{"--parley", bin, "--db", db, "--runs", "1"}, &out, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "start-up to healthy /healthz: median") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -38,6 +39,7 @@ const usage = `usage:
   parley-load [flags]                 run a scenario against a running Parley (parley-load -h)
   parley-load relay [--addr ADDR]     serve the bare WebSocket relay (the baseline)
   parley-load summary FILE.json...    medians of several JSON reports, Parley beside the relay
+  parley-load startup --parley BIN --db FILE   time from exec to a healthy /healthz
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return relayCommand(ctx, args[1:], stdout, stderr)
 		case "summary":
 			return summaryCommand(args[1:], stdout)
+		case "startup":
+			return startupCommand(ctx, args[1:], stdout, stderr)
 		case "help":
 			fmt.Fprint(stdout, usage)
 			return nil
@@ -57,6 +61,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	raiseOpenFileLimit(stderr)
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := Run(ctx, cfg, stderr)
 	if rep != nil {
 		rep.WriteTable(stdout)
@@ -116,6 +131,7 @@ type Config struct {
 	Timeout     time.Duration // the whole run, set-up included
 	JSON        string        // write the report there too
 	Label       string        // free text copied into the report (e.g. "parley" or "relay")
+	CPUProfile  string        // write the tool's own CPU profile there
 }
 
 // DefaultConfig returns the defaults of a scenario.
@@ -197,6 +213,7 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "the whole run, set-up included, stops after this")
 	fs.StringVar(&c.JSON, "json", c.JSON, "also write the report as JSON to this file")
 	fs.StringVar(&c.Label, "label", c.Label, "a label copied into the report")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write the load tool's own CPU profile to this file (to see whether the tool is the limit)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
