@@ -1,0 +1,17 @@
+//go:build !linux
+
+package main
+
+import (
+	"errors"
+	"time"
+)
+
+const (
+	haveTimerfd  = false
+	defaultPacer = "spin"
+)
+
+func newTimerfdPacer(time.Time) (pacer, error) {
+	return nil, errors.New("timerfd needs Linux")
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Measures Parley with parley-load, as docs/PERFORMANCE.md reports it: each scenario three
+# times against Parley and three times against the bare relay, the server pinned to CPU 0
+# and the load tool to CPU 1, a fresh server (and a fresh SQLite database in /tmp) for
+# every run. JSON reports go to $OUT; the medians are printed at the end.
+#
+#   ./scripts/load.sh                     # every scenario
+#   ./scripts/load.sh steady2000 connect  # some of them
+#
+# Scenarios: idle steady2000 steady10000 max connect assign startup. The machine should
+# be quiet: before each scenario the script waits (at most $QUIET_WAIT seconds) until the
+# 1-minute load average is below 0.8 and no Chromium runs, and before each run until no
+# Chromium runs and the CPUs were at least 85% idle over 5 seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=${OUT:-/tmp/parley-load-results}
+RUNS=${RUNS:-3}
+PORT=${PORT:-18480}
+QUIET_WAIT=${QUIET_WAIT:-1200}
+SERVER_CPU=${SERVER_CPU:-0}
+TOOL_CPU=${TOOL_CPU:-1}
+ADMIN_PASSWORD=load-admin-secret-1
+mkdir -p "$OUT"
+
+echo "== building release binaries"
+go build -o /tmp/parley ./cmd/parley
+go build -o /tmp/parley-load ./cmd/parley-load
+
+# The flag set of each scenario, as documented in docs/PERFORMANCE.md.
+declare -A FLAGS=(
+	[idle]="--scenario idle --operators 200 --conversations 10000 --hold 3s"
+	[steady2000]="--scenario steady --operators 100 --conversations 1000 --rate 2000 --duration 10s"
+	[steady10000]="--scenario steady --operators 100 --conversations 1000 --rate 10000 --duration 10s"
+	[max]="--scenario max --operators 100 --conversations 1000 --rate 5000 --step-factor 1.25 --duration 5s"
+	[connect]="--scenario connect --operators 1 --conversations 10000 --concurrency 50"
+	[assign]="--scenario assign --operators 1000 --conversations 5000 --cap 5 --concurrency 50"
+)
+
+cpu_idle_pct() { # share of idle CPU time over 5 s, in percent
+	read -r _ a b c idle1 rest < /proc/stat
+	local total1=$((a + b + c + idle1))
+	for x in $rest; do total1=$((total1 + x)); done
+	sleep 5
+	read -r _ a b c idle2 rest < /proc/stat
+	local total2=$((a + b + c + idle2))
+	for x in $rest; do total2=$((total2 + x)); done
+	echo $(((idle2 - idle1) * 100 / (total2 - total1)))
+}
+
+wait_quiet() { # $1: "load" to also require the load average below 0.8
+	local waited=0
+	while :; do
+		local chromium load ok=1
+		chromium=$(pgrep -c chromium || true)
+		load=$(cut -d' ' -f1 /proc/loadavg)
+		[[ $chromium -eq 0 ]] || ok=0
+		if [[ $ok -eq 1 && ${1:-} == load ]]; then
+			awk -v l="$load" 'BEGIN { exit !(l < 0.8) }' || ok=0
+		fi
+		if [[ $ok -eq 1 && $(cpu_idle_pct) -lt 85 ]]; then ok=0; fi
+		[[ $ok -eq 1 ]] && return 0
+		if ((waited >= QUIET_WAIT)); then
+			echo "the machine did not get quiet within ${QUIET_WAIT}s (load $load, chromium $chromium): stopping" >&2
+			exit 3
+		fi
+		echo "   busy (load $load, chromium $chromium): waiting 60 s"
+		sleep 60
+		waited=$((waited + 60))
+	done
+}
+
+wait_healthy() {
+	for _ in $(seq 300); do
+		curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "server did not become healthy" >&2
+	exit 1
+}
+
+run_parley() { # $1 scenario, $2 run number
+	local dir
+	dir=$(mktemp -d /tmp/parley-load-db-XXXXXX)
+	taskset -c "$SERVER_CPU" /tmp/parley --addr "127.0.0.1:$PORT" --db "$dir/parley.db" \
+		--admin-password "$ADMIN_PASSWORD" --rate-limit off 2>"$dir/parley.log" &
+	local pid=$!
+	wait_healthy
+	# shellcheck disable=SC2086
+	taskset -c "$TOOL_CPU" /tmp/parley-load ${FLAGS[$1]} --url "http://127.0.0.1:$PORT" \
+		--admin-password "$ADMIN_PASSWORD" --server-pid "$pid" --label "$1" \
+		--json "$OUT/$1-parley-$2.json" >"$OUT/$1-parley-$2.txt" 2>&1 || echo "   run failed: see $OUT/$1-parley-$2.txt"
+	kill "$pid"
+	wait "$pid" || true
+	rm -rf "$dir"
+}
+
+run_relay() { # $1 scenario, $2 run number
+	taskset -c "$SERVER_CPU" /tmp/parley-load relay --addr "127.0.0.1:$PORT" >/dev/null 2>&1 &
+	local pid=$!
+	wait_healthy
+	# shellcheck disable=SC2086
+	taskset -c "$TOOL_CPU" /tmp/parley-load ${FLAGS[$1]} --url "http://127.0.0.1:$PORT" \
+		--server-pid "$pid" --label "$1" \
+		--json "$OUT/$1-relay-$2.json" >"$OUT/$1-relay-$2.txt" 2>&1 || echo "   run failed: see $OUT/$1-relay-$2.txt"
+	kill "$pid"
+	wait "$pid" || true
+}
+
+scenarios=("$@")
+[[ ${#scenarios[@]} -gt 0 ]] || scenarios=(idle steady2000 steady10000 max connect assign startup)
+for s in "${scenarios[@]}"; do
+	echo "== $s"
+	wait_quiet load
+	if [[ $s == startup ]]; then
+		dir=$(mktemp -d /tmp/parley-load-db-XXXXXX)
+		taskset -c "$TOOL_CPU" /tmp/parley-load startup --parley /tmp/parley --db "$dir/parley.db" \
+			--runs 5 --cpu "$SERVER_CPU" | tee "$OUT/startup.txt"
+		rm -rf "$dir"
+		continue
+	fi
+	for i in $(seq "$RUNS"); do
+		wait_quiet
+		echo "   run $i: parley"
+		run_parley "$s" "$i"
+		wait_quiet
+		echo "   run $i: relay"
+		run_relay "$s" "$i"
+	done
+	/tmp/parley-load summary "$OUT/$s"-*.json
+done
+echo "== all"
+/tmp/parley-load summary "$OUT"/*.json
