@@ -6,6 +6,7 @@
 #
 #   ./scripts/load.sh                     # every scenario
 #   ./scripts/load.sh steady2000 connect  # some of them
+#   TARGETS=relay ./scripts/load.sh max   # against the relay only
 #
 # Scenarios: idle steady2000 steady10000 max connect assign startup. The machine should
 # be quiet: before each scenario the script waits (at most $QUIET_WAIT seconds) until the
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 
 OUT=${OUT:-/tmp/parley-load-results}
 RUNS=${RUNS:-3}
+TARGETS=${TARGETS:-parley relay}
 PORT=${PORT:-18480}
 QUIET_WAIT=${QUIET_WAIT:-1200}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -32,7 +34,7 @@ declare -A FLAGS=(
 	[idle]="--scenario idle --operators 200 --conversations 10000 --hold 3s"
 	[steady2000]="--scenario steady --operators 100 --conversations 1000 --rate 2000 --duration 10s"
 	[steady10000]="--scenario steady --operators 100 --conversations 1000 --rate 10000 --duration 10s"
-	[max]="--scenario max --operators 100 --conversations 1000 --rate 5000 --step-factor 1.25 --duration 5s"
+	[max]="--scenario max --operators 100 --conversations 1000 --rate 1000 --step-factor 1.25 --max-steps 20 --duration 5s"
 	[connect]="--scenario connect --operators 1 --conversations 10000 --concurrency 50"
 	[assign]="--scenario assign --operators 1000 --conversations 5000 --cap 5 --concurrency 50"
 )
@@ -113,19 +115,27 @@ for s in "${scenarios[@]}"; do
 	echo "== $s"
 	wait_quiet load
 	if [[ $s == startup ]]; then
+		# A database with content: 100 operators, 1,000 conversations, 10,000 messages.
 		dir=$(mktemp -d /tmp/parley-load-db-XXXXXX)
+		taskset -c "$SERVER_CPU" /tmp/parley --addr "127.0.0.1:$PORT" --db "$dir/parley.db" \
+			--admin-password "$ADMIN_PASSWORD" --rate-limit off 2>/dev/null &
+		pid=$!
+		wait_healthy
+		taskset -c "$TOOL_CPU" /tmp/parley-load ${FLAGS[steady2000]} --duration 5s --url "http://127.0.0.1:$PORT" \
+			--admin-password "$ADMIN_PASSWORD" >/dev/null 2>&1
+		kill "$pid"
+		wait "$pid" || true
 		taskset -c "$TOOL_CPU" /tmp/parley-load startup --parley /tmp/parley --db "$dir/parley.db" \
 			--runs 5 --cpu "$SERVER_CPU" | tee "$OUT/startup.txt"
 		rm -rf "$dir"
 		continue
 	fi
 	for i in $(seq "$RUNS"); do
-		wait_quiet
-		echo "   run $i: parley"
-		run_parley "$s" "$i"
-		wait_quiet
-		echo "   run $i: relay"
-		run_relay "$s" "$i"
+		for target in $TARGETS; do
+			wait_quiet
+			echo "   run $i: $target"
+			"run_$target" "$s" "$i"
+		done
 	done
 	/tmp/parley-load summary "$OUT/$s"-*.json
 done

@@ -90,10 +90,12 @@ type Percentiles struct {
 
 // Step is one rate of the max scenario.
 type Step struct {
-	Rate     float64  `json:"rate"`
-	Held     bool     `json:"held"`
-	Reason   string   `json:"reason"`
-	Messages Messages `json:"messages"`
+	Rate             float64  `json:"rate"`
+	Held             bool     `json:"held"`
+	Reason           string   `json:"reason"`
+	Messages         Messages `json:"messages"`
+	ServerCPUPercent float64  `json:"server_cpu_percent"` // of one core, during this step
+	ToolCPUPercent   float64  `json:"tool_cpu_percent"`
 }
 
 // AssignResult is the assign scenario's outcome and its check.
@@ -209,8 +211,8 @@ func (rep *Report) WriteTable(w io.Writer) {
 			if !st.Held {
 				verdict = "failed: " + st.Reason
 			}
-			row(fmt.Sprintf("step %.0f/s", st.Rate), "p99 %.2f ms, delivered %d of %d sent: %s",
-				st.Messages.LatencyMs.P99, st.Messages.Delivered, st.Messages.Sent, verdict)
+			row(fmt.Sprintf("step %.0f/s", st.Rate), "p99 %.2f ms, delivered %d of %d sent, server CPU %.0f%%, tool CPU %.0f%%: %s",
+				st.Messages.LatencyMs.P99, st.Messages.Delivered, st.Messages.Sent, st.ServerCPUPercent, st.ToolCPUPercent, verdict)
 		}
 		if rep.Scenario == ScenarioMax {
 			row("highest rate held", "%.0f messages/s (p99 under the limit, nothing lost)", rep.HighestRateHeld)
@@ -366,7 +368,22 @@ func figures(a, b []*Report) []figure {
 		return []figure{
 			{"highest rate held msg/s", "%.0f", func(r *Report) float64 { return r.HighestRateHeld }},
 			{"p99 ms at that rate", "%.2f", func(r *Report) float64 { return r.Messages.LatencyMs.P99 }},
-			tool,
+			{"tool CPU % in the first failed step", "%.0f", func(r *Report) float64 {
+				for _, st := range r.Steps {
+					if !st.Held {
+						return st.ToolCPUPercent
+					}
+				}
+				return 0
+			}},
+			{"server CPU % in the first failed step", "%.0f", func(r *Report) float64 {
+				for _, st := range r.Steps {
+					if !st.Held {
+						return st.ServerCPUPercent
+					}
+				}
+				return 0
+			}},
 		}
 	default:
 		return []figure{

@@ -403,6 +403,16 @@ func (r *runner) beginMeasure() *measure {
 	return &measure{r: r, wall: time.Now(), tool: selfCPU(), server: r.sample()}
 }
 
+// cpu returns the server's and the tool's CPU since m began, in percent of one core.
+func (m *measure) cpu() (server, tool float64) {
+	wall := time.Since(m.wall).Seconds()
+	tool = 100 * (selfCPU() - m.tool).Seconds() / wall
+	if m.r.serverProc {
+		server = 100 * (m.r.sample().CPU - m.server.CPU).Seconds() / wall
+	}
+	return server, tool
+}
+
 // end fills the report's server and tool figures for the phase that began at m.
 func (m *measure) end() {
 	r := m.r

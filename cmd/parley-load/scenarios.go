@@ -77,10 +77,12 @@ func (r *runner) max(ctx context.Context) error {
 	rate := r.cfg.Rate
 	for step := 0; step < r.cfg.MaxSteps && rate <= r.cfg.MaxRate; step++ {
 		r.logf("step %d: %.0f messages per second for %s", step+1, rate, r.cfg.Duration)
+		sm := r.beginMeasure()
 		msgs, err := r.newTraffic(step+1, rate, r.cfg.Duration).run(ctx)
 		msgs.Rate = rate
 		msgs.DurationSeconds = r.cfg.Duration.Seconds()
 		st := Step{Rate: rate, Messages: msgs, Held: true}
+		st.ServerCPUPercent, st.ToolCPUPercent = sm.cpu()
 		switch {
 		case err != nil:
 			st.Held, st.Reason = false, err.Error()
