@@ -109,20 +109,8 @@ func channel(ctx context.Context, q querier, id int64) (*parley.Channel, error) 
 
 // Channels lists every channel by id.
 func (s *Store) Channels(ctx context.Context) ([]*parley.Channel, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+channelColumns+` FROM channels ORDER BY id`)
+	channels, err := queryAll(ctx, s.reader, scanChannel, `SELECT `+channelColumns+` FROM channels ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("list channels: %w", err)
-	}
-	defer rows.Close()
-	channels := []*parley.Channel{}
-	for rows.Next() {
-		ch, err := scanChannel(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list channels: %w", err)
-		}
-		channels = append(channels, ch)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list channels: %w", err)
 	}
 	return channels, nil

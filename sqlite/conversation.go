@@ -124,20 +124,8 @@ func conversation(ctx context.Context, q querier, id int64) (*parley.Conversatio
 }
 
 func queryConversations(ctx context.Context, q querier, where string, args ...any) ([]*parley.Conversation, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+conversationColumns+conversationJoins+` `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	convs := []*parley.Conversation{}
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		convs = append(convs, c)
-	}
-	return convs, rows.Err()
+	scan := func(row scanner) (*parley.Conversation, error) { return scanConversation(row) }
+	return queryAll(ctx, q, scan, `SELECT `+conversationColumns+conversationJoins+` `+where, args...)
 }
 
 // Conversation returns the conversation with the id.
@@ -514,23 +502,11 @@ func (s *Store) Messages(ctx context.Context, conversationID, afterSeq int64, li
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.reader.QueryContext(ctx, `
+	msgs, err := queryAll(ctx, s.reader, scanMessage, `
 		SELECT `+messageColumns+` FROM messages
 		WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 		conversationID, afterSeq, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
-	}
-	defer rows.Close()
-	msgs := []*parley.Message{}
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
-		}
-		msgs = append(msgs, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
 	}
 	if len(msgs) == 0 {
@@ -606,21 +582,9 @@ func scanSummary(row scanner) (*parley.ConversationSummary, error) {
 // OperatorConversations lists the conversations assigned to the operator, newest
 // activity first.
 func (s *Store) OperatorConversations(ctx context.Context, userID int64) ([]*parley.ConversationSummary, error) {
-	rows, err := s.reader.QueryContext(ctx, summaryQuery+`
+	list, err := queryAll(ctx, s.reader, scanSummary, summaryQuery+`
 		WHERE c.operator_id = ?1 ORDER BY c.last_message_at DESC, c.id DESC`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("list conversations of user %d: %w", userID, err)
-	}
-	defer rows.Close()
-	list := []*parley.ConversationSummary{}
-	for rows.Next() {
-		cs, err := scanSummary(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list conversations of user %d: %w", userID, err)
-		}
-		list = append(list, cs)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list conversations of user %d: %w", userID, err)
 	}
 	return list, nil

@@ -254,3 +254,21 @@ func jsonList(list []string) string {
 	b, _ := json.Marshal(list) // a []string always encodes
 	return string(b)
 }
+
+// queryAll runs a query and scans every row with scan; no row is an empty, non-nil list.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}

@@ -104,20 +104,8 @@ func (s *Store) Users(ctx context.Context) ([]*parley.User, error) {
 }
 
 func queryUsers(ctx context.Context, q querier, query string, args ...any) ([]*parley.User, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	users := []*parley.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, rows.Err()
+	scan := func(row scanner) (*parley.User, error) { return scanUser(row) }
+	return queryAll(ctx, q, scan, query, args...)
 }
 
 // UpdateUser changes the user's preferences that upd sets.
