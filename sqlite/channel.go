@@ -50,7 +50,7 @@ func (s *Store) CreateChannel(ctx context.Context, ch *parley.Channel) error {
 // UpdateChannel changes the channel's fields that upd sets.
 func (s *Store) UpdateChannel(ctx context.Context, id int64, upd parley.ChannelUpdate) (*parley.Channel, error) {
 	var ch *parley.Channel
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		if err := channelExists(ctx, tx, id); err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (s *Store) UpdateChannel(ctx context.Context, id int64, upd parley.ChannelU
 
 // Channel returns the channel with the id.
 func (s *Store) Channel(ctx context.Context, id int64) (*parley.Channel, error) {
-	ch, err := channel(ctx, s.reader, id)
+	ch, err := channel(ctx, s.read, id)
 	if err != nil {
 		return nil, fmt.Errorf("get channel %d: %w", id, err)
 	}
@@ -109,7 +109,7 @@ func channel(ctx context.Context, q querier, id int64) (*parley.Channel, error) 
 
 // Channels lists every channel by id.
 func (s *Store) Channels(ctx context.Context) ([]*parley.Channel, error) {
-	channels, err := queryAll(ctx, s.reader, scanChannel, `SELECT `+channelColumns+` FROM channels ORDER BY id`)
+	channels, err := queryAll(ctx, s.read, scanChannel, `SELECT `+channelColumns+` FROM channels ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list channels: %w", err)
 	}
@@ -118,10 +118,10 @@ func (s *Store) Channels(ctx context.Context) ([]*parley.Channel, error) {
 
 // ChannelMembers lists the users who joined the channel, by id.
 func (s *Store) ChannelMembers(ctx context.Context, channelID int64) ([]*parley.User, error) {
-	if err := channelExists(ctx, s.reader, channelID); err != nil {
+	if err := channelExists(ctx, s.read, channelID); err != nil {
 		return nil, fmt.Errorf("list members of channel %d: %w", channelID, err)
 	}
-	users, err := queryUsers(ctx, s.reader, `
+	users, err := queryUsers(ctx, s.read, `
 		SELECT `+userColumns+` FROM channel_members m JOIN users u ON u.id = m.user_id
 		WHERE m.channel_id = ? ORDER BY u.id`, channelID)
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Store) ChannelMembers(ctx context.Context, channelID int64) ([]*parley.
 
 // UserChannels lists the ids of the channels the user joined.
 func (s *Store) UserChannels(ctx context.Context, userID int64) ([]int64, error) {
-	ids, err := queryIDs(ctx, s.reader, `SELECT channel_id FROM channel_members WHERE user_id = ? ORDER BY channel_id`, userID)
+	ids, err := queryIDs(ctx, s.read, `SELECT channel_id FROM channel_members WHERE user_id = ? ORDER BY channel_id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list channels of user %d: %w", userID, err)
 	}
@@ -141,7 +141,7 @@ func (s *Store) UserChannels(ctx context.Context, userID int64) ([]int64, error)
 
 // Members lists every user who joined at least one channel.
 func (s *Store) Members(ctx context.Context) ([]int64, error) {
-	ids, err := queryIDs(ctx, s.reader, `SELECT DISTINCT user_id FROM channel_members ORDER BY user_id`)
+	ids, err := queryIDs(ctx, s.read, `SELECT DISTINCT user_id FROM channel_members ORDER BY user_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list channel members: %w", err)
 	}
@@ -167,7 +167,7 @@ func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int6
 
 // JoinChannel makes the user a member of the channel; joining twice changes nothing.
 func (s *Store) JoinChannel(ctx context.Context, channelID, userID int64) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		if err := channelExists(ctx, tx, channelID); err != nil {
 			return err
 		}
@@ -193,7 +193,7 @@ func (s *Store) JoinChannel(ctx context.Context, channelID, userID int64) error 
 // LeaveChannel ends the user's membership of the channel; leaving a channel not joined
 // changes nothing.
 func (s *Store) LeaveChannel(ctx context.Context, channelID, userID int64) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		if err := channelExists(ctx, tx, channelID); err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ import (
 func (s *Store) CreateVisitor(ctx context.Context, v *parley.Visitor, tokenHash []byte) error {
 	created := orNow(v.CreatedAt).UTC().Truncate(time.Microsecond)
 	var id int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO visitors (token_hash, name, created_at) VALUES (?, ?, ?)`,
 			tokenHash, v.Name, dbTime(created))
 		if isUnique(err) {
@@ -44,7 +44,7 @@ func (s *Store) CreateVisitor(ctx context.Context, v *parley.Visitor, tokenHash 
 
 // VisitorChannels lists the channels the visitor has conversations in, by id.
 func (s *Store) VisitorChannels(ctx context.Context, visitorID int64) ([]int64, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT channel_id FROM conversations WHERE visitor_id = ? ORDER BY channel_id`, visitorID)
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT channel_id FROM conversations WHERE visitor_id = ? ORDER BY channel_id`, visitorID)
 	if err != nil {
 		return nil, fmt.Errorf("list channels of visitor %d: %w", visitorID, err)
 	}
@@ -66,7 +66,7 @@ func visitorName(id int64) string { return fmt.Sprintf("Visitor #%d", id) }
 func (s *Store) VisitorByToken(ctx context.Context, tokenHash []byte) (*parley.Visitor, error) {
 	var v parley.Visitor
 	var created sql.NullInt64
-	err := s.reader.QueryRowContext(ctx, `SELECT id, name, created_at FROM visitors WHERE token_hash = ?`, tokenHash).
+	err := s.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM visitors WHERE token_hash = ?`, tokenHash).
 		Scan(&v.ID, &v.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, parley.Errorf(parley.ENOTFOUND, "Visitor not found.")
@@ -130,7 +130,7 @@ func queryConversations(ctx context.Context, q querier, where string, args ...an
 
 // Conversation returns the conversation with the id.
 func (s *Store) Conversation(ctx context.Context, id int64) (*parley.Conversation, error) {
-	c, err := conversation(ctx, s.reader, id)
+	c, err := conversation(ctx, s.read, id)
 	if err != nil {
 		return nil, fmt.Errorf("get conversation %d: %w", id, err)
 	}
@@ -139,10 +139,10 @@ func (s *Store) Conversation(ctx context.Context, id int64) (*parley.Conversatio
 
 // QueuedConversations lists the channel's queue, oldest first.
 func (s *Store) QueuedConversations(ctx context.Context, channelID int64) ([]*parley.Conversation, error) {
-	if err := channelExists(ctx, s.reader, channelID); err != nil {
+	if err := channelExists(ctx, s.read, channelID); err != nil {
 		return nil, fmt.Errorf("list queue of channel %d: %w", channelID, err)
 	}
-	convs, err := queryConversations(ctx, s.reader, `WHERE c.channel_id = ? AND c.status = 'queued' ORDER BY c.id`, channelID)
+	convs, err := queryConversations(ctx, s.read, `WHERE c.channel_id = ? AND c.status = 'queued' ORDER BY c.id`, channelID)
 	if err != nil {
 		return nil, fmt.Errorf("list queue of channel %d: %w", channelID, err)
 	}
@@ -156,7 +156,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 	var c *parley.Conversation
 	var m *parley.Message
 	created := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		if nc.ClientID != "" {
 			var id int64
 			err := tx.QueryRowContext(ctx, `SELECT c.id FROM conversations c
@@ -240,7 +240,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time, choose parley.Chooser) ([]*parley.Conversation, error) {
 	now = orNow(now)
 	assigned := []*parley.Conversation{}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		var capacity int
 		err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = ?`, channelID).Scan(&capacity)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -313,7 +313,7 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 
 // decide builds the assignment snapshot of a channel inside tx and asks choose; it
 // returns the chosen operator, or 0 when the conversation must wait in the queue.
-func decide(ctx context.Context, tx *sql.Tx, channelID, visitorID int64, capacity int, language string, now time.Time, choose parley.Chooser) (int64, error) {
+func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity int, language string, now time.Time, choose parley.Chooser) (int64, error) {
 	candidates, err := candidates(ctx, tx, channelID, now)
 	if err != nil {
 		return 0, err
@@ -340,7 +340,7 @@ func decide(ctx context.Context, tx *sql.Tx, channelID, visitorID int64, capacit
 
 // candidates returns every member of the channel as the assignment sees them at now;
 // Online is left to the chooser.
-func candidates(ctx context.Context, tx *sql.Tx, channelID int64, now time.Time) ([]parley.Candidate, error) {
+func candidates(ctx context.Context, tx *wtx, channelID int64, now time.Time) ([]parley.Candidate, error) {
 	since := now.Add(-parley.OngoingWindow).UnixMicro()
 	rows, err := tx.QueryContext(ctx, `
 		SELECT m.user_id, u.main_language, u.chat_languages, m.last_assigned_at,
@@ -382,13 +382,13 @@ func candidates(ctx context.Context, tx *sql.Tx, channelID int64, now time.Time)
 	return list, rows.Err()
 }
 
-func recordAssignment(ctx context.Context, tx *sql.Tx, channelID, operatorID int64, now time.Time) error {
+func recordAssignment(ctx context.Context, tx *wtx, channelID, operatorID int64, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE channel_members SET last_assigned_at = ? WHERE channel_id = ? AND user_id = ?`,
 		now.UnixMicro(), channelID, operatorID)
 	return err
 }
 
-func insertMessage(ctx context.Context, tx *sql.Tx, m *parley.Message) error {
+func insertMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
 	var authorID any
 	if m.Author.ID != 0 {
 		authorID = m.Author.ID
@@ -401,7 +401,7 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *parley.Message) error {
 }
 
 // appendMessage gives m the next seq of its conversation and stores it.
-func appendMessage(ctx context.Context, tx *sql.Tx, m *parley.Message) error {
+func appendMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
 	err := tx.QueryRowContext(ctx, `
 		UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?
 		WHERE id = ? RETURNING last_seq`,
@@ -413,7 +413,7 @@ func appendMessage(ctx context.Context, tx *sql.Tx, m *parley.Message) error {
 }
 
 // conversationStatus returns the status of the conversation, ENOTFOUND if unknown.
-func conversationStatus(ctx context.Context, tx *sql.Tx, id int64) (parley.ConversationStatus, error) {
+func conversationStatus(ctx context.Context, tx *wtx, id int64) (parley.ConversationStatus, error) {
 	var status parley.ConversationStatus
 	err := tx.QueryRowContext(ctx, `SELECT status FROM conversations WHERE id = ?`, id).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -422,57 +422,51 @@ func conversationStatus(ctx context.Context, tx *sql.Tx, id int64) (parley.Conve
 	return status, err
 }
 
-// AddMessage appends a message to a conversation that has not ended. A message of an
-// operator marks the conversation read up to it for that operator.
-func (s *Store) AddMessage(ctx context.Context, nm parley.NewMessage) (*parley.Message, bool, error) {
+// addMessage appends the message of nm to its conversation within tx; created is false
+// when the author already sent it (same ClientID): m is then the stored one.
+func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.Message, created bool, err error) {
 	switch nm.Author.Kind {
 	case parley.AuthorVisitor, parley.AuthorOperator, parley.AuthorSystem:
 	default:
 		return nil, false, parley.Errorf(parley.EINVALID, "Unknown message author %q.", nm.Author.Kind)
 	}
-	m := &parley.Message{
+	status, err := conversationStatus(ctx, tx, nm.ConversationID)
+	if err != nil {
+		return nil, false, err
+	}
+	if nm.ClientID != "" {
+		stored, err := messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
+		if err == nil {
+			return stored, false, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, false, err
+		}
+	}
+	if status == parley.StatusEnded {
+		return nil, false, parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
+	}
+	if nm.Author.ID != 0 {
+		if err := userExists(ctx, tx, nm.Author.ID); err != nil {
+			return nil, false, err
+		}
+	}
+	m = &parley.Message{
 		ConversationID: nm.ConversationID,
 		Author:         nm.Author,
 		Body:           nm.Body,
 		ClientID:       nm.ClientID,
 		CreatedAt:      orNow(nm.Now).UTC().Truncate(time.Microsecond),
 	}
-	created := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		status, err := conversationStatus(ctx, tx, nm.ConversationID)
-		if err != nil {
-			return err
-		}
-		if nm.ClientID != "" {
-			stored, err := messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
-			if err == nil {
-				m = stored
-				return nil
-			} else if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-		}
-		if status == parley.StatusEnded {
-			return parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
-		}
-		if nm.Author.ID != 0 {
-			if err := userExists(ctx, tx, nm.Author.ID); err != nil {
-				return err
-			}
-		}
-		if err := appendMessage(ctx, tx, m); err != nil {
-			return err
-		}
-		created = true
-		if nm.Author.ID != 0 {
-			return markRead(ctx, tx, nm.Author.ID, nm.ConversationID, m.Seq)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("add message to conversation %d: %w", nm.ConversationID, err)
+	if err := appendMessage(ctx, tx, m); err != nil {
+		return nil, false, err
 	}
-	return m, created, nil
+	if nm.Author.ID != 0 {
+		// An operator has read the conversation up to their own message.
+		if err := markRead(ctx, tx, nm.Author.ID, nm.ConversationID, m.Seq); err != nil {
+			return nil, false, err
+		}
+	}
+	return m, true, nil
 }
 
 // messageByClientID finds the message an author of that kind sent with that key.
@@ -502,7 +496,7 @@ func (s *Store) Messages(ctx context.Context, conversationID, afterSeq int64, li
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	msgs, err := queryAll(ctx, s.reader, scanMessage, `
+	msgs, err := queryAll(ctx, s.read, scanMessage, `
 		SELECT `+messageColumns+` FROM messages
 		WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 		conversationID, afterSeq, limit)
@@ -511,7 +505,7 @@ func (s *Store) Messages(ctx context.Context, conversationID, afterSeq int64, li
 	}
 	if len(msgs) == 0 {
 		// An unknown conversation is not the same as one with nothing new.
-		if err := conversationExists(ctx, s.reader, conversationID); err != nil {
+		if err := conversationExists(ctx, s.read, conversationID); err != nil {
 			return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
 		}
 	}
@@ -521,7 +515,7 @@ func (s *Store) Messages(ctx context.Context, conversationID, afterSeq int64, li
 // MarkRead records that the user read the conversation up to seq. The mark never moves
 // backwards, and never past the conversation's last message.
 func (s *Store) MarkRead(ctx context.Context, userID, conversationID, seq int64) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		if err := conversationExists(ctx, tx, conversationID); err != nil {
 			return err
 		}
@@ -536,7 +530,7 @@ func (s *Store) MarkRead(ctx context.Context, userID, conversationID, seq int64)
 	return nil
 }
 
-func markRead(ctx context.Context, tx *sql.Tx, userID, conversationID, seq int64) error {
+func markRead(ctx context.Context, tx *wtx, userID, conversationID, seq int64) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO conversation_reads (user_id, conversation_id, last_read_seq)
 		SELECT ?1, id, MAX(0, MIN(?3, last_seq)) FROM conversations WHERE id = ?2
@@ -582,7 +576,7 @@ func scanSummary(row scanner) (*parley.ConversationSummary, error) {
 // OperatorConversations lists the conversations assigned to the operator, newest
 // activity first.
 func (s *Store) OperatorConversations(ctx context.Context, userID int64) ([]*parley.ConversationSummary, error) {
-	list, err := queryAll(ctx, s.reader, scanSummary, summaryQuery+`
+	list, err := queryAll(ctx, s.read, scanSummary, summaryQuery+`
 		WHERE c.operator_id = ?1 ORDER BY c.last_message_at DESC, c.id DESC`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations of user %d: %w", userID, err)
@@ -592,7 +586,7 @@ func (s *Store) OperatorConversations(ctx context.Context, userID int64) ([]*par
 
 // ConversationSummary returns one conversation as the user would list it.
 func (s *Store) ConversationSummary(ctx context.Context, userID, conversationID int64) (*parley.ConversationSummary, error) {
-	cs, err := scanSummary(s.reader.QueryRowContext(ctx, summaryQuery+` WHERE c.id = ?2`, userID, conversationID))
+	cs, err := scanSummary(s.read.QueryRowContext(ctx, summaryQuery+` WHERE c.id = ?2`, userID, conversationID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = errConversationNotFound(conversationID)
 	}
@@ -608,7 +602,7 @@ func (s *Store) EndConversation(ctx context.Context, conversationID int64, notic
 	now = orNow(now).UTC().Truncate(time.Microsecond)
 	var c *parley.Conversation
 	var m *parley.Message
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		status, err := conversationStatus(ctx, tx, conversationID)
 		if err != nil {
 			return err
@@ -646,7 +640,7 @@ func (s *Store) RateConversation(ctx context.Context, conversationID int64, r pa
 	if !parley.ValidScore(r.Score) {
 		return parley.Errorf(parley.EINVALID, "A rating is 5, 3 or 1.")
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		status, err := conversationStatus(ctx, tx, conversationID)
 		if err != nil {
 			return err
@@ -669,7 +663,7 @@ func (s *Store) RateConversation(ctx context.Context, conversationID int64, r pa
 func (s *Store) CreateOfflineMessage(ctx context.Context, m *parley.OfflineMessage) error {
 	created := orNow(m.CreatedAt).UTC().Truncate(time.Microsecond)
 	var id int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		if err := channelExists(ctx, tx, m.ChannelID); err != nil {
 			return err
 		}
@@ -691,7 +685,7 @@ func (s *Store) CreateOfflineMessage(ctx context.Context, m *parley.OfflineMessa
 
 // OfflineMessages lists every offline message, newest first.
 func (s *Store) OfflineMessages(ctx context.Context) ([]*parley.OfflineMessage, error) {
-	rows, err := s.reader.QueryContext(ctx, `
+	rows, err := s.read.QueryContext(ctx, `
 		SELECT id, channel_id, name, email, body, created_at FROM offline_messages
 		ORDER BY created_at DESC, id DESC`)
 	if err != nil {

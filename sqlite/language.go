@@ -9,7 +9,7 @@ import (
 
 // Languages lists every language the installation knows, by name.
 func (s *Store) Languages(ctx context.Context) ([]parley.Language, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT code, name, enabled FROM languages ORDER BY name, code`)
+	rows, err := s.read.QueryContext(ctx, `SELECT code, name, enabled FROM languages ORDER BY name, code`)
 	if err != nil {
 		return nil, fmt.Errorf("list languages: %w", err)
 	}

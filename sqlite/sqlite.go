@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -37,6 +38,14 @@ var _ parley.Store = (*Store)(nil)
 type Store struct {
 	writer *sql.DB // one connection: every write, in order
 	reader *sql.DB // read-only connections for plain reads
+	read   readDB  // the reader with prepared statements
+	wstmts *stmtCache
+
+	adds      chan *addRequest // messages for the batcher
+	quit      chan struct{}    // closed by Close: the batcher stops
+	stopped   chan struct{}    // closed by the batcher when it has stopped
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // busyTimeout is how long a connection waits for a lock (a WAL checkpoint, another
@@ -94,7 +103,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	return &Store{writer: writer, reader: reader}, nil
+	s := &Store{
+		writer:  writer,
+		reader:  reader,
+		read:    readDB{newStmtCache(reader)},
+		wstmts:  newStmtCache(writer),
+		adds:    make(chan *addRequest, maxBatch),
+		quit:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go s.batcher()
+	return s, nil
 }
 
 // migrate applies the embedded migrations that db has not seen yet.
@@ -113,31 +132,47 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close stops the batcher, once the batch it is storing has committed, and closes both
+// pools.
 func (s *Store) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.stopped
+		s.read.c.close()
+		s.wstmts.close()
+		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
+	})
+	return s.closeErr
 }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+	if err := s.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return fmt.Errorf("ping: %w", err)
 	}
 	return nil
 }
 
 // write runs fn in a write transaction, committed when fn returns nil.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
+func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
+	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	tx := &wtx{tx: sqlTx, c: s.wstmts}
+	defer func() {
+		sqlTx.Rollback() // no-op once committed
+		// The writer's connection is free again: prepare what ran unprepared. A query
+		// that fails to prepare simply keeps running unprepared.
+		for _, q := range tx.pending {
+			s.wstmts.prepare(context.WithoutCancel(ctx), q)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return sqlTx.Commit()
 }
 
 // querier is what both *sql.DB and *sql.Tx offer, so that a read helper serves inside

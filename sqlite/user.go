@@ -66,7 +66,7 @@ func (s *Store) CreateUser(ctx context.Context, u *parley.User, passwordHash str
 
 // User returns the user with the id.
 func (s *Store) User(ctx context.Context, id int64) (*parley.User, error) {
-	u, err := user(ctx, s.reader, id)
+	u, err := user(ctx, s.read, id)
 	if err != nil {
 		return nil, fmt.Errorf("get user %d: %w", id, err)
 	}
@@ -84,7 +84,7 @@ func user(ctx context.Context, q querier, id int64) (*parley.User, error) {
 // UserByLogin returns the user with the login and their password hash.
 func (s *Store) UserByLogin(ctx context.Context, login string) (*parley.User, string, error) {
 	var hash string
-	u, err := scanUser(s.reader.QueryRowContext(ctx,
+	u, err := scanUser(s.read.QueryRowContext(ctx,
 		`SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.login = ?`, login), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", parley.Errorf(parley.ENOTFOUND, "User %q not found.", login)
@@ -96,7 +96,7 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (*parley.User, st
 
 // Users lists every user by id.
 func (s *Store) Users(ctx context.Context) ([]*parley.User, error) {
-	users, err := queryUsers(ctx, s.reader, `SELECT `+userColumns+` FROM users u ORDER BY u.id`)
+	users, err := queryUsers(ctx, s.read, `SELECT `+userColumns+` FROM users u ORDER BY u.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -111,7 +111,7 @@ func queryUsers(ctx context.Context, q querier, query string, args ...any) ([]*p
 // UpdateUser changes the user's preferences that upd sets.
 func (s *Store) UpdateUser(ctx context.Context, id int64, upd parley.UserUpdate) (*parley.User, error) {
 	var u *parley.User
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		if err := userExists(ctx, tx, id); err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, upd parley.UserUpdate)
 // CountUsers counts every user.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	if err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
@@ -155,7 +155,7 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // CreateSession records a session of the user, known by the hash of its token.
 func (s *Store) CreateSession(ctx context.Context, tokenHash []byte, userID int64, expires time.Time) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		if err := userExists(ctx, tx, userID); err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (s *Store) CreateSession(ctx context.Context, tokenHash []byte, userID int6
 
 // SessionUser returns the user of a session that has not expired at now.
 func (s *Store) SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (*parley.User, error) {
-	u, err := scanUser(s.reader.QueryRowContext(ctx, `
+	u, err := scanUser(s.read.QueryRowContext(ctx, `
 		SELECT `+userColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, now.UnixMicro()))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"OfflineMessages", testOfflineMessages},
 		{"Times", testTimes},
 		{"ConcurrentStarts", testConcurrentStarts},
+		{"ConcurrentMessages", testConcurrentMessages},
 		{"Idempotency", testIdempotency},
 		{"VisitorChannels", testVisitorChannels},
 	}
@@ -1259,6 +1260,117 @@ func testConcurrentStarts(t *testing.T, s parley.Store) {
 		if _, ok := seen[c.ID]; ok {
 			t.Errorf("conversation %d is both queued and assigned", c.ID)
 		}
+	}
+}
+
+// testConcurrentMessages sends many messages at once, as a busy server does (a store
+// may commit them together): each is stored exactly once, in its conversation, with
+// seqs that run without a gap; a message to an ended conversation or from an unknown
+// operator is refused without harming the others; a client_id sent twice at once is
+// stored once.
+func testConcurrentMessages(t *testing.T, s parley.Store) {
+	const (
+		conversations = 4
+		perSender     = 30
+	)
+	ctx := t.Context()
+	ch := mustChannel(t, s, "Website", 0)
+	op := mustUser(t, s, "op")
+	mustJoin(t, s, ch.ID, op.ID)
+	convs := make([]*parley.Conversation, conversations)
+	for i := range convs {
+		convs[i], _ = mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "").ID, Language: "en", Body: "Hi", Now: t0}, pick(op.ID))
+	}
+	ended, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "").ID, Language: "en", Body: "Hi", Now: t0}, pick(op.ID))
+	mustEnd(t, s, ended.ID, "", t0)
+
+	visitor := parley.Author{Kind: parley.AuthorVisitor, Name: "V"}
+	operator := parley.Author{Kind: parley.AuthorOperator, Name: "O", ID: op.ID}
+	ghost := parley.Author{Kind: parley.AuthorOperator, Name: "G", ID: op.ID + 1000}
+	ready := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created := map[string]int{} // client_id → times created
+	var refused, failed []error
+	send := func(nm parley.NewMessage, wantRefused bool) {
+		<-ready
+		m, isNew, err := s.AddMessage(ctx, nm)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case wantRefused && err != nil:
+			refused = append(refused, err)
+		case err != nil || wantRefused:
+			failed = append(failed, fmt.Errorf("%s (conversation %d): %v, want refused: %v", nm.ClientID, nm.ConversationID, err, wantRefused))
+		case m.ClientID != nm.ClientID || m.ConversationID != nm.ConversationID || m.Body != nm.Body:
+			failed = append(failed, fmt.Errorf("sent %s to %d, got back %s in %d", nm.ClientID, nm.ConversationID, m.ClientID, m.ConversationID))
+		case isNew:
+			created[nm.ClientID]++
+		}
+	}
+	for _, c := range convs {
+		for _, author := range []parley.Author{visitor, operator} {
+			wg.Go(func() {
+				for i := range perSender {
+					send(parley.NewMessage{ConversationID: c.ID, Author: author, Body: fmt.Sprintf("m%d", i),
+						ClientID: fmt.Sprintf("%d-%s-%d", c.ID, author.Kind, i), Now: t0.Add(time.Second)}, false)
+				}
+			})
+		}
+		// The same client_id twice at once: stored once.
+		for range 2 {
+			wg.Go(func() {
+				send(parley.NewMessage{ConversationID: c.ID, Author: visitor, Body: "twice", ClientID: fmt.Sprintf("%d-twice", c.ID), Now: t0}, false)
+			})
+		}
+	}
+	wg.Go(func() {
+		for i := range perSender {
+			send(parley.NewMessage{ConversationID: ended.ID, Author: visitor, Body: "late", ClientID: fmt.Sprintf("late-%d", i), Now: t0}, true)
+			send(parley.NewMessage{ConversationID: convs[0].ID, Author: ghost, Body: "boo", ClientID: fmt.Sprintf("ghost-%d", i), Now: t0}, true)
+		}
+	})
+	close(ready)
+	wg.Wait()
+
+	for _, err := range failed {
+		t.Error(err)
+	}
+	if len(refused) != 2*perSender {
+		t.Errorf("%d messages refused, want %d", len(refused), 2*perSender)
+	}
+	for _, err := range refused {
+		if code := parley.ErrorCode(err); code != parley.ECONFLICT && code != parley.ENOTFOUND {
+			t.Errorf("refused with %s (%v), want ECONFLICT or ENOTFOUND", code, err)
+		}
+	}
+	for id, n := range created {
+		if n != 1 {
+			t.Errorf("message %s created %d times", id, n)
+		}
+	}
+	for _, c := range convs {
+		msgs, err := s.Messages(ctx, c.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 1 + 2*perSender + 1; len(msgs) != want {
+			t.Errorf("conversation %d holds %d messages, want %d", c.ID, len(msgs), want)
+		}
+		for i, m := range msgs {
+			if m.Seq != int64(i+1) {
+				t.Fatalf("conversation %d: message %d has seq %d", c.ID, i, m.Seq)
+			}
+			if m.Author.ID == ghost.ID {
+				t.Errorf("conversation %d stored a message of an unknown operator", c.ID)
+			}
+		}
+		if got := mustConversation(t, s, c.ID); got.LastSeq != int64(len(msgs)) {
+			t.Errorf("conversation %d: last seq %d, %d messages", c.ID, got.LastSeq, len(msgs))
+		}
+	}
+	if msgs, err := s.Messages(ctx, ended.ID, 0, 0); err != nil || len(msgs) != 1 {
+		t.Errorf("ended conversation holds %d messages (%v), want its first only", len(msgs), err)
 	}
 }
 
