@@ -83,13 +83,13 @@ func (s *Service) SendOperatorMessage(ctx context.Context, actor *parley.User, i
 	if err := validateMessage(body, clientID); err != nil {
 		return nil, false, err
 	}
-	c, err := s.own(ctx, actor, id)
+	r, err := s.ownRoute(ctx, actor, id)
 	if err != nil {
 		return nil, false, err
 	}
 	s.Activity(ctx, actor.ID)
 	author := parley.Author{Kind: parley.AuthorOperator, Name: actor.DisplayName(), ID: actor.ID}
-	return s.addMessage(ctx, c, parley.NewMessage{ConversationID: c.ID, Author: author, Body: body, ClientID: clientID})
+	return s.addMessage(ctx, r, parley.NewMessage{ConversationID: r.ID, Author: author, Body: body, ClientID: clientID})
 }
 
 func validateMessage(body, clientID string) error {
@@ -100,14 +100,17 @@ func validateMessage(body, clientID string) error {
 }
 
 // addMessage stores a message and, when it is new, tells both sides.
-func (s *Service) addMessage(ctx context.Context, c *parley.Conversation, nm parley.NewMessage) (*parley.Message, bool, error) {
+func (s *Service) addMessage(ctx context.Context, r route, nm parley.NewMessage) (*parley.Message, bool, error) {
 	nm.Now = s.now()
 	m, created, err := s.store.AddMessage(ctx, nm)
+	if parley.ErrorCode(err) == parley.ECONFLICT {
+		s.routes.delete(r.ID) // it has ended
+	}
 	if err != nil {
 		return nil, false, err
 	}
 	if created {
-		s.publishMessage(ctx, c, m)
+		s.publishMessage(ctx, r, m)
 	}
 	return m, created, nil
 }
@@ -154,6 +157,7 @@ func (s *Service) EndByOperator(ctx context.Context, actor *parley.User, id int6
 // operator who ended it (endedBy, 0 for the visitor) has read the notice.
 func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string, endedBy int64) error {
 	ended, m, err := s.store.EndConversation(ctx, c.ID, notice, s.now())
+	s.routes.delete(c.ID)
 	if err != nil {
 		return err
 	}
@@ -163,7 +167,7 @@ func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string
 		}
 	}
 	if m != nil {
-		s.publishMessage(ctx, ended, m)
+		s.publishMessage(ctx, routeOf(ended), m)
 	}
 	s.publishConversation(ctx, ended)
 	if c.Status == parley.StatusQueued {
@@ -175,11 +179,11 @@ func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string
 
 // OperatorTyping tells the visitor that the operator is typing.
 func (s *Service) OperatorTyping(ctx context.Context, actor *parley.User, id int64) error {
-	c, err := s.own(ctx, actor, id)
+	r, err := s.ownRoute(ctx, actor, id)
 	if err != nil {
 		return err
 	}
-	s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventTyping, ConversationID: c.ID, Name: actor.DisplayName()})
+	s.publishVisitor(ctx, r.VisitorID, &parley.Event{Type: parley.EventTyping, ConversationID: r.ID, Name: actor.DisplayName()})
 	return nil
 }
 

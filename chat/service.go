@@ -26,6 +26,10 @@ type Service struct {
 
 	statusMu sync.Mutex
 	shown    map[int64]parley.Status // each operator's status as last told to the others
+
+	sessions *cache[string, *parley.User]    // by token hash
+	visitors *cache[string, *parley.Visitor] // by token hash
+	routes   *cache[int64, route]            // active conversations, by id
 }
 
 // New returns a service. now is the clock (time.Now when nil); timeout is the inactivity
@@ -41,6 +45,9 @@ func New(store parley.Store, bus parley.Bus, logger *slog.Logger, timeout time.D
 		logger:   logger,
 		now:      now,
 		shown:    make(map[int64]parley.Status),
+		sessions: newCache[string, *parley.User](sessionCacheSize, sessionCacheTTL),
+		visitors: newCache[string, *parley.Visitor](visitorCacheSize, 0),
+		routes:   newCache[int64, route](routeCacheSize, 0),
 	}
 }
 
@@ -129,6 +136,7 @@ func (s *Service) drain(ctx context.Context, channelID int64) {
 		return
 	}
 	for _, c := range assigned {
+		s.remember(c)
 		s.publishConversation(ctx, c)
 	}
 	s.publishQueue(ctx, channelID)
@@ -193,12 +201,12 @@ func (s *Service) publishConversation(ctx context.Context, c *parley.Conversatio
 }
 
 // publishMessage sends a new message to both sides of its conversation.
-func (s *Service) publishMessage(ctx context.Context, c *parley.Conversation, m *parley.Message) {
-	topics := []string{parley.VisitorTopic(c.VisitorID)}
-	if c.OperatorID != 0 {
-		topics = append(topics, parley.UserTopic(c.OperatorID))
+func (s *Service) publishMessage(ctx context.Context, r route, m *parley.Message) {
+	topics := []string{parley.VisitorTopic(r.VisitorID)}
+	if r.OperatorID != 0 {
+		topics = append(topics, parley.UserTopic(r.OperatorID))
 	}
-	s.publish(ctx, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m}, topics...)
+	s.publish(ctx, &parley.Event{Type: parley.EventMessage, ConversationID: r.ID, Message: m}, topics...)
 }
 
 func (s *Service) publishChannel(ctx context.Context, userID, channelID int64) {

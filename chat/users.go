@@ -40,16 +40,29 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User,
 	if token == "" {
 		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Log in first.")
 	}
-	u, err := s.store.SessionUser(ctx, HashToken(token), s.now())
+	hash := HashToken(token)
+	now := s.now()
+	if u, ok := s.sessions.get(string(hash), now); ok {
+		copied := *u
+		return &copied, nil
+	}
+	u, err := s.store.SessionUser(ctx, hash, now)
 	if parley.ErrorCode(err) == parley.EUNAUTHORIZED || parley.ErrorCode(err) == parley.ENOTFOUND {
 		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Your session has expired or is not valid; log in again.")
+	} else if err != nil {
+		return nil, err
 	}
-	return u, err
+	copied := *u
+	s.sessions.put(string(hash), &copied, now)
+	return u, nil
 }
 
 // Logout ends a console session.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.store.DeleteSession(ctx, HashToken(token))
+	hash := HashToken(token)
+	err := s.store.DeleteSession(ctx, hash)
+	s.sessions.delete(string(hash))
+	return err
 }
 
 // NewUser is what an admin gives to create a user.
@@ -179,7 +192,9 @@ func (s *Service) UpdatePreferences(ctx context.Context, actor *parley.User, p P
 		}
 		upd.ChatLanguages = &langs
 	}
-	return s.store.UpdateUser(ctx, actor.ID, upd)
+	u, err := s.store.UpdateUser(ctx, actor.ID, upd)
+	s.sessions.deleteFunc(func(cached *parley.User) bool { return cached.ID == actor.ID })
+	return u, err
 }
 
 // enabledLanguages canonicalises codes and refuses any that is not enabled. Duplicates

@@ -131,6 +131,7 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		return nil, err
 	}
 	if created && c.OperatorID != 0 {
+		s.remember(c)
 		s.publishConversation(ctx, c)
 		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m})
 	}
@@ -141,7 +142,7 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 // empty or unknown, so a browser whose token was forgotten by the server simply starts over.
 func (s *Service) visitor(ctx context.Context, token, name string) (*parley.Visitor, string, error) {
 	if token != "" {
-		v, err := s.store.VisitorByToken(ctx, HashToken(token))
+		v, err := s.visitorByToken(ctx, token)
 		if err == nil {
 			return v, token, nil
 		} else if parley.ErrorCode(err) != parley.ENOTFOUND {
@@ -161,11 +162,27 @@ func (s *Service) AuthenticateVisitor(ctx context.Context, token string) (*parle
 	if token == "" {
 		return nil, parley.Errorf(parley.EUNAUTHORIZED, "A visitor token is required.")
 	}
-	v, err := s.store.VisitorByToken(ctx, HashToken(token))
+	v, err := s.visitorByToken(ctx, token)
 	if parley.ErrorCode(err) == parley.ENOTFOUND {
 		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Unknown visitor token.")
 	}
 	return v, err
+}
+
+// visitorByToken returns the visitor of a token, from memory when seen before.
+func (s *Service) visitorByToken(ctx context.Context, token string) (*parley.Visitor, error) {
+	hash := HashToken(token)
+	if v, ok := s.visitors.get(string(hash), s.now()); ok {
+		copied := *v
+		return &copied, nil
+	}
+	v, err := s.store.VisitorByToken(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	copied := *v
+	s.visitors.put(string(hash), &copied, s.now())
+	return v, nil
 }
 
 // visitorConversation loads one of the visitor's own conversations. Another visitor's
@@ -204,12 +221,12 @@ func (s *Service) SendVisitorMessage(ctx context.Context, v *parley.Visitor, id 
 	if err := validateMessage(body, clientID); err != nil {
 		return nil, false, err
 	}
-	c, err := s.visitorConversation(ctx, v, id)
+	r, err := s.visitorRoute(ctx, v, id)
 	if err != nil {
 		return nil, false, err
 	}
-	author := parley.Author{Kind: parley.AuthorVisitor, Name: c.VisitorName}
-	return s.addMessage(ctx, c, parley.NewMessage{ConversationID: c.ID, Author: author, Body: body, ClientID: clientID})
+	author := parley.Author{Kind: parley.AuthorVisitor, Name: r.VisitorName}
+	return s.addMessage(ctx, r, parley.NewMessage{ConversationID: r.ID, Author: author, Body: body, ClientID: clientID})
 }
 
 // EndByVisitor ends the visitor's conversation; the operator sees "Visitor left the
@@ -250,12 +267,12 @@ func (s *Service) Rate(ctx context.Context, v *parley.Visitor, id int64, r parle
 
 // VisitorTyping tells the operator that the visitor is typing.
 func (s *Service) VisitorTyping(ctx context.Context, v *parley.Visitor, id int64) error {
-	c, err := s.visitorConversation(ctx, v, id)
+	r, err := s.visitorRoute(ctx, v, id)
 	if err != nil {
 		return err
 	}
-	if c.OperatorID != 0 {
-		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventTyping, ConversationID: c.ID, Name: c.VisitorName})
+	if r.OperatorID != 0 {
+		s.publishUser(ctx, r.OperatorID, &parley.Event{Type: parley.EventTyping, ConversationID: r.ID, Name: r.VisitorName})
 	}
 	return nil
 }

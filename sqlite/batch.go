@@ -11,8 +11,8 @@ import (
 // Group commit. A transaction's fixed cost (taking the write lock, writing the changed
 // pages to the WAL, releasing) is most of what storing one chat message costs. Messages
 // sent at the same time therefore share a transaction: one goroutine takes the messages
-// waiting for the writer, stores them all in one transaction, each under its own
-// savepoint so that one refused message leaves the others alone, commits, and only then
+// waiting for the writer, stores them all in one transaction (a refused message changes
+// nothing, see addMessage, so it leaves the others alone), commits, and only then
 // answers each sender. Nothing waits for a batch to fill: a message that arrives while
 // the writer is idle is stored at once, alone; under load, the messages that arrive
 // while one batch commits form the next.
@@ -68,32 +68,15 @@ func (s *Store) addBatch(batch []*addRequest, results []addResult) []addResult {
 	results = results[:len(batch)]
 	clear(results)
 	ctx := context.Background() // the batch is not any one sender's
-	err := s.write(ctx, func(tx *wtx) error {
-		if len(batch) == 1 { // alone: the transaction is the savepoint
-			r := batch[0]
-			if err := r.ctx.Err(); err != nil {
-				return err
-			}
-			m, created, err := addMessage(ctx, tx, r.nm)
-			results[0] = addResult{m: m, created: created}
-			return err
-		}
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {
 				results[i].err = err // the sender has gone: store nothing
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT message`); err != nil {
-				return err
-			}
 			m, created, err := addMessage(ctx, tx, r.nm)
-			if err != nil {
-				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO message`); rerr != nil {
-					return rerr
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `RELEASE message`); err != nil {
-				return err
+			if err != nil && parley.ErrorCode(err) == parley.EINTERNAL {
+				return err // the database failed: the transaction is lost
 			}
 			results[i] = addResult{m: m, created: created, err: err}
 		}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -16,7 +15,7 @@ import (
 func (s *Store) CreateVisitor(ctx context.Context, v *parley.Visitor, tokenHash []byte) error {
 	created := orNow(v.CreatedAt).UTC().Truncate(time.Microsecond)
 	var id int64
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO visitors (token_hash, name, created_at) VALUES (?, ?, ?)`,
 			tokenHash, v.Name, dbTime(created))
 		if isUnique(err) {
@@ -156,7 +155,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 	var c *parley.Conversation
 	var m *parley.Message
 	created := false
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		if nc.ClientID != "" {
 			var id int64
 			err := tx.QueryRowContext(ctx, `SELECT c.id FROM conversations c
@@ -212,6 +211,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			if err := recordAssignment(ctx, tx, nc.ChannelID, operatorID, now); err != nil {
 				return err
 			}
+			tx.a.assigned(id, nc.ChannelID, operatorID, now)
 		}
 		m = &parley.Message{
 			ConversationID: id,
@@ -240,7 +240,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time, choose parley.Chooser) ([]*parley.Conversation, error) {
 	now = orNow(now)
 	assigned := []*parley.Conversation{}
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		var capacity int
 		err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = ?`, channelID).Scan(&capacity)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -294,6 +294,7 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 			if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
 				return err
 			}
+			tx.a.assigned(q.id, channelID, operatorID, now)
 			ids = append(ids, q.id)
 		}
 		for _, id := range ids {
@@ -314,7 +315,7 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 // decide builds the assignment snapshot of a channel inside tx and asks choose; it
 // returns the chosen operator, or 0 when the conversation must wait in the queue.
 func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity int, language string, now time.Time, choose parley.Chooser) (int64, error) {
-	candidates, err := candidates(ctx, tx, channelID, now)
+	candidates, err := tx.a.candidates(ctx, tx, channelID, now)
 	if err != nil {
 		return 0, err
 	}
@@ -336,50 +337,6 @@ func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity i
 		}
 	}
 	return 0, fmt.Errorf("chooser picked user %d, who is not a member of channel %d", operatorID, channelID)
-}
-
-// candidates returns every member of the channel as the assignment sees them at now;
-// Online is left to the chooser.
-func candidates(ctx context.Context, tx *wtx, channelID int64, now time.Time) ([]parley.Candidate, error) {
-	since := now.Add(-parley.OngoingWindow).UnixMicro()
-	rows, err := tx.QueryContext(ctx, `
-		SELECT m.user_id, u.main_language, u.chat_languages, m.last_assigned_at,
-			(SELECT COUNT(*) FROM conversations c
-			 WHERE c.operator_id = m.user_id AND c.channel_id = m.channel_id
-			   AND c.status = 'active' AND c.last_message_at > ?2),
-			(SELECT COUNT(*) FROM conversations c
-			 WHERE c.operator_id = m.user_id AND c.status = 'active' AND c.last_message_at > ?2)
-		FROM channel_members m JOIN users u ON u.id = m.user_id
-		WHERE m.channel_id = ?1
-		ORDER BY m.user_id`, channelID, since)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	list := []parley.Candidate{}
-	for rows.Next() {
-		var c parley.Candidate
-		var main, chat string
-		var last sql.NullInt64
-		if err := rows.Scan(&c.OperatorID, &main, &chat, &last, &c.Ongoing, &c.Load); err != nil {
-			return nil, err
-		}
-		var langs []string
-		if err := json.Unmarshal([]byte(chat), &langs); err != nil {
-			return nil, fmt.Errorf("chat languages of user %d: %w", c.OperatorID, err)
-		}
-		if main != "" {
-			c.Languages = append(c.Languages, main)
-		}
-		for _, l := range langs {
-			if l != main {
-				c.Languages = append(c.Languages, l)
-			}
-		}
-		c.LastAssigned = goTime(last)
-		list = append(list, c)
-	}
-	return list, rows.Err()
 }
 
 func recordAssignment(ctx context.Context, tx *wtx, channelID, operatorID int64, now time.Time) error {
@@ -422,33 +379,20 @@ func conversationStatus(ctx context.Context, tx *wtx, id int64) (parley.Conversa
 	return status, err
 }
 
-// addMessage appends the message of nm to its conversation within tx; created is false
-// when the author already sent it (same ClientID): m is then the stored one.
+// addMessage appends the message of nm to its conversation within tx. created is false
+// when the author already sent it (same ClientID): m is then the stored one. A message
+// refused (unknown or ended conversation, unknown author, resend) changes nothing, so
+// the other messages of tx are unharmed; any other error loses the transaction.
+//
+// The common case is two statements, three for an operator: the insert, which takes the
+// next seq from a conversation that has not ended and whose unique index finds a resend
+// and foreign key an unknown author; the conversation's last seq and time; and the
+// operator's read mark.
 func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.Message, created bool, err error) {
 	switch nm.Author.Kind {
 	case parley.AuthorVisitor, parley.AuthorOperator, parley.AuthorSystem:
 	default:
 		return nil, false, parley.Errorf(parley.EINVALID, "Unknown message author %q.", nm.Author.Kind)
-	}
-	status, err := conversationStatus(ctx, tx, nm.ConversationID)
-	if err != nil {
-		return nil, false, err
-	}
-	if nm.ClientID != "" {
-		stored, err := messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
-		if err == nil {
-			return stored, false, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return nil, false, err
-		}
-	}
-	if status == parley.StatusEnded {
-		return nil, false, parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
-	}
-	if nm.Author.ID != 0 {
-		if err := userExists(ctx, tx, nm.Author.ID); err != nil {
-			return nil, false, err
-		}
 	}
 	m = &parley.Message{
 		ConversationID: nm.ConversationID,
@@ -457,8 +401,48 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 		ClientID:       nm.ClientID,
 		CreatedAt:      orNow(nm.Now).UTC().Truncate(time.Microsecond),
 	}
-	if err := appendMessage(ctx, tx, m); err != nil {
+	var authorID any
+	if nm.Author.ID != 0 {
+		authorID = nm.Author.ID
+	}
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
+		SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND status <> 'ended'
+		RETURNING seq`,
+		string(nm.Author.Kind), authorID, nm.Author.Name, nm.Body, m.CreatedAt.UnixMicro(), nullString(nm.ClientID),
+		nm.ConversationID).Scan(&m.Seq)
+	switch {
+	case isUnique(err) && nm.ClientID != "":
+		m, err = messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
+		return m, false, err
+	case isForeignKey(err) && nm.Author.ID != 0:
+		return nil, false, errUserNotFound(nm.Author.ID)
+	case errors.Is(err, sql.ErrNoRows): // unknown, or ended
+		if _, err := conversationStatus(ctx, tx, nm.ConversationID); err != nil {
+			return nil, false, err
+		}
+		if nm.ClientID != "" {
+			// A resend is answered with the stored message, even after the end.
+			stored, err := messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
+			if err == nil {
+				return stored, false, nil
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return nil, false, err
+			}
+		}
+		return nil, false, parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
+	case err != nil:
 		return nil, false, err
+	}
+	var channelID, operatorID int64
+	var status parley.ConversationStatus
+	if err := tx.QueryRowContext(ctx, `UPDATE conversations SET last_seq = ?, last_message_at = ? WHERE id = ?
+		RETURNING channel_id, COALESCE(operator_id, 0), status`,
+		m.Seq, m.CreatedAt.UnixMicro(), m.ConversationID).Scan(&channelID, &operatorID, &status); err != nil {
+		return nil, false, err
+	}
+	if status == parley.StatusActive {
+		tx.a.messaged(m.ConversationID, channelID, operatorID, m.CreatedAt)
 	}
 	if nm.Author.ID != 0 {
 		// An operator has read the conversation up to their own message.
@@ -515,7 +499,7 @@ func (s *Store) Messages(ctx context.Context, conversationID, afterSeq int64, li
 // MarkRead records that the user read the conversation up to seq. The mark never moves
 // backwards, and never past the conversation's last message.
 func (s *Store) MarkRead(ctx context.Context, userID, conversationID, seq int64) error {
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		if err := conversationExists(ctx, tx, conversationID); err != nil {
 			return err
 		}
@@ -602,7 +586,7 @@ func (s *Store) EndConversation(ctx context.Context, conversationID int64, notic
 	now = orNow(now).UTC().Truncate(time.Microsecond)
 	var c *parley.Conversation
 	var m *parley.Message
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		status, err := conversationStatus(ctx, tx, conversationID)
 		if err != nil {
 			return err
@@ -610,10 +594,12 @@ func (s *Store) EndConversation(ctx context.Context, conversationID int64, notic
 		if status == parley.StatusEnded {
 			return parley.Errorf(parley.ECONFLICT, "Conversation %d has already ended.", conversationID)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET status = 'ended', ended_at = ? WHERE id = ?`,
-			now.UnixMicro(), conversationID); err != nil {
+		var operatorID int64
+		if err := tx.QueryRowContext(ctx, `UPDATE conversations SET status = 'ended', ended_at = ? WHERE id = ?
+			RETURNING COALESCE(operator_id, 0)`, now.UnixMicro(), conversationID).Scan(&operatorID); err != nil {
 			return err
 		}
+		tx.a.ended(conversationID, operatorID)
 		if notice != "" {
 			m = &parley.Message{
 				ConversationID: conversationID,
@@ -640,7 +626,7 @@ func (s *Store) RateConversation(ctx context.Context, conversationID int64, r pa
 	if !parley.ValidScore(r.Score) {
 		return parley.Errorf(parley.EINVALID, "A rating is 5, 3 or 1.")
 	}
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		status, err := conversationStatus(ctx, tx, conversationID)
 		if err != nil {
 			return err
@@ -663,7 +649,7 @@ func (s *Store) RateConversation(ctx context.Context, conversationID int64, r pa
 func (s *Store) CreateOfflineMessage(ctx context.Context, m *parley.OfflineMessage) error {
 	created := orNow(m.CreatedAt).UTC().Truncate(time.Microsecond)
 	var id int64
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		if err := channelExists(ctx, tx, m.ChannelID); err != nil {
 			return err
 		}

@@ -40,12 +40,14 @@ type Store struct {
 	reader *sql.DB // read-only connections for plain reads
 	read   readDB  // the reader with prepared statements
 	wstmts *stmtCache
+	assign assignState // the writer's assignment snapshot
 
-	adds      chan *addRequest // messages for the batcher
-	quit      chan struct{}    // closed by Close: the batcher stops
-	stopped   chan struct{}    // closed by the batcher when it has stopped
-	closeOnce sync.Once
-	closeErr  error
+	adds         chan *addRequest // messages for the batcher
+	quit         chan struct{}    // closed by Close: the batcher stops
+	stopped      chan struct{}    // closed by the batcher when it has stopped
+	checkpointed chan struct{}    // closed by the checkpointer when it has stopped
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 // busyTimeout is how long a connection waits for a lock (a WAL checkpoint, another
@@ -76,7 +78,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so a write
 	// transaction never fails half-way when upgrading from a read lock.
-	writer, err := sql.Open("sqlite", path+"?"+pragmas("journal_mode(WAL)")+"&_txlock=immediate")
+	writer, err := sql.Open("sqlite", path+"?"+pragmas("journal_mode(WAL)", "wal_autocheckpoint(0)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
@@ -104,15 +106,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	s := &Store{
-		writer:  writer,
-		reader:  reader,
-		read:    readDB{newStmtCache(reader)},
-		wstmts:  newStmtCache(writer),
-		adds:    make(chan *addRequest, maxBatch),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
+		writer:       writer,
+		reader:       reader,
+		read:         readDB{newStmtCache(reader)},
+		wstmts:       newStmtCache(writer),
+		adds:         make(chan *addRequest, maxBatch),
+		quit:         make(chan struct{}),
+		stopped:      make(chan struct{}),
+		checkpointed: make(chan struct{}),
 	}
 	go s.batcher()
+	go s.checkpointer(path + "?" + pragmas())
 	return s, nil
 }
 
@@ -138,6 +142,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.stopped
+		<-s.checkpointed
 		s.read.c.close()
 		s.wstmts.close()
 		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
@@ -156,23 +161,42 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // write runs fn in a write transaction, committed when fn returns nil.
 func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
+	return s.writeTx(ctx, false, fn)
+}
+
+// writeTracked is write for a transaction that keeps the assignment snapshot true (see
+// assign.go): it changes nothing the snapshot mirrors, or updates it as it goes.
+func (s *Store) writeTracked(ctx context.Context, fn func(tx *wtx) error) error {
+	return s.writeTx(ctx, true, fn)
+}
+
+func (s *Store) writeTx(ctx context.Context, tracked bool, fn func(tx *wtx) error) error {
 	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	tx := &wtx{tx: sqlTx, c: s.wstmts}
+	tx := &wtx{tx: sqlTx, c: s.wstmts, a: &s.assign}
 	defer func() {
-		sqlTx.Rollback() // no-op once committed
 		// The writer's connection is free again: prepare what ran unprepared. A query
 		// that fails to prepare simply keeps running unprepared.
 		for _, q := range tx.pending {
 			s.wstmts.prepare(context.WithoutCancel(ctx), q)
 		}
 	}()
-	if err := fn(tx); err != nil {
+	if !tracked {
+		s.assign.invalidate() // while no other transaction can read it
+	}
+	err = fn(tx)
+	if err != nil {
+		s.assign.invalidate()
+		sqlTx.Rollback()
 		return err
 	}
-	return sqlTx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		s.assign.invalidate()
+		return err
+	}
+	return nil
 }
 
 // querier is what both *sql.DB and *sql.Tx offer, so that a read helper serves inside
@@ -219,6 +243,12 @@ func isUnique(err error) bool {
 		return false
 	}
 	return e.Code() == sqlitelib.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlitelib.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// isForeignKey reports whether err is the violation of a foreign key.
+func isForeignKey(err error) bool {
+	var e *sqlitedriver.Error
+	return errors.As(err, &e) && e.Code() == sqlitelib.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
 // exists reports whether query returns a row.

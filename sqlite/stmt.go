@@ -87,16 +87,26 @@ func (r readDB) QueryRowContext(ctx context.Context, query string, args ...any) 
 type wtx struct {
 	tx      *sql.Tx
 	c       *stmtCache
+	stmts   map[string]*sql.Stmt // the transaction's own, for a batch's repeated queries
 	pending []string
+	a       *assignState
 }
 
 func (t *wtx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := t.stmts[query]; ok {
+		return st
+	}
 	st, ok := t.c.lookup(query)
 	if !ok {
 		t.pending = append(t.pending, query)
 		return nil
 	}
-	return t.tx.StmtContext(ctx, st)
+	st = t.tx.StmtContext(ctx, st)
+	if t.stmts == nil {
+		t.stmts = make(map[string]*sql.Stmt)
+	}
+	t.stmts[query] = st
+	return st
 }
 
 func (t *wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {

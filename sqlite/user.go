@@ -155,7 +155,7 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // CreateSession records a session of the user, known by the hash of its token.
 func (s *Store) CreateSession(ctx context.Context, tokenHash []byte, userID int64, expires time.Time) error {
-	err := s.write(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		if err := userExists(ctx, tx, userID); err != nil {
 			return err
 		}
