@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/parleychat/parley"
 )
@@ -235,7 +236,7 @@ func (s *Service) Activity(ctx context.Context, userID int64) {
 
 // statusChanged tells the operators of the user's channels when the user's presence
 // (online, away, offline) differs from what they were last told: each gets a channel
-// event, so the dots on their Channels page follow.
+// event, so the dots on their Channels page follow (see tellChannel).
 func (s *Service) statusChanged(ctx context.Context, userID int64) {
 	status := s.presence.Status(userID)
 	s.statusMu.Lock()
@@ -251,15 +252,71 @@ func (s *Service) statusChanged(ctx context.Context, userID int64) {
 		return
 	}
 	for _, ch := range channels {
-		members, err := s.store.ChannelMembers(ctx, ch)
-		if err != nil {
-			s.logger.Error("list channel members", "channel", ch, "err", err)
-			continue
-		}
-		for _, m := range members {
-			if m.ID != userID {
-				s.publishChannel(ctx, m.ID, ch)
-			}
-		}
+		s.tellChannel(ch)
 	}
+}
+
+// TellWindow is the shortest time between two presence updates of one channel.
+const TellWindow = 250 * time.Millisecond
+
+// channelTelling is when a channel's members were last told its operators' presence, and
+// whether another telling is due.
+type channelTelling struct {
+	last    time.Time
+	pending bool
+}
+
+// tellChannel sends every member of the channel its view, with its operators' presence.
+// A channel event carries all the channel's operators, so when many change at once (a
+// team logging in at nine) the members are told at once of the first change, then at
+// most once per TellWindow of all the changes since: one view built and encoded per
+// telling, not one per member and change.
+func (s *Service) tellChannel(channelID int64) {
+	now := time.Now() // real time: the window is about load, not about the rules
+	s.tellMu.Lock()
+	t := s.telling[channelID]
+	if t == nil {
+		t = &channelTelling{}
+		s.telling[channelID] = t
+	}
+	if t.pending {
+		s.tellMu.Unlock()
+		return // the telling due will carry this change too
+	}
+	wait := TellWindow - now.Sub(t.last)
+	if wait <= 0 {
+		t.last = now
+		s.tellMu.Unlock()
+		s.publishChannelToMembers(context.Background(), channelID)
+		return
+	}
+	t.pending = true
+	s.tellMu.Unlock()
+	time.AfterFunc(wait, func() {
+		s.tellMu.Lock()
+		t.pending, t.last = false, time.Now()
+		s.tellMu.Unlock()
+		s.publishChannelToMembers(context.Background(), channelID)
+	})
+}
+
+// publishChannelToMembers sends the channel's view to each of its members: the same
+// bytes to all, for all are members.
+func (s *Service) publishChannelToMembers(ctx context.Context, channelID int64) {
+	ch, err := s.store.Channel(ctx, channelID)
+	if err != nil {
+		s.logger.Error("load channel", "channel", channelID, "err", err)
+		return
+	}
+	view, err := s.view(ctx, 0, ch)
+	if err != nil {
+		s.logger.Error("load channel", "channel", channelID, "err", err)
+		return
+	}
+	view.Joined = true
+	topics := make([]string, len(view.Operators))
+	for i, op := range view.Operators {
+		topics[i] = parley.UserTopic(op.ID)
+	}
+	s.publish(ctx, &parley.Event{Type: parley.EventChannel, Channel: view}, topics...)
 }

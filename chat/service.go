@@ -27,6 +27,9 @@ type Service struct {
 	statusMu sync.Mutex
 	shown    map[int64]parley.Status // each operator's status as last told to the others
 
+	tellMu  sync.Mutex
+	telling map[int64]*channelTelling // by channel
+
 	sessions *cache[string, *parley.User]    // by token hash
 	visitors *cache[string, *parley.Visitor] // by token hash
 	routes   *cache[int64, route]            // active conversations, by id
@@ -45,6 +48,7 @@ func New(store parley.Store, bus parley.Bus, logger *slog.Logger, timeout time.D
 		logger:   logger,
 		now:      now,
 		shown:    make(map[int64]parley.Status),
+		telling:  make(map[int64]*channelTelling),
 		sessions: newCache[string, *parley.User](sessionCacheSize, sessionCacheTTL),
 		visitors: newCache[string, *parley.Visitor](visitorCacheSize, 0),
 		routes:   newCache[int64, route](routeCacheSize, 0),

@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -264,23 +265,82 @@ func TestPresenceChangesAreTold(t *testing.T) {
 		return seen
 	}
 
+	// Changes reach the others within a telling window (they are gathered when many
+	// come at once); waitFor gives them twice that.
+	waitFor := func(n int) []parley.Status {
+		deadline := time.Now().Add(2 * chat.TellWindow)
+		for len(bobIs()) < n && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(chat.TellWindow) // and nothing more comes
+		return bobIs()
+	}
+
 	f.svc.ConsoleOpened(ctx, bob.ID)
-	if got := bobIs(); len(got) != 1 || got[0] != parley.StatusOnline {
+	if got := waitFor(1); len(got) != 1 || got[0] != parley.StatusOnline {
 		t.Fatalf("after Bob opened his console, Alice was told %v, want [online]", got)
 	}
 	f.svc.ConsoleClosed(bob.ID)
 	f.clock.Advance(30 * time.Second)
 	f.svc.Sweep(ctx)
-	if got := bobIs(); len(got) != 1 {
+	if got := waitFor(2); len(got) != 1 {
 		t.Fatalf("during the reload grace, Alice was told %v, want nothing new", got)
 	}
 	f.clock.Advance(31 * time.Second)
 	f.svc.Sweep(ctx)
-	if got := bobIs(); len(got) != 2 || got[1] != parley.StatusOffline {
+	if got := waitFor(2); len(got) != 2 || got[1] != parley.StatusOffline {
 		t.Fatalf("after the grace, Alice was told %v, want [online offline]", got)
 	}
 	f.svc.Sweep(ctx)
-	if got := bobIs(); len(got) != 2 {
+	if got := waitFor(3); len(got) != 2 {
 		t.Fatalf("a sweep without change told Alice %v", got)
+	}
+}
+
+// When many operators come online at once, the others are told of all of them in a
+// few channel events, not one per operator.
+func TestPresenceChangesAreGathered(t *testing.T) {
+	ctx := context.Background()
+	f := mustService(t, 30*time.Minute)
+	ch := f.mustChannel(t, 0)
+	watcher := f.mustOperator(t, "watcher")
+	f.svc.JoinChannel(ctx, watcher, ch)
+	f.svc.ConsoleOpened(ctx, watcher.ID)
+	time.Sleep(chat.TellWindow)
+	var team []*parley.User
+	for i := range 20 {
+		u := f.mustOperator(t, fmt.Sprintf("op%d", i))
+		f.svc.JoinChannel(ctx, u, ch)
+		team = append(team, u)
+	}
+	time.Sleep(chat.TellWindow)
+	events := f.events(t, watcher.ID)
+	for _, u := range team {
+		f.svc.ConsoleOpened(ctx, u.ID)
+	}
+	var last *parley.ChannelView
+	n := 0
+	deadline := time.Now().Add(2 * chat.TellWindow)
+	for time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		n, last = 0, nil
+		for _, ev := range events() {
+			if ev.Type == parley.EventChannel {
+				n++
+				last = ev.Channel
+			}
+		}
+	}
+	if n == 0 || n > 3 {
+		t.Fatalf("20 operators came online: the watcher got %d channel events, want 1 to 3", n)
+	}
+	online := 0
+	for _, op := range last.Operators {
+		if op.Status == parley.StatusOnline {
+			online++
+		}
+	}
+	if online != 21 || !last.Joined {
+		t.Errorf("last channel event: %d operators online, joined %v; want 21, true", online, last.Joined)
 	}
 }
