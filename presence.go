@@ -108,6 +108,18 @@ func (p *Presence) Available(userID int64) bool {
 	return s != nil && p.available(s, p.now())
 }
 
+// MarkAvailable sets Online on each candidate who is available: one lock and one look
+// at the clock for the whole list.
+func (p *Presence) MarkAvailable(candidates []Candidate) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	for i := range candidates {
+		s := p.ops[candidates[i].OperatorID]
+		candidates[i].Online = s != nil && p.available(s, now)
+	}
+}
+
 func (p *Presence) available(s *presenceState, now time.Time) bool {
 	connected := s.consoles > 0 || (!s.closedAt.IsZero() && now.Sub(s.closedAt) < p.Grace)
 	return connected && now.Sub(s.lastActivity) <= p.Timeout

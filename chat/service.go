@@ -27,6 +27,9 @@ type Service struct {
 	statusMu sync.Mutex
 	shown    map[int64]parley.Status // each operator's status as last told to the others
 
+	langMu  sync.Mutex
+	enabled []string // enabled language codes, sorted; nil: not read yet
+
 	tellMu  sync.Mutex
 	telling map[int64]*channelTelling // by channel
 
@@ -115,9 +118,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 
 // choose is the Chooser the store calls inside its write transaction.
 func (s *Service) choose(req parley.AssignRequest, candidates []parley.Candidate) (int64, bool) {
-	for i := range candidates {
-		candidates[i].Online = s.presence.Available(candidates[i].OperatorID)
-	}
+	s.presence.MarkAvailable(candidates)
 	return parley.Assign(req, candidates)
 }
 

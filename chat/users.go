@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -266,10 +267,34 @@ func (s *Service) SetLanguage(ctx context.Context, actor *parley.User, code stri
 	if !enabled && others == 0 {
 		return parley.Language{}, parley.Errorf(parley.EINVALID, "At least one language must stay enabled.")
 	}
+	s.langMu.Lock()
+	defer s.langMu.Unlock()
 	if err := s.store.SetLanguage(ctx, lang); err != nil {
 		return parley.Language{}, err
 	}
+	s.enabled = nil // read again on next use
 	return lang, nil
+}
+
+// enabledList is the enabled language codes, sorted; kept in memory until SetLanguage
+// changes one.
+func (s *Service) enabledList(ctx context.Context) ([]string, error) {
+	s.langMu.Lock()
+	defer s.langMu.Unlock()
+	if s.enabled != nil {
+		return s.enabled, nil
+	}
+	set, err := s.enabledSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]string, 0, len(set))
+	for code := range set {
+		list = append(list, code)
+	}
+	slices.Sort(list)
+	s.enabled = list
+	return list, nil
 }
 
 // defaultLanguage is the language of visitors whose languages match nothing enabled.

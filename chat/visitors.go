@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"net/mail"
-	"slices"
 	"strings"
 
 	"github.com/parleychat/parley"
@@ -107,15 +106,10 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	if err != nil {
 		return nil, err
 	}
-	enabledSet, err := s.enabledSet(ctx)
+	enabled, err := s.enabledList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	enabled := make([]string, 0, len(enabledSet))
-	for code := range enabledSet {
-		enabled = append(enabled, code)
-	}
-	slices.Sort(enabled)
 	lang := parley.MatchLanguage(enabled, req.Languages, req.AcceptLanguage, defaultLanguage(enabled))
 
 	c, m, created, err := s.store.StartConversation(ctx, parley.NewConversation{

@@ -24,8 +24,8 @@ import (
 type assignState struct {
 	mu      sync.Mutex
 	valid   bool
-	members map[int64][]*memberState                // by channel, in user id order
-	ongoing map[int64]map[int64]*activeConversation // by operator, then conversation
+	members map[int64][]*memberState       // by channel, in user id order
+	ongoing map[int64][]activeConversation // by operator: a few each
 }
 
 // memberState is one member of one channel.
@@ -37,8 +37,9 @@ type memberState struct {
 
 // activeConversation is an active conversation as the load of its operator counts it.
 type activeConversation struct {
+	id          int64
 	channelID   int64
-	lastMessage time.Time
+	lastMessage int64 // Unix microseconds, as stored
 }
 
 // invalidate makes the next decision read everything again.
@@ -90,7 +91,7 @@ func (a *assignState) load(ctx context.Context, tx *wtx, now time.Time) error {
 		return err
 	}
 
-	ongoing := map[int64]map[int64]*activeConversation{}
+	ongoing := map[int64][]activeConversation{}
 	since := now.Add(-parley.OngoingWindow).UnixMicro()
 	convs, err := tx.QueryContext(ctx, `
 		SELECT id, channel_id, operator_id, last_message_at FROM conversations
@@ -104,11 +105,7 @@ func (a *assignState) load(ctx context.Context, tx *wtx, now time.Time) error {
 		if err := convs.Scan(&id, &channelID, &operatorID, &last); err != nil {
 			return err
 		}
-		ac := &activeConversation{channelID: channelID, lastMessage: time.UnixMicro(last)}
-		if ongoing[operatorID] == nil {
-			ongoing[operatorID] = map[int64]*activeConversation{}
-		}
-		ongoing[operatorID][id] = ac
+		ongoing[operatorID] = append(ongoing[operatorID], activeConversation{id: id, channelID: channelID, lastMessage: last})
 	}
 	if err := convs.Err(); err != nil {
 		return err
@@ -125,20 +122,25 @@ func (a *assignState) candidates(ctx context.Context, tx *wtx, channelID int64, 
 	if err := a.load(ctx, tx, now); err != nil {
 		return nil, err
 	}
-	since := now.Add(-parley.OngoingWindow).Truncate(time.Microsecond) // as stored
+	since := now.Add(-parley.OngoingWindow).UnixMicro()
 	members := a.members[channelID]
 	list := make([]parley.Candidate, len(members))
 	for i, m := range members {
 		c := parley.Candidate{OperatorID: m.userID, Languages: m.languages, LastAssigned: m.lastAssigned}
-		for id, ac := range a.ongoing[m.userID] {
-			if !ac.lastMessage.After(since) {
-				delete(a.ongoing[m.userID], id) // quiet: it counts again if a message comes
-				continue
+		convs := a.ongoing[m.userID]
+		kept := convs[:0]
+		for _, ac := range convs {
+			if ac.lastMessage <= since {
+				continue // quiet: forgotten, it counts again if a message comes
 			}
+			kept = append(kept, ac)
 			c.Load++
 			if ac.channelID == channelID {
 				c.Ongoing++
 			}
+		}
+		if len(kept) < len(convs) {
+			a.ongoing[m.userID] = kept
 		}
 		list[i] = c
 	}
@@ -173,22 +175,29 @@ func (a *assignState) messaged(conversationID, channelID, operatorID int64, t ti
 }
 
 func (a *assignState) touchLocked(conversationID, channelID, operatorID int64, t time.Time) {
+	at := t.UnixMicro()
 	convs := a.ongoing[operatorID]
-	if convs == nil {
-		convs = map[int64]*activeConversation{}
-		a.ongoing[operatorID] = convs
+	for i := range convs {
+		if convs[i].id == conversationID {
+			convs[i].lastMessage = max(convs[i].lastMessage, at) // times only move forward
+			return
+		}
 	}
-	if ac := convs[conversationID]; ac != nil && ac.lastMessage.After(t) {
-		return // times only move forward
-	}
-	convs[conversationID] = &activeConversation{channelID: channelID, lastMessage: t}
+	a.ongoing[operatorID] = append(convs, activeConversation{id: conversationID, channelID: channelID, lastMessage: at})
 }
 
 // ended records that the conversation of the operator ended.
 func (a *assignState) ended(conversationID, operatorID int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.valid {
-		delete(a.ongoing[operatorID], conversationID)
+	if !a.valid {
+		return
+	}
+	convs := a.ongoing[operatorID]
+	for i := range convs {
+		if convs[i].id == conversationID {
+			a.ongoing[operatorID] = append(convs[:i], convs[i+1:]...)
+			return
+		}
 	}
 }
