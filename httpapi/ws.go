@@ -3,9 +3,11 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -15,25 +17,132 @@ import (
 
 // WebSocket settings.
 const (
-	wsSendQueue    = 256              // events buffered per connection; a client that lets it fill is dropped
+	wsSendQueue    = 256              // events waiting per connection; a client that lets more wait is dropped
+	wsKeptQueue    = 8                // queue slots a connection keeps between bursts; more are given back
 	wsWriteTimeout = 10 * time.Second // a client that takes longer to take one frame is dropped
 	wsReadLimit    = 4096             // client frames are small: activity and typing
 )
 
-// wsConn is one client WebSocket: one reader (the handler's goroutine), one writer, and a
-// bounded queue between the bus and the writer.
+// wsConn is one client WebSocket. Its reader is a goroutine for as long as the
+// connection is open; its writer is a goroutine only while events wait in its queue.
+// An idle connection thus costs one goroutine, a ping timer, and no queue.
 type wsConn struct {
-	conn   *websocket.Conn
-	send   chan []byte
-	cancel context.CancelFunc
+	conn    *websocket.Conn // set when the handshake is done
+	netConn net.Conn        // under conn: the writer's deadline is set on it
+
+	mu      sync.Mutex
+	queue   [][]byte // events the writer has not taken yet
+	spare   [][]byte // the writer's last batch, emptied, for the next one
+	pending int      // events queued or being written: at most wsSendQueue
+	writing bool     // a writer goroutine runs
+	closing bool     // too slow, or closed: nothing more is queued
+	ping    *time.Timer
 }
 
 // enqueue is the bus subscriber: it never blocks, and drops a client too slow to keep up.
 func (c *wsConn) enqueue(payload []byte) {
-	select {
-	case c.send <- payload:
-	default:
-		c.cancel()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	if c.pending == wsSendQueue {
+		c.closing, c.queue = true, nil
+		if c.conn != nil {
+			go c.conn.Close(websocket.StatusPolicyViolation, tooSlow)
+		}
+		return
+	}
+	c.queue = append(c.queue, payload)
+	c.pending++
+	c.startWriter()
+}
+
+const tooSlow = "Too slow to keep up; reconnect."
+
+// startWriter starts a writer when events wait and none runs. c.mu is held.
+func (c *wsConn) startWriter() {
+	if !c.writing && len(c.queue) > 0 && c.conn != nil && !c.closing {
+		c.writing = true
+		go c.writeQueue()
+	}
+}
+
+// writeQueue writes the waiting events, then ends. It takes them in batches, so that
+// enqueue and the writer meet once per batch rather than once per event.
+func (c *wsConn) writeQueue() {
+	var batch [][]byte
+	for {
+		c.mu.Lock()
+		if batch != nil {
+			c.pending -= len(batch)
+			if cap(batch) <= wsKeptQueue {
+				clear(batch)
+				c.spare = batch[:0]
+			}
+		}
+		if len(c.queue) == 0 || c.closing {
+			// No deadline stays behind for the library's own writes (pongs, close);
+			// cleared before the next writer may start and set its own.
+			c.netConn.SetWriteDeadline(time.Time{})
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		batch, c.queue, c.spare = c.queue, c.spare, nil
+		c.mu.Unlock()
+		for _, b := range batch {
+			// The deadline is the connection's rather than a context's: a context with a
+			// deadline, and the callback coder/websocket registers on it, cost eleven
+			// allocations per write; a write past the deadline fails all the same.
+			c.netConn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+			if err := c.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
+				c.conn.CloseNow() // the reader sees it and ends the connection
+				return
+			}
+		}
+	}
+}
+
+// keepAlive pings the client every interval, counted from the last pong, and closes the
+// connection when a pong does not come within as long. It runs on a timer: no
+// goroutine waits between pings.
+func (c *wsConn) keepAlive(interval time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), interval)
+	err := c.conn.Ping(ctx)
+	cancel()
+	if err != nil {
+		c.conn.CloseNow()
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closing {
+		c.ping.Reset(interval)
+	}
+}
+
+// open attaches the handshake's connection: it starts the writer for the events queued
+// meanwhile, and the pings.
+func (c *wsConn) open(conn *websocket.Conn, netConn net.Conn, pingInterval time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.conn, c.netConn = conn, netConn
+	if c.closing { // too slow already
+		go conn.Close(websocket.StatusPolicyViolation, tooSlow)
+		return
+	}
+	c.startWriter()
+	c.ping = time.AfterFunc(pingInterval, func() { c.keepAlive(pingInterval) })
+}
+
+// close stops the queue and the pings.
+func (c *wsConn) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closing, c.queue, c.spare = true, nil, nil
+	if c.ping != nil {
+		c.ping.Stop()
 	}
 }
 
@@ -73,32 +182,47 @@ type wsSession struct {
 	onFrame func(ctx context.Context, f clientFrame) error
 }
 
-// serveWS runs one WebSocket until either side closes it. It subscribes to the client's
-// topic before the upgrade, so nothing published after the handshake is missed.
+// serveWS opens one WebSocket, and serves it until either side closes it. It subscribes
+// to the client's topic before the upgrade, so nothing published after the handshake is
+// missed.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession) {
 	release, err := s.limits.openSocket(s.clientIP(r))
 	if err != nil {
 		writeLimited(w, r, s.logger, err.(*limitError))
 		return
 	}
-	defer release()
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	c := &wsConn{send: make(chan []byte, wsSendQueue), cancel: cancel}
+	c := &wsConn{}
 	unsubscribe := s.bus.Subscribe(sess.topic, c.enqueue)
-	defer unsubscribe()
 
 	// The client counts as connected (an operator online) before it sees the handshake
 	// complete, so whatever it does next finds it so. Events that this publishes wait in
 	// the queue until the writer starts.
-	sess.onOpen(ctx)
-	defer sess.onClose()
-	conn, err := websocket.Accept(w, r, sess.accept)
+	sess.onOpen(r.Context())
+	hj := &wsHijacker{ResponseWriter: w}
+	conn, err := websocket.Accept(hj, r, sess.accept)
 	if err != nil {
+		sess.onClose()
+		unsubscribe()
+		release()
 		return // Accept has answered the client
 	}
-	c.conn = conn
+	c.open(conn, hj.conn, s.pingInterval)
+	// The connection is served by a goroutine of its own, and this handler returns:
+	// net/http then lets go of the request, its buffers and this goroutine's stack,
+	// which would otherwise stay for as long as the connection.
+	go func() {
+		defer release()
+		defer unsubscribe()
+		defer sess.onClose()
+		s.readFrames(c, sess)
+	}()
+}
+
+// readFrames reads the client's frames until the connection ends.
+func (s *Server) readFrames(c *wsConn, sess wsSession) {
+	conn := c.conn
 	defer conn.CloseNow()
+	defer c.close()
 	conn.SetReadLimit(wsReadLimit)
 	if !s.track(c) {
 		conn.Close(websocket.StatusServiceRestart, "Server is shutting down; reconnect.")
@@ -108,8 +232,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 	gauge := s.metrics.websockets.WithLabelValues(sess.side)
 	gauge.Inc()
 	defer gauge.Dec()
-	go s.writeLoop(ctx, c)
 
+	// The reads and the frames' work take no context that ends with the connection: it
+	// is this goroutine that finds out the connection ended (a ping that fails, a slow
+	// client or shutdown close the connection, and the read returns). On a context that
+	// can end, coder/websocket would register a callback for every frame read, and keep
+	// it while the read waits.
+	ctx := context.Background()
 	frames := s.limits.frameLimiter()
 	for {
 		_, data, err := conn.Read(ctx)
@@ -139,35 +268,6 @@ func errorFrame(err error) []byte {
 		Error errorDetail `json:"error"`
 	}{"error", errorDetail{Code: parley.ErrorCode(err), Message: parley.ErrorMessage(err)}})
 	return b
-}
-
-func (s *Server) writeLoop(ctx context.Context, c *wsConn) {
-	defer c.cancel()
-	ping := time.NewTicker(s.pingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			if len(c.send) == cap(c.send) {
-				c.conn.Close(websocket.StatusPolicyViolation, "Too slow to keep up; reconnect.")
-			}
-			return
-		case b := <-c.send:
-			wctx, cancel := context.WithTimeout(ctx, wsWriteTimeout)
-			err := c.conn.Write(wctx, websocket.MessageText, b)
-			cancel()
-			if err != nil {
-				return
-			}
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, s.pingInterval)
-			err := c.conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				return
-			}
-		}
-	}
 }
 
 func (s *Server) track(c *wsConn) bool {

@@ -4,6 +4,7 @@ package inmem
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/parleychat/parley"
@@ -13,24 +14,26 @@ var _ parley.Bus = (*Bus)(nil)
 
 // Bus delivers each payload synchronously to the subscribers of its topic.
 type Bus struct {
-	mu     sync.RWMutex
-	topics map[string]map[*subscriber]struct{}
+	mu sync.RWMutex
+	// Most topics have one subscriber (a visitor's widget, an operator's console): a
+	// slice costs a word for it where a set would cost a map.
+	topics map[string][]*subscriber
 }
 
 type subscriber struct {
-	deliver func([]byte)
+	deliver func([]byte) // nil once cancelled
 }
 
 // NewBus returns an empty bus.
 func NewBus() *Bus {
-	return &Bus{topics: make(map[string]map[*subscriber]struct{})}
+	return &Bus{topics: make(map[string][]*subscriber)}
 }
 
 // Publish hands payload to every subscriber of topic. Subscribers must not block.
 func (b *Bus) Publish(_ context.Context, topic string, payload []byte) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	for s := range b.topics[topic] {
+	for _, s := range b.topics[topic] {
 		s.deliver(payload)
 	}
 	return nil
@@ -40,22 +43,20 @@ func (b *Bus) Publish(_ context.Context, topic string, payload []byte) error {
 func (b *Bus) Subscribe(topic string, deliver func([]byte)) (cancel func()) {
 	s := &subscriber{deliver: deliver}
 	b.mu.Lock()
-	subs := b.topics[topic]
-	if subs == nil {
-		subs = make(map[*subscriber]struct{})
-		b.topics[topic] = subs
-	}
-	subs[s] = struct{}{}
+	b.topics[topic] = append(b.topics[topic], s)
 	b.mu.Unlock()
-	var once sync.Once
 	return func() {
-		once.Do(func() {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			delete(b.topics[topic], s)
-			if len(b.topics[topic]) == 0 {
-				delete(b.topics, topic)
-			}
-		})
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if s.deliver == nil {
+			return
+		}
+		s.deliver = nil
+		subs := slices.DeleteFunc(b.topics[topic], func(x *subscriber) bool { return x == s })
+		if len(subs) == 0 {
+			delete(b.topics, topic)
+		} else {
+			b.topics[topic] = subs
+		}
 	}
 }

@@ -99,7 +99,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Stdout == nil {
 		m.Stdout = io.Discard
 	}
-	raiseOpenFileLimit(m.Logger)
 	store, err := sqlite.Open(ctx, m.Config.DB)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
@@ -148,7 +147,11 @@ func (m *Main) Run(ctx context.Context) error {
 		defer close(m.swept)
 		m.Service.Run(sweepCtx)
 	}()
-	m.Logger.Info("parley is listening", "addr", "http://"+ln.Addr().String(), "db", m.Config.DB)
+	attrs := []any{"addr", "http://" + ln.Addr().String(), "db", m.Config.DB}
+	if n, ok := openFileLimit(); ok {
+		attrs = append(attrs, "open_files", n) // about the most connections it can hold
+	}
+	m.Logger.Info("parley is listening", attrs...)
 	return nil
 }
 
@@ -178,17 +181,4 @@ func (m *Main) Close() error {
 		return m.Store.Close()
 	}
 	return nil
-}
-
-// raiseOpenFileLimit lifts the soft limit on open files to the hard limit: every
-// WebSocket is a file.
-func raiseOpenFileLimit(logger *slog.Logger) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur >= lim.Max {
-		return
-	}
-	lim.Cur = lim.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		logger.Warn("raise open file limit", "err", err)
-	}
 }
