@@ -29,17 +29,19 @@ func newTimerfdPacer(start time.Time) (pacer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("timerfd_create: %w", err)
 	}
+	// Go's monotonic clock is CLOCK_MONOTONIC too: start on it is now minus the time
+	// since start. The time since start is read first, so that start errs late (by the
+	// time between the two reads) and a deadline never early.
+	elapsed := time.Since(start)
 	var now unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &now); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("clock_gettime: %w", err)
 	}
-	// Go's monotonic clock is CLOCK_MONOTONIC too: start on it is now minus the time
-	// since start.
 	return &timerfdPacer{
 		f:     os.NewFile(uintptr(fd), "timerfd"), // non-blocking: registered with the poller
 		fd:    fd,
-		start: now.Nano() - int64(time.Since(start)),
+		start: now.Nano() - int64(elapsed),
 	}, nil
 }
 
