@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/parleychat/parley"
 )
@@ -46,6 +47,9 @@ func (s *Store) batcher() {
 		case r := <-s.adds:
 			batch = append(batch[:0], r)
 		}
+		// The sender that woke the batcher handed it the processor: let the senders
+		// already runnable reach the queue before taking what waits there.
+		runtime.Gosched()
 	more:
 		for len(batch) < maxBatch {
 			select {

@@ -15,7 +15,7 @@ import (
 // the writer starts the WAL over once a checkpoint has caught up with it.
 
 // checkpointEvery is how often the checkpointer looks at the WAL when it is quiet.
-const checkpointEvery = 100 * time.Millisecond
+const checkpointEvery = time.Second
 
 // checkpointer checkpoints the database at dsn until s.quit is closed.
 func (s *Store) checkpointer(dsn string) {
