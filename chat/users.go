@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/parleychat/parley"
@@ -19,7 +20,7 @@ const MinPasswordLength = 8
 func (s *Service) Login(ctx context.Context, login, password string) (token string, u *parley.User, err error) {
 	u, hash, err := s.store.UserByLogin(ctx, strings.TrimSpace(login))
 	if parley.ErrorCode(err) == parley.ENOTFOUND {
-		CheckPassword(dummyHash, password) // spend the same time as for a known login
+		CheckPassword(dummyHash(), password) // spend the same time as for a known login
 		return "", nil, parley.Errorf(parley.EUNAUTHORIZED, "Wrong login or password.")
 	} else if err != nil {
 		return "", nil, err
@@ -34,7 +35,13 @@ func (s *Service) Login(ctx context.Context, login, password string) (token stri
 	return token, u, nil
 }
 
-var dummyHash, _ = HashPassword("parley timing equaliser")
+// dummyHash is a hash to check unknown logins against. It is made on first use, not when
+// the program starts: hashing costs as much as a login (about 100 ms on a small machine),
+// which start-up would otherwise wait for.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("parley timing equaliser")
+	return h
+})
 
 // Authenticate returns the user of a console session token.
 func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User, error) {
