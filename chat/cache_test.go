@@ -2,6 +2,8 @@ package chat_test
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -97,5 +99,38 @@ func TestConversationPartiesInMemory(t *testing.T) {
 	}
 	if _, _, err := f.svc.SendVisitorMessage(ctx, v, id, "Wait", ""); parley.ErrorCode(err) != parley.ECONFLICT {
 		t.Fatalf("visitor's message after the end: %v, want ECONFLICT", err)
+	}
+}
+
+// The operator's event for a conversation just started is built without reading it back:
+// it says what reading it back would.
+func TestStartedConversationEventIsTheStoredView(t *testing.T) {
+	ctx := context.Background()
+	f := mustService(t, 30*time.Minute)
+	alice := f.mustOperator(t, "alice")
+	ch := f.mustChannel(t, 0)
+	f.svc.JoinChannel(ctx, alice, ch)
+	f.svc.ConsoleOpened(ctx, alice.ID)
+	events := f.events(t, alice.ID)
+	started, err := f.svc.StartConversation(ctx, chat.StartRequest{ChannelID: ch, Body: "Hello", VisitorName: "Vera", PageURL: "https://example.com/pricing", ClientID: "c-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pushed []byte
+	for _, ev := range events() {
+		if ev.Type == parley.EventConversation {
+			pushed, _ = json.Marshal(ev.Conversation)
+		}
+	}
+	stored, err := f.svc.OperatorConversation(ctx, alice, started.Conversation.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(stored)
+	var got, wanted map[string]any
+	json.Unmarshal(pushed, &got)
+	json.Unmarshal(want, &wanted)
+	if !reflect.DeepEqual(got, wanted) {
+		t.Errorf("pushed %s\nstored %s", pushed, want)
 	}
 }

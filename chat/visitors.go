@@ -126,7 +126,13 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	}
 	if created && c.OperatorID != 0 {
 		s.remember(c)
-		s.publishConversation(ctx, c)
+		// The operator's view of a conversation just started, without reading it back: they
+		// have read nothing of it, and its last message is its first.
+		last := *m
+		last.ClientID = "" // as conversation lists show last messages
+		sum := &parley.ConversationSummary{Conversation: *c, Unread: 1, LastMessage: &last}
+		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventConversation, Conversation: sum.ForOperator()})
+		s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
 		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m})
 	}
 	return &Started{VisitorToken: token, Conversation: c.ForVisitor(), Message: m, Created: created}, nil

@@ -25,6 +25,7 @@ type assignState struct {
 	mu      sync.Mutex
 	valid   bool
 	members map[int64][]*memberState       // by channel, in user id order
+	buf     []parley.Candidate             // the last decision\'s candidates, reused
 	ongoing map[int64][]activeConversation // by operator: a few each
 }
 
@@ -124,7 +125,10 @@ func (a *assignState) candidates(ctx context.Context, tx *wtx, channelID int64, 
 	}
 	since := now.Add(-parley.OngoingWindow).UnixMicro()
 	members := a.members[channelID]
-	list := make([]parley.Candidate, len(members))
+	if cap(a.buf) < len(members) {
+		a.buf = make([]parley.Candidate, len(members))
+	}
+	list := a.buf[:len(members)] // the chooser uses it during the decision only
 	for i, m := range members {
 		c := parley.Candidate{OperatorID: m.userID, Languages: m.languages, LastAssigned: m.lastAssigned}
 		convs := a.ongoing[m.userID]
