@@ -76,11 +76,17 @@ type Store interface {
 type NewConversation struct {
 	ChannelID int64
 	VisitorID int64
-	Language  string
-	PageURL   string
-	Body      string
-	ClientID  string // idempotency key of the first message, "" for none
-	Now       time.Time
+	// NewVisitor, when set, is a visitor to create in the same transaction, known by the
+	// hash of its token (VisitorTokenHash); VisitorID is then ignored and NewVisitor gets
+	// its ID, CreatedAt and Name as CreateVisitor sets them. A start that fails creates
+	// no visitor.
+	NewVisitor       *Visitor
+	VisitorTokenHash []byte
+	Language         string
+	PageURL          string
+	Body             string
+	ClientID         string // idempotency key of the first message, "" for none
+	Now              time.Time
 }
 
 // NewMessage is a message to append to a conversation.

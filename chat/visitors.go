@@ -102,9 +102,13 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	if _, err := s.store.Channel(ctx, req.ChannelID); err != nil {
 		return nil, err
 	}
-	v, token, err := s.visitor(ctx, req.VisitorToken, req.VisitorName)
+	v, token, hash, err := s.visitor(ctx, req.VisitorToken, req.VisitorName)
 	if err != nil {
 		return nil, err
+	}
+	var newVisitor *parley.Visitor // created by the start's own transaction
+	if hash != nil {
+		newVisitor = v
 	}
 	enabled, err := s.enabledList(ctx)
 	if err != nil {
@@ -113,16 +117,22 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	lang := parley.MatchLanguage(enabled, req.Languages, req.AcceptLanguage, defaultLanguage(enabled))
 
 	c, m, created, err := s.store.StartConversation(ctx, parley.NewConversation{
-		ChannelID: req.ChannelID,
-		VisitorID: v.ID,
-		Language:  lang,
-		PageURL:   req.PageURL,
-		Body:      req.Body,
-		ClientID:  req.ClientID,
-		Now:       s.now(),
+		ChannelID:        req.ChannelID,
+		VisitorID:        v.ID,
+		NewVisitor:       newVisitor,
+		VisitorTokenHash: hash,
+		Language:         lang,
+		PageURL:          req.PageURL,
+		Body:             req.Body,
+		ClientID:         req.ClientID,
+		Now:              s.now(),
 	}, s.choose)
 	if err != nil {
 		return nil, err
+	}
+	if newVisitor != nil {
+		copied := *newVisitor
+		s.visitors.put(string(hash), &copied, s.now())
 	}
 	if created && c.OperatorID != 0 {
 		s.remember(c)
@@ -138,23 +148,20 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	return &Started{VisitorToken: token, Conversation: c.ForVisitor(), Message: m, Created: created}, nil
 }
 
-// visitor returns the visitor of a token, or a new visitor (and token) when the token is
-// empty or unknown, so a browser whose token was forgotten by the server simply starts over.
-func (s *Service) visitor(ctx context.Context, token, name string) (*parley.Visitor, string, error) {
+// visitor returns the visitor of a token, or a visitor to create (with a new token and
+// its hash, nil for a known visitor) when the token is empty or unknown, so a browser whose
+// token was forgotten by the server simply starts over.
+func (s *Service) visitor(ctx context.Context, token, name string) (*parley.Visitor, string, []byte, error) {
 	if token != "" {
 		v, err := s.visitorByToken(ctx, token)
 		if err == nil {
-			return v, token, nil
+			return v, token, nil, nil
 		} else if parley.ErrorCode(err) != parley.ENOTFOUND {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 	}
 	token, hash := NewToken()
-	v := &parley.Visitor{Name: name, CreatedAt: s.now()}
-	if err := s.store.CreateVisitor(ctx, v, hash); err != nil {
-		return nil, "", err
-	}
-	return v, token, nil
+	return &parley.Visitor{Name: name, CreatedAt: s.now()}, token, hash, nil
 }
 
 // AuthenticateVisitor returns the visitor of a token.

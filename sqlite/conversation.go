@@ -13,31 +13,41 @@ import (
 // CreateVisitor adds v and sets its ID, its CreatedAt when zero, and its Name when
 // empty ("Visitor #ID").
 func (s *Store) CreateVisitor(ctx context.Context, v *parley.Visitor, tokenHash []byte) error {
-	created := orNow(v.CreatedAt).UTC().Truncate(time.Microsecond)
-	var id int64
+	created := *v
 	err := s.writeTracked(ctx, func(tx *wtx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO visitors (token_hash, name, created_at) VALUES (?, ?, ?)`,
-			tokenHash, v.Name, dbTime(created))
-		if isUnique(err) {
-			return parley.Errorf(parley.ECONFLICT, "Visitor already exists.")
-		} else if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if v.Name == "" {
-			_, err = tx.ExecContext(ctx, `UPDATE visitors SET name = ? WHERE id = ?`, visitorName(id), id)
-		}
-		return err
+		created = *v
+		return insertVisitor(ctx, tx, &created, tokenHash)
 	})
 	if err != nil {
 		return fmt.Errorf("create visitor: %w", err)
 	}
-	v.ID, v.CreatedAt = id, created
-	if v.Name == "" {
-		v.Name = visitorName(id)
+	*v = created
+	return nil
+}
+
+// insertVisitor adds v within tx and sets its ID, its CreatedAt when zero, and its Name
+// when empty ("Visitor #ID").
+func insertVisitor(ctx context.Context, tx *wtx, v *parley.Visitor, tokenHash []byte) error {
+	created := orNow(v.CreatedAt).UTC().Truncate(time.Microsecond)
+	res, err := tx.ExecContext(ctx, `INSERT INTO visitors (token_hash, name, created_at) VALUES (?, ?, ?)`,
+		tokenHash, v.Name, dbTime(created))
+	if isUnique(err) {
+		return parley.Errorf(parley.ECONFLICT, "Visitor already exists.")
+	} else if err != nil {
+		return err
 	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	name := v.Name
+	if name == "" {
+		name = visitorName(id)
+		if _, err := tx.ExecContext(ctx, `UPDATE visitors SET name = ? WHERE id = ?`, name, id); err != nil {
+			return err
+		}
+	}
+	v.ID, v.CreatedAt, v.Name = id, created, name
 	return nil
 }
 
@@ -155,7 +165,15 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 	var c *parley.Conversation
 	var m *parley.Message
 	created := false
+	var newVisitor parley.Visitor
 	err := s.writeTracked(ctx, func(tx *wtx) error {
+		if nc.NewVisitor != nil {
+			newVisitor = *nc.NewVisitor
+			if err := insertVisitor(ctx, tx, &newVisitor, nc.VisitorTokenHash); err != nil {
+				return err
+			}
+			nc.VisitorID = newVisitor.ID
+		}
 		if nc.ClientID != "" {
 			var id int64
 			err := tx.QueryRowContext(ctx, `SELECT c.id FROM conversations c
@@ -230,6 +248,9 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 	})
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("start conversation in channel %d: %w", nc.ChannelID, err)
+	}
+	if nc.NewVisitor != nil {
+		*nc.NewVisitor = newVisitor
 	}
 	return c, m, created, nil
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"Visitors", testVisitors},
 		{"StartAssigned", testStartAssigned},
 		{"StartQueued", testStartQueued},
+		{"StartNewVisitor", testStartNewVisitor},
 		{"Candidates", testCandidates},
 		{"CandidatesFollowChanges", testCandidatesFollowChanges},
 		{"LastAssigned", testLastAssigned},
@@ -1333,6 +1334,51 @@ func testConcurrentStarts(t *testing.T, s parley.Store) {
 		if _, ok := seen[c.ID]; ok {
 			t.Errorf("conversation %d is both queued and assigned", c.ID)
 		}
+	}
+}
+
+// testStartNewVisitor starts conversations for visitors created by the start itself: the
+// visitor exists once the start succeeded, and not at all when it failed.
+func testStartNewVisitor(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	ch := mustChannel(t, s, "Website", 0)
+	op := mustUser(t, s, "op")
+	mustJoin(t, s, ch.ID, op.ID)
+
+	named := &parley.Visitor{Name: "Vera", CreatedAt: t0}
+	c, m, created, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, NewVisitor: named, VisitorTokenHash: []byte("hash-vera"),
+		Language: "en", Body: "Hello", Now: t0}, pick(op.ID))
+	if err != nil || !created {
+		t.Fatalf("start with a new visitor: created %v, %v", created, err)
+	}
+	if named.ID == 0 || c.VisitorID != named.ID || c.VisitorName != "Vera" || m.Author.Name != "Vera" || !named.CreatedAt.Equal(t0) {
+		t.Errorf("visitor %+v, conversation's visitor %d %q, author %q", named, c.VisitorID, c.VisitorName, m.Author.Name)
+	}
+	if v, err := s.VisitorByToken(ctx, []byte("hash-vera")); err != nil || v.ID != named.ID || v.Name != "Vera" {
+		t.Errorf("visitor by token: %+v, %v", v, err)
+	}
+
+	anonymous := &parley.Visitor{CreatedAt: t0}
+	c, m, _, err = s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, NewVisitor: anonymous, VisitorTokenHash: []byte("hash-anon"),
+		Language: "en", Body: "Hi", Now: t0}, queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("Visitor #%d", anonymous.ID); anonymous.Name != want || c.VisitorName != want || m.Author.Name != want {
+		t.Errorf("anonymous visitor named %q, conversation's %q, author %q; want %q", anonymous.Name, c.VisitorName, m.Author.Name, want)
+	}
+
+	_, _, _, err = s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID + 100, NewVisitor: &parley.Visitor{Name: "Lost"}, VisitorTokenHash: []byte("hash-lost"),
+		Language: "en", Body: "Hi", Now: t0}, queue)
+	if parley.ErrorCode(err) != parley.ENOTFOUND {
+		t.Fatalf("start in an unknown channel: %v, want ENOTFOUND", err)
+	}
+	if _, err := s.VisitorByToken(ctx, []byte("hash-lost")); parley.ErrorCode(err) != parley.ENOTFOUND {
+		t.Errorf("the failed start left its visitor behind: %v", err)
+	}
+	if _, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, NewVisitor: &parley.Visitor{}, VisitorTokenHash: []byte("hash-vera"),
+		Language: "en", Body: "Hi", Now: t0}, queue); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("a new visitor with a token hash already known: %v, want ECONFLICT", err)
 	}
 }
 
