@@ -61,7 +61,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	raiseOpenFileLimit(stderr)
 	// The tool's heap is small and short-lived: collecting less often leaves more of its
 	// one core for sending and receiving.
 	debug.SetGCPercent(400)
@@ -305,17 +304,4 @@ func checkLoopback(raw string) error {
 		return fmt.Errorf("--url %q: parley-load only targets this machine's loopback (127.0.0.0/8, ::1 or localhost), not %q", raw, host)
 	}
 	return nil
-}
-
-// raiseOpenFileLimit lifts the soft limit on open files to the hard limit: every
-// connection is a file.
-func raiseOpenFileLimit(stderr io.Writer) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur >= lim.Max {
-		return
-	}
-	lim.Cur = lim.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		fmt.Fprintln(stderr, "parley-load: raise open file limit:", err)
-	}
 }

@@ -460,7 +460,6 @@ func relayCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil || checkLoopback("http://"+net.JoinHostPort(host, "1")) != nil {
 		return fmt.Errorf("--addr %q: the relay listens on loopback only, e.g. 127.0.0.1:9090", *addr)
 	}
-	raiseOpenFileLimit(stderr)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
