@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -226,14 +227,20 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) (int, any, e
 	if err := decode(w, r, &req); err != nil {
 		return 0, nil, err
 	}
-	m, isNew, err := s.service.SendOperatorMessage(r.Context(), userFrom(r.Context()), id, req.Body, req.ClientID)
+	m, isNew, err := s.sendOperatorMessage(r.Context(), userFrom(r.Context()), id, req.Body, req.ClientID)
 	if err != nil {
 		return 0, nil, err
 	}
-	if isNew {
+	return created(isNew), m, nil
+}
+
+// sendOperatorMessage is an operator's send, by HTTP or by WebSocket frame.
+func (s *Server) sendOperatorMessage(ctx context.Context, u *parley.User, id int64, body, clientID string) (*parley.Message, bool, error) {
+	m, isNew, err := s.service.SendOperatorMessage(ctx, u, id, body, clientID)
+	if err == nil && isNew {
 		s.metrics.messages.WithLabelValues(string(parley.AuthorOperator)).Inc()
 	}
-	return created(isNew), m, nil
+	return m, isNew, err
 }
 
 func (s *Server) handleRead(w http.ResponseWriter, r *http.Request) (int, any, error) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/parleychat/parley"
@@ -102,17 +103,24 @@ func (s *Server) handleVisitorSend(w http.ResponseWriter, r *http.Request) (int,
 	if err := decode(w, r, &req); err != nil {
 		return 0, nil, err
 	}
-	if err := s.limits.allowMessage(v.ID); err != nil {
-		return 0, nil, err
-	}
-	m, isNew, err := s.service.SendVisitorMessage(r.Context(), v, id, req.Body, req.ClientID)
+	m, isNew, err := s.sendVisitorMessage(r.Context(), v, id, req.Body, req.ClientID)
 	if err != nil {
 		return 0, nil, err
 	}
-	if isNew {
+	return created(isNew), m, nil
+}
+
+// sendVisitorMessage is a visitor's send, by HTTP or by WebSocket frame: both count
+// against the same per-visitor limit.
+func (s *Server) sendVisitorMessage(ctx context.Context, v *parley.Visitor, id int64, body, clientID string) (*parley.Message, bool, error) {
+	if err := s.limits.allowMessage(v.ID); err != nil {
+		return nil, false, err
+	}
+	m, isNew, err := s.service.SendVisitorMessage(ctx, v, id, body, clientID)
+	if err == nil && isNew {
 		s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
 	}
-	return created(isNew), m, nil
+	return m, isNew, err
 }
 
 func (s *Server) handleVisitorEnd(w http.ResponseWriter, r *http.Request) (int, any, error) {

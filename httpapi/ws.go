@@ -20,7 +20,7 @@ const (
 	wsSendQueue    = 256              // events waiting per connection; a client that lets more wait is dropped
 	wsKeptQueue    = 8                // queue slots a connection keeps between bursts; more are given back
 	wsWriteTimeout = 10 * time.Second // a client that takes longer to take one frame is dropped
-	wsReadLimit    = 4096             // client frames are small: activity and typing
+	wsReadLimit    = MaxBodyBytes     // a send frame carries a message: as large as a request body
 )
 
 // wsConn is one client WebSocket. Its reader is a goroutine for as long as the
@@ -150,6 +150,8 @@ func (c *wsConn) close() {
 type clientFrame struct {
 	Type           string `json:"type"`
 	ConversationID int64  `json:"conversation_id"`
+	Body           string `json:"body"`      // send
+	ClientID       string `json:"client_id"` // send: the message's idempotency key
 }
 
 // parseFrame decodes a client frame: a JSON object with a known type.
@@ -167,6 +169,13 @@ func parseFrame(data []byte) (clientFrame, error) {
 		if f.ConversationID <= 0 {
 			return f, parley.Errorf(parley.EINVALID, "A typing frame needs a conversation_id.")
 		}
+	case "send":
+		if f.ConversationID <= 0 {
+			return f, parley.Errorf(parley.EINVALID, "A send frame needs a conversation_id.")
+		}
+		if f.ClientID == "" {
+			return f, parley.Errorf(parley.EINVALID, "A send frame needs a client_id: the answer names it.")
+		}
 	default:
 		return f, parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
 	}
@@ -179,7 +188,9 @@ type wsSession struct {
 	accept  *websocket.AcceptOptions
 	onOpen  func(ctx context.Context)
 	onClose func()
-	onFrame func(ctx context.Context, f clientFrame) error
+	// onFrame does what a frame asks; what it returns, when not nil, is sent back to
+	// this connection only.
+	onFrame func(ctx context.Context, f clientFrame) (reply *parley.Event, err error)
 }
 
 // serveWS opens one WebSocket, and serves it until either side closes it. It subscribes
@@ -250,24 +261,44 @@ func (s *Server) readFrames(c *wsConn, sess wsSession) {
 			return
 		}
 		f, err := parseFrame(data)
+		var reply *parley.Event
 		if err == nil {
-			err = sess.onFrame(ctx, f)
+			reply, err = sess.onFrame(ctx, f)
 		}
 		if err != nil {
 			if parley.ErrorCode(err) == parley.EINTERNAL {
 				s.logger.Error("websocket frame", "type", f.Type, "err", err)
 			}
-			c.enqueue(errorFrame(err))
+			c.enqueue(errorFrame(f, err))
+		} else if reply != nil {
+			if b, err := json.Marshal(reply); err == nil {
+				c.enqueue(b)
+			}
 		}
 	}
 }
 
-func errorFrame(err error) []byte {
+// errorFrame answers a frame that failed; it names the frame's conversation and
+// client_id, when it had them, so that a client can tell which send failed.
+func errorFrame(f clientFrame, err error) []byte {
 	b, _ := json.Marshal(struct {
-		Type  string      `json:"type"`
-		Error errorDetail `json:"error"`
-	}{"error", errorDetail{Code: parley.ErrorCode(err), Message: parley.ErrorMessage(err)}})
+		Type           string      `json:"type"`
+		ConversationID int64       `json:"conversation_id,omitempty"`
+		ClientID       string      `json:"client_id,omitempty"`
+		Error          errorDetail `json:"error"`
+	}{"error", f.ConversationID, f.ClientID, errorDetail{Code: parley.ErrorCode(err), Message: parley.ErrorMessage(err)}})
 	return b
+}
+
+// sentReply answers a send frame. A new message needs no answer of its own: its message
+// event, published to both sides once it is stored, reaches the sender too and carries
+// the frame's client_id. A message stored before under the same client_id (a resend)
+// publishes nothing, so the sender alone is sent its event again.
+func sentReply(m *parley.Message, isNew bool) *parley.Event {
+	if isNew {
+		return nil
+	}
+	return &parley.Event{Type: parley.EventMessage, ConversationID: m.ConversationID, Message: m}
 }
 
 func (s *Server) track(c *wsConn) bool {
@@ -316,15 +347,21 @@ func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {
 			s.service.ConsoleOpened(ctx, u.ID)
 		},
 		onClose: func() { s.service.ConsoleClosed(u.ID) },
-		onFrame: func(ctx context.Context, f clientFrame) error {
+		onFrame: func(ctx context.Context, f clientFrame) (*parley.Event, error) {
 			switch f.Type {
 			case "activity":
 				s.service.Activity(ctx, u.ID)
-				return nil
+				return nil, nil
 			case "typing":
-				return s.service.OperatorTyping(ctx, u, f.ConversationID)
+				return nil, s.service.OperatorTyping(ctx, u, f.ConversationID)
+			case "send":
+				m, isNew, err := s.sendOperatorMessage(ctx, u, f.ConversationID, f.Body, f.ClientID)
+				if err != nil {
+					return nil, err
+				}
+				return sentReply(m, isNew), nil
 			default:
-				return parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
+				return nil, parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
 			}
 		},
 	})
@@ -342,11 +379,19 @@ func (s *Server) handleVisitorWS(w http.ResponseWriter, r *http.Request) {
 		accept:  &websocket.AcceptOptions{InsecureSkipVerify: true}, // visitorCORS checked Origin against the channels' allowed origins
 		onOpen:  func(context.Context) {},
 		onClose: func() {},
-		onFrame: func(ctx context.Context, f clientFrame) error {
-			if f.Type != "typing" {
-				return parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
+		onFrame: func(ctx context.Context, f clientFrame) (*parley.Event, error) {
+			switch f.Type {
+			case "typing":
+				return nil, s.service.VisitorTyping(ctx, v, f.ConversationID)
+			case "send":
+				m, isNew, err := s.sendVisitorMessage(ctx, v, f.ConversationID, f.Body, f.ClientID)
+				if err != nil {
+					return nil, err
+				}
+				return sentReply(m, isNew), nil
+			default:
+				return nil, parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
 			}
-			return s.service.VisitorTyping(ctx, v, f.ConversationID)
 		},
 	})
 }
