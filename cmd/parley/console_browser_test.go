@@ -634,9 +634,19 @@ func TestConsoleChatWindows(t *testing.T) {
 	}
 	eventually(t, "the server to count it read", unread)
 
-	// The operator answers from the pane, the visitor writes again and types.
+	// The operator answers from the pane (the console sends it on its WebSocket), the
+	// visitor writes again and types.
+	consoleEval[bool](p, `(() => {
+		const send = WebSocket.prototype.send;
+		window.sentFrames = [];
+		WebSocket.prototype.send = function (data) { window.sentFrames.push(String(data)); return send.call(this, data); };
+		return true;
+	})()`)
 	p.typeText(pane+" "+tid("composer-input"), "Hi Camille! Yes, it can still be changed today.\n")
 	p.wait(fmt.Sprintf(`!!document.querySelector('%s %s[data-seq="2"][data-author-kind="operator"]')`, pane, tid("message")), "the answer in the pane")
+	if !consoleEval[bool](p, `window.sentFrames.some((f) => f.includes('"type":"send"') && f.includes('changed today'))`) {
+		t.Errorf("the answer was not sent on the WebSocket; frames sent: %v", consoleEval[[]string](p, `window.sentFrames`))
+	}
 	s.must(t, 201, "POST", fmt.Sprintf("/livechat/conversations/%d/messages", conv), visitor, map[string]string{"body": "Great! Please send it to 12 Rue de la Paix, Paris."})
 	p.wait(fmt.Sprintf(`!!document.querySelector('%s %s[data-seq="3"]')`, pane, tid("message")), "the visitor's new message in the pane")
 	vws := s.dial(t, "/livechat/ws?token="+visitor, nil)

@@ -11,9 +11,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// When the answer to a message is lost (the server stored it, the browser saw a network
-// error), the widget sends it again with the same client_id: the visitor sees it once,
-// and it is stored once.
+// The widget sends messages on its WebSocket. When the answer to a message is lost (the
+// socket closed after the server stored it, then the HTTP resend's answer was lost too),
+// the widget sends it again with the same client_id: the visitor sees it once, and it
+// is stored once.
 func TestWidgetResendsAfterALostAnswer(t *testing.T) {
 	w := newWidgetSetup(t, nil)
 	w.s.console(t, w.alice)
@@ -54,35 +55,57 @@ func TestWidgetResendsAfterALostAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// While the socket is open, a message goes over it: no POST.
+	p.typeInto("input", "over the socket\n")
+	p.waitMessage("visitor", "over the socket")
+	mu.Lock()
+	if posts != 0 {
+		t.Errorf("a message sent while the WebSocket was open was posted %d times", posts)
+	}
+	mu.Unlock()
+
+	// The next send frame leaves, then the socket closes before its answer comes back.
+	evalJS[bool](p, `(() => {
+		const send = WebSocket.prototype.send;
+		let once = true;
+		WebSocket.prototype.send = function (data) {
+			send.call(this, data);
+			if (once && String(data).includes('"type":"send"')) {
+				once = false;
+				this.close();
+			}
+		};
+		return true;
+	})()`)
 	p.typeInto("input", "second message\n")
 	p.waitMessage("visitor", "second message")
-	// The message may show at once (it came back over the WebSocket); wait for the resend.
+	// The widget falls back to HTTP, whose answer is lost too, then sends again (over HTTP,
+	// or over the socket once it has reconnected) until an answer comes: the message is
+	// no longer pending.
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		mu.Lock()
 		n := posts
 		mu.Unlock()
-		if n >= 2 {
+		if n >= 1 && evalJS[int](p, shadowJS+`.querySelectorAll('[data-pending]').length`) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the widget posted %d times; it did not resend after the lost answer", n)
+			t.Fatalf("the widget posted %d times and still shows the message pending; it did not resend after the lost answers", n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 
 	var msgs []map[string]any
 	w.s.must(t, 200, "GET", fmt.Sprintf("/api/conversations/%d/messages", conv), w.alice, nil).decode(t, &msgs)
-	count := 0
+	count := map[any]int{}
 	for _, m := range msgs {
-		if m["body"] == "second message" {
-			count++
-		}
+		count[m["body"]]++
 	}
-	if count != 1 {
-		t.Fatalf("the resent message is stored %d times, want once: %v", count, msgs)
+	if count["second message"] != 1 || count["over the socket"] != 1 {
+		t.Fatalf("stored messages: %v; want each once", msgs)
 	}
-	if n := evalJS[int](p, shadowJS+`.querySelectorAll('[data-testid=message][data-kind=visitor]').length`); n != 2 {
-		t.Fatalf("the widget shows %d visitor messages, want 2", n)
+	if n := evalJS[int](p, shadowJS+`.querySelectorAll('[data-testid=message][data-kind=visitor]').length`); n != 3 {
+		t.Fatalf("the widget shows %d visitor messages, want 3", n)
 	}
 }

@@ -16,6 +16,9 @@
   const STATUS_POLL_MS = 30000; // channel status re-check while the window is closed
   const TYPING_SEND_MS = 2000; // at most one typing frame per this interval
   const TYPING_SHOW_MS = 3000; // how long "NAME is typing…" stays after the last frame
+  const ANSWER_WAIT_MS = 10000; // a send frame with no answer by then is sent again by HTTP
+  // The HTTP status of each error code, as the HTTP API answers it.
+  const ERROR_STATUS = { EINVALID: 400, EUNAUTHORIZED: 401, EFORBIDDEN: 403, ENOTFOUND: 404, ECONFLICT: 409, ETOOLARGE: 413, ETOOMANY: 429 };
   const MAX_BODY = 4000; // message bodies, in code points (API.md)
   const PAGE_SIZE = 1000; // messages per page of GET …/messages
   const FORGET_ENDED_MS = 60 * 60 * 1000; // an ended conversation older than this is not restored
@@ -227,6 +230,7 @@
     token: typeof stored.token === 'string' ? stored.token : '',
     conv: null, // the visitor's conversation, as GET /livechat/conversations/{id}
     lastSeq: 0,
+    sends: new Map(), // client_id -> a send frame waiting for its answer
     open: false,
     mode: 'chat', // 'chat' or 'offline' (leave a message)
     ws: null,
@@ -1007,10 +1011,66 @@ textarea.field { resize: vertical; min-height: 64px; }
     setConversation(res.conversation, false);
   }
 
+  // post sends on the WebSocket when it is open, and by HTTP when it is not or gave no
+  // answer; the client_id makes the second try safe.
   async function post(body, p, clientID) {
-    const m = await request('POST', '/conversations/' + state.conv.id + '/messages', { body, client_id: clientID }, true);
+    const id = state.conv.id;
+    let m = null;
+    const viaSocket = sendOverSocket(id, body, clientID);
+    if (viaSocket) {
+      try {
+        m = await viaSocket;
+      } catch (err) {
+        if (err.status !== 0) throw err;
+      }
+    }
+    if (!m) m = await request('POST', '/conversations/' + id + '/messages', { body, client_id: clientID }, true);
     dropPending(p);
     addMessage(m, false);
+  }
+
+  // sendOverSocket sends a message as a send frame: null when the socket is not open, else
+  // a promise of the stored message. The server answers with the message's event (it
+  // carries the client_id) or an error naming the client_id, rejected with the status
+  // the HTTP send would have had; status 0 when no answer came.
+  function sendOverSocket(id, body, clientID) {
+    const ws = state.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return null;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => settleSend(clientID, null, new ApiError(0, 'ENETWORK', '')), ANSWER_WAIT_MS);
+      state.sends.set(clientID, { resolve, reject, timer, ws });
+      try {
+        ws.send(JSON.stringify({ type: 'send', conversation_id: id, body, client_id: clientID }));
+      } catch (e) {
+        settleSend(clientID, null, new ApiError(0, 'ENETWORK', ''));
+      }
+    });
+  }
+
+  function settleSend(clientID, message, err) {
+    const s = state.sends.get(clientID);
+    if (!s) return;
+    state.sends.delete(clientID);
+    clearTimeout(s.timer);
+    if (err) s.reject(err);
+    else s.resolve(message);
+  }
+
+  // answerSend settles the send that a WebSocket event answers, if any.
+  function answerSend(ev) {
+    if (ev.type === 'message' && ev.message && ev.message.client_id) {
+      settleSend(ev.message.client_id, ev.message, null);
+    } else if (ev.type === 'error' && ev.client_id) {
+      const e = ev.error || {};
+      settleSend(ev.client_id, null, new ApiError(ERROR_STATUS[e.code] || 500, e.code, e.message));
+    }
+  }
+
+  // failSends gives up the sends still waiting on a socket that closed.
+  function failSends(ws) {
+    for (const [clientID, s] of state.sends) {
+      if (s.ws === ws) settleSend(clientID, null, new ApiError(0, 'ENETWORK', ''));
+    }
   }
 
   // ---------------------------------------------------------------- typing
@@ -1065,9 +1125,11 @@ textarea.field { resize: vertical; min-height: 64px; }
       } catch (err) {
         return;
       }
+      if (ev) answerSend(ev);
       onEvent(ev);
     };
     ws.onclose = () => {
+      failSends(ws);
       if (state.ws !== ws) return;
       state.ws = null;
       setRootData();
@@ -1096,7 +1158,10 @@ textarea.field { resize: vertical; min-height: 64px; }
     ui.conn.hidden = true;
     const ws = state.ws;
     state.ws = null;
-    if (ws) ws.close();
+    if (ws) {
+      ws.close();
+      failSends(ws);
+    }
     if (ui.root) setRootData();
   }
 

@@ -402,7 +402,7 @@ export async function sendMessage(id, body) {
   let m;
   for (let attempt = 0; ; attempt++) {
     try {
-      m = await api.send(id, body, clientID);
+      m = await sendOnce(id, body, clientID);
       break;
     } catch (err) {
       if (err.status !== 0 || attempt >= 3) throw err;
@@ -412,6 +412,20 @@ export async function sendMessage(id, body) {
   typingSent.delete(id);
   applyMessage(id, m);
   return m;
+}
+
+// sendOnce sends on the live connection when it is open, and by HTTP when it is not or
+// gave no answer; the client_id makes the second try safe.
+async function sendOnce(id, body, clientID) {
+  const viaSocket = live.sendMessage(id, body, clientID);
+  if (viaSocket) {
+    try {
+      return await viaSocket;
+    } catch (err) {
+      if (err.status !== 0) throw err;
+    }
+  }
+  return api.send(id, body, clientID);
 }
 
 // markRead tells the server the operator has read the conversation up to its last

@@ -1,8 +1,10 @@
 // The console's live connection: one WebSocket to /api/ws (authenticated by the session
 // cookie), reopened with a growing delay when it drops, and the operator's activity
-// reported on it at most once a minute.
+// reported on it at most once a minute. Messages are sent on it too.
+import { ApiError } from './api.js';
 
 const MAX_DELAY = 15000;
+const ANSWER_WAIT = 10000; // a send frame with no answer by then is given up (status 0)
 const ACTIVITY_EVERY = 60000;
 const ACTIVITY_EVENTS = ['keydown', 'mousemove', 'mousedown', 'touchstart', 'focus'];
 
@@ -22,6 +24,7 @@ export class LiveConnection {
     this.opened = false; // the socket has been open once: later openings are reconnections
     this.lastActivity = 0;
     this.activity = this.activity.bind(this);
+    this.sends = new Map(); // client_id -> the send frame waiting for its answer
   }
 
   url() {
@@ -45,6 +48,7 @@ export class LiveConnection {
       const ws = this.ws;
       this.ws = null;
       ws.close(1000, 'Logged out');
+      this.giveUp(ws);
     }
     this.onStatus('closed');
   }
@@ -78,9 +82,11 @@ export class LiveConnection {
       } catch {
         return;
       }
+      this.answer(ev);
       this.onEvent(ev);
     };
     ws.onclose = () => {
+      this.giveUp(ws);
       if (this.ws !== ws) return;
       this.ws = null;
       this.retry();
@@ -113,9 +119,61 @@ export class LiveConnection {
     return true;
   }
 
+  // sendMessage sends a message as a send frame. It returns null when the socket is not
+  // open, else a promise of the stored message: the server answers with the message's
+  // event, which carries the client_id, or with an error naming it (rejected with the
+  // status the HTTP send would have answered). Status 0 means no answer came (socket
+  // closed, or silent): the caller may resend, by HTTP, with the same client_id.
+  sendMessage(conversationId, body, clientID) {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return null;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.settle(clientID, null, noAnswer()), ANSWER_WAIT);
+      this.sends.set(clientID, { resolve, reject, timer, ws });
+      try {
+        ws.send(JSON.stringify({ type: 'send', conversation_id: conversationId, body, client_id: clientID }));
+      } catch {
+        this.settle(clientID, null, noAnswer());
+      }
+    });
+  }
+
+  // answer settles the send that an event answers, if any.
+  answer(ev) {
+    if (ev.type === 'message' && ev.message && ev.message.client_id) {
+      this.settle(ev.message.client_id, ev.message, null);
+    } else if (ev.type === 'error' && ev.client_id) {
+      const e = ev.error || {};
+      this.settle(ev.client_id, null, new ApiError(STATUS[e.code] || 500, e.code, e.message));
+    }
+  }
+
+  settle(clientID, message, err) {
+    const s = this.sends.get(clientID);
+    if (!s) return;
+    this.sends.delete(clientID);
+    clearTimeout(s.timer);
+    if (err) s.reject(err);
+    else s.resolve(message);
+  }
+
+  // giveUp fails the sends still waiting on a socket that closed.
+  giveUp(ws) {
+    for (const [clientID, s] of this.sends) {
+      if (s.ws === ws) this.settle(clientID, null, noAnswer());
+    }
+  }
+
   activity() {
     const now = Date.now();
     if (now - this.lastActivity < ACTIVITY_EVERY) return;
     if (this.send({ type: 'activity' })) this.lastActivity = now;
   }
+}
+
+// STATUS is the HTTP status of each error code, as the HTTP API answers it.
+const STATUS = { EINVALID: 400, EUNAUTHORIZED: 401, EFORBIDDEN: 403, ENOTFOUND: 404, ECONFLICT: 409, ETOOLARGE: 413, ETOOMANY: 429 };
+
+function noAnswer() {
+  return new ApiError(0, 'ENETWORK', 'Parley cannot be reached. Check your connection and try again.');
 }
