@@ -249,21 +249,28 @@ func jsonKeys(t reflect.Type) []string {
 	return keys
 }
 
+// Messages sent as WebSocket frames (as the widget and console send them) and as HTTP
+// requests: every one acknowledged and delivered once, to the right socket.
 func TestSteadyAgainstParley(t *testing.T) {
 	url, pid := mustParley(t)
-	cfg := small(ScenarioSteady, url, pid)
-	rep := mustRun(t, cfg)
-	if rep.Target != "parley" {
-		t.Errorf("target %q, want parley", rep.Target)
+	for _, send := range []string{SendWS, SendHTTP} {
+		t.Run(send, func(t *testing.T) {
+			cfg := small(ScenarioSteady, url, pid)
+			cfg.Send = send
+			rep := mustRun(t, cfg)
+			if rep.Target != "parley" || rep.Config.Send != send {
+				t.Errorf("target %q sent by %q, want parley by %q", rep.Target, rep.Config.Send, send)
+			}
+			if rep.Connections.Held != cfg.Operators+cfg.Conversations || rep.Connections.Opened != cfg.Conversations {
+				t.Errorf("held %d, opened %d; want %d and %d", rep.Connections.Held, rep.Connections.Opened, cfg.Operators+cfg.Conversations, cfg.Conversations)
+			}
+			if want := int(cfg.Rate * cfg.Duration.Seconds()); rep.Messages.Planned != want {
+				t.Errorf("planned %d messages, want %d", rep.Messages.Planned, want)
+			}
+			checkMessages(t, rep.Messages)
+			checkReport(t, rep, cfg)
+		})
 	}
-	if rep.Connections.Held != cfg.Operators+cfg.Conversations || rep.Connections.Opened != cfg.Conversations {
-		t.Errorf("held %d, opened %d; want %d and %d", rep.Connections.Held, rep.Connections.Opened, cfg.Operators+cfg.Conversations, cfg.Conversations)
-	}
-	if want := int(cfg.Rate * cfg.Duration.Seconds()); rep.Messages.Planned != want {
-		t.Errorf("planned %d messages, want %d", rep.Messages.Planned, want)
-	}
-	checkMessages(t, rep.Messages)
-	checkReport(t, rep, cfg)
 }
 
 // The assign check at a small scale: 20 operators with a cap of 2 take 40 of 100
@@ -311,15 +318,18 @@ func TestIdleAndConnectAgainstParley(t *testing.T) {
 // The relay answers the same client code: every scenario runs against it too.
 func TestRelay(t *testing.T) {
 	url := startRelay(t)
-	t.Run("steady", func(t *testing.T) {
-		cfg := small(ScenarioSteady, url, 0)
-		rep := mustRun(t, cfg)
-		if rep.Target != "relay" {
-			t.Errorf("target %q, want relay", rep.Target)
-		}
-		checkMessages(t, rep.Messages)
-		checkReport(t, rep, cfg)
-	})
+	for _, send := range []string{SendWS, SendHTTP} {
+		t.Run("steady-"+send, func(t *testing.T) {
+			cfg := small(ScenarioSteady, url, 0)
+			cfg.Send = send
+			rep := mustRun(t, cfg)
+			if rep.Target != "relay" {
+				t.Errorf("target %q, want relay", rep.Target)
+			}
+			checkMessages(t, rep.Messages)
+			checkReport(t, rep, cfg)
+		})
+	}
 	t.Run("assign", func(t *testing.T) {
 		cfg := small(ScenarioAssign, url, 0)
 		cfg.Operators, cfg.Conversations, cfg.Cap = 20, 100, 2
@@ -452,6 +462,14 @@ func TestClientIDAndDelivery(t *testing.T) {
 	event, msg := relayMessage(42, 7, "visitor", "hello", "k3x9.2-1234-567890")
 	if conv, got, ok := parseDelivery(event); !ok || conv != 42 || string(got) != "k3x9.2-1234-567890" || !json.Valid(event) || !json.Valid(msg) {
 		t.Errorf("the relay's event %s is not read as Parley's", event)
+	}
+	// A refused send frame is answered by an error naming its client_id.
+	refusal := []byte(`{"type":"error","conversation_id":42,"client_id":"k3x9.2-1234-567890","error":{"code":"ECONFLICT","message":"Conversation 42 has ended."}}`)
+	if id, code, ok := parseRefusal(refusal); !ok || string(id) != "k3x9.2-1234-567890" || string(code) != "ECONFLICT" {
+		t.Errorf("parseRefusal = %s, %s, %v", id, code, ok)
+	}
+	if _, _, ok := parseRefusal([]byte(`{"type":"error","error":{"code":"EINVALID","message":"Unknown frame type."}}`)); ok {
+		t.Error("an error naming no send taken for a refused send")
 	}
 }
 

@@ -121,6 +121,7 @@ type Config struct {
 	Concurrency   int           // connections being opened (or conversations started) at a time
 	Workers       int           // senders (HTTP keep-alive connections) for messages
 	BodySize      int           // bytes of each message body
+	Send          string        // how messages are sent: ws (a frame on the sender's WebSocket, as the widget and console do) or http (a POST each)
 
 	MaxP99      time.Duration // max: a step fails when its p99 passes this
 	StepFactor  float64       // max: each step's rate is the previous one's times this
@@ -137,6 +138,12 @@ type Config struct {
 	CPUProfile  string        // write the tool's own CPU profile there
 }
 
+// How messages are sent.
+const (
+	SendWS   = "ws"
+	SendHTTP = "http"
+)
+
 // DefaultConfig returns the defaults of a scenario.
 func DefaultConfig(scenario string) Config {
 	c := Config{
@@ -152,6 +159,7 @@ func DefaultConfig(scenario string) Config {
 		Concurrency:   50,
 		Workers:       64,
 		BodySize:      64,
+		Send:          SendWS,
 		MaxP99:        100 * time.Millisecond,
 		StepFactor:    1.25,
 		MaxRate:       100_000,
@@ -204,6 +212,7 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "connections opened (or conversations started) at a time")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "message senders, each with its keep-alive HTTP connection")
 	fs.IntVar(&c.BodySize, "body-size", c.BodySize, "bytes of each message body")
+	fs.StringVar(&c.Send, "send", c.Send, "how messages are sent: ws (a send frame on the sender's WebSocket, as the widget and console do) or http (a POST per message)")
 	fs.DurationVar(&c.MaxP99, "max-p99", c.MaxP99, "max: a step fails when its p99 passes this")
 	fs.Float64Var(&c.StepFactor, "step-factor", c.StepFactor, "max: each step's rate is the previous one's times this")
 	fs.Float64Var(&c.MaxRate, "max-rate", c.MaxRate, "max: the highest rate tried")
@@ -269,6 +278,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--source-ips %d: want 1 to 250", c.SourceIPs)
 	case c.Timeout <= 0 || c.Timeout > time.Hour:
 		return fmt.Errorf("--timeout %s: want more than 0 and at most 1h", c.Timeout)
+	case c.Send != SendWS && c.Send != SendHTTP:
+		return fmt.Errorf("--send %q: want ws or http", c.Send)
 	case c.Pacer != "timerfd" && c.Pacer != "spin":
 		return fmt.Errorf("--pacer %q: want timerfd or spin", c.Pacer)
 	}

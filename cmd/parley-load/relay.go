@@ -352,15 +352,46 @@ func (rl *relay) send(w http.ResponseWriter, r *http.Request, c *relayConv, kind
 		relayError(w, http.StatusBadRequest, "EINVALID", "A body is needed.")
 		return
 	}
+	msg := rl.deliver(c, kind, req.Body, req.ClientID)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	w.Write(msg)
+}
+
+// deliver numbers a message and forwards its event to both sides; it returns the message.
+func (rl *relay) deliver(c *relayConv, kind, body, clientID string) []byte {
 	rl.mu.Lock()
 	rl.seq[c.id]++
 	seq := rl.seq[c.id]
 	rl.mu.Unlock()
-	event, msg := relayMessage(c.id, seq, kind, req.Body, req.ClientID)
+	event, msg := relayMessage(c.id, seq, kind, body, clientID)
 	rl.forward(c.visitor, c.operator, event)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	w.Write(msg)
+	return msg
+}
+
+// frame serves a send frame as Parley does: the message event, which reaches the sender
+// too, answers it; a refusal is an error frame naming its client_id. Other frames
+// (typing, activity) are read and let go.
+func (rl *relay) frame(s *relaySocket, data []byte, kind string, owns func(*relayConv) bool) {
+	var f struct {
+		Type           string `json:"type"`
+		ConversationID int64  `json:"conversation_id"`
+		Body           string `json:"body"`
+		ClientID       string `json:"client_id"`
+	}
+	if json.Unmarshal(data, &f) != nil || f.Type != "send" {
+		return
+	}
+	rl.mu.Lock()
+	c := rl.convs[f.ConversationID]
+	rl.mu.Unlock()
+	if c == nil || !owns(c) || f.Body == "" {
+		b, _ := json.Marshal(map[string]any{"type": "error", "conversation_id": f.ConversationID, "client_id": f.ClientID,
+			"error": map[string]string{"code": "EINVALID", "message": "No such conversation, or no body."}})
+		s.enqueue(b)
+		return
+	}
+	rl.deliver(c, kind, f.Body, f.ClientID)
 }
 
 // forward queues the same bytes on every socket of the visitor and of the operator.
@@ -392,7 +423,9 @@ func (rl *relay) operatorWS(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	rl.serveWS(w, r, u.sockets)
+	rl.serveWS(w, r, u.sockets, func(s *relaySocket, data []byte) {
+		rl.frame(s, data, "operator", func(c *relayConv) bool { return c.operator == u })
+	})
 }
 
 func (rl *relay) visitorWS(w http.ResponseWriter, r *http.Request) {
@@ -403,11 +436,13 @@ func (rl *relay) visitorWS(w http.ResponseWriter, r *http.Request) {
 		relayError(w, http.StatusUnauthorized, "EUNAUTHORIZED", "Unknown visitor.")
 		return
 	}
-	rl.serveWS(w, r, v.sockets)
+	rl.serveWS(w, r, v.sockets, func(s *relaySocket, data []byte) {
+		rl.frame(s, data, "visitor", func(c *relayConv) bool { return c.visitor == v })
+	})
 }
 
 // serveWS runs one socket: registered in sockets (under the lock) until it closes.
-func (rl *relay) serveWS(w http.ResponseWriter, r *http.Request, sockets map[*relaySocket]struct{}) {
+func (rl *relay) serveWS(w http.ResponseWriter, r *http.Request, sockets map[*relaySocket]struct{}, onFrame func(*relaySocket, []byte)) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	s := &relaySocket{send: make(chan []byte, relayQueue), cancel: cancel}
@@ -424,7 +459,7 @@ func (rl *relay) serveWS(w http.ResponseWriter, r *http.Request, sockets map[*re
 		return
 	}
 	defer conn.CloseNow()
-	conn.SetReadLimit(4096)
+	conn.SetReadLimit(64 << 10) // as Parley: a send frame carries a message
 	go func() {
 		defer cancel()
 		for {
@@ -442,9 +477,11 @@ func (rl *relay) serveWS(w http.ResponseWriter, r *http.Request, sockets map[*re
 		}
 	}()
 	for {
-		if _, _, err := conn.Read(ctx); err != nil {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
 			return
 		}
+		onFrame(s, data)
 	}
 }
 

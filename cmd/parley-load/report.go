@@ -47,6 +47,7 @@ type ReportConfig struct {
 	Workers       int     `json:"workers"`
 	BodySize      int     `json:"body_size"`
 	Pacer         string  `json:"pacer"`
+	Send          string  `json:"send"`
 }
 
 // Connections are the WebSockets the run held and how fast the visitors' were opened.
@@ -148,7 +149,7 @@ func newReport(cfg Config, runID string) *Report {
 		Config: ReportConfig{
 			Operators: cfg.Operators, Conversations: cfg.Conversations, Cap: cfg.Cap,
 			Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), Concurrency: cfg.Concurrency,
-			Workers: cfg.Workers, BodySize: cfg.BodySize, Pacer: cfg.Pacer,
+			Workers: cfg.Workers, BodySize: cfg.BodySize, Pacer: cfg.Pacer, Send: cfg.Send,
 		},
 		Steps:    []Step{},
 		Errors:   map[string]int64{},
@@ -197,8 +198,8 @@ func (rep *Report) WriteTable(w io.Writer) {
 	}
 	row("scenario", "%s against %s (%s), run %s", rep.Scenario, rep.Target, rep.URL, rep.RunID)
 	c := rep.Config
-	row("config", "%d operators, %d conversations, cap %d, rate %.0f/s for %gs, concurrency %d, %d senders, %d-byte bodies, pacer %s",
-		c.Operators, c.Conversations, c.Cap, c.Rate, c.DurationS, c.Concurrency, c.Workers, c.BodySize, c.Pacer)
+	row("config", "%d operators, %d conversations, cap %d, rate %.0f/s for %gs, concurrency %d, %d senders, %d-byte bodies, pacer %s, sent by %s",
+		c.Operators, c.Conversations, c.Cap, c.Rate, c.DurationS, c.Concurrency, c.Workers, c.BodySize, c.Pacer, c.Send)
 	row("connections held", "%d (%d operator consoles, %d visitors)", rep.Connections.Held, rep.Connections.Operators, rep.Connections.Visitors)
 	if rep.Connections.Opened > 0 {
 		h := rep.Connections.HandshakeMs

@@ -351,6 +351,39 @@ func parseDelivery(data []byte) (conv int64, clientID []byte, ok bool) {
 	return conv, id[:end], true
 }
 
+var (
+	errorPrefix = []byte(`{"type":"error"`)
+	codeKey     = []byte(`"code":"`)
+)
+
+// parseRefusal finds the client_id and the error code of an error frame that answers a
+// send frame; ok is false for any other frame.
+func parseRefusal(data []byte) (clientID, code []byte, ok bool) {
+	if !bytes.HasPrefix(data, errorPrefix) {
+		return nil, nil, false
+	}
+	clientID, ok = quotedAfter(data, clientIDKey)
+	if !ok {
+		return nil, nil, false
+	}
+	code, _ = quotedAfter(data, codeKey)
+	return clientID, code, true
+}
+
+// quotedAfter returns the string that follows key (which ends with its opening quote).
+func quotedAfter(data, key []byte) ([]byte, bool) {
+	i := bytes.Index(data, key)
+	if i < 0 {
+		return nil, false
+	}
+	s := data[i+len(key):]
+	end := bytes.IndexByte(s, '"')
+	if end < 0 {
+		return nil, false
+	}
+	return s[:end], true
+}
+
 // clientID is how a message names itself: the traffic's prefix, its sequence number and
 // its scheduled send time (nanoseconds after the traffic started).
 func clientID(dst []byte, prefix string, seq int, sched int64) []byte {

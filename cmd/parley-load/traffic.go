@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // traffic is one open-loop sending phase: n messages at a fixed rate over the live
@@ -29,7 +31,7 @@ type traffic struct {
 	padding  []byte
 
 	issued    atomic.Int64
-	acked     []atomic.Uint32 // ackNone, ackOK, ackFailed
+	acked     []atomic.Uint32 // ackNone, ackSent, ackOK, ackFailed
 	delivered []atomic.Uint32 // times seen on the receiving side
 	latency   []atomic.Int64  // scheduled send to first delivery, ns
 	lag       []atomic.Int64  // scheduled send to the request's start, ns: the tool's own delay
@@ -38,9 +40,10 @@ type traffic struct {
 }
 
 const (
-	ackNone = iota
-	ackOK
-	ackFailed
+	ackNone   = iota
+	ackSent   // written as a frame; its answer has not come yet
+	ackOK     // stored: 201, or the sender's own copy of the message event
+	ackFailed // refused (an error status or frame), or the request failed
 )
 
 type sendTarget struct {
@@ -140,68 +143,110 @@ schedule:
 	return t.result(), nil
 }
 
-// waiting is the number of acknowledged messages not yet delivered.
+// waiting is the number of messages whose answer, or whose delivery, has not come yet.
 func (t *traffic) waiting() int {
 	n := 0
 	for i := range t.n {
-		if t.acked[i].Load() == ackOK && t.delivered[i].Load() == 0 {
+		switch t.acked[i].Load() {
+		case ackSent:
 			n++
+		case ackOK:
+			if t.delivered[i].Load() == 0 {
+				n++
+			}
 		}
 	}
 	return n
 }
 
-// sender posts the messages it is handed, one at a time, on its keep-alive connection.
+// sender sends the messages it is handed, one at a time: as a frame on the sender's
+// WebSocket (--send ws), or as a POST on its keep-alive HTTP connection (--send http).
 func (t *traffic) sender(ctx context.Context, jobs <-chan int) {
-	r := t.r
-	buf := make([]byte, 0, 128+len(t.padding))
+	buf := make([]byte, 0, 192+len(t.padding))
 	id := make([]byte, 0, 64)
 	for seq := range jobs {
 		sched := t.sched(seq)
 		t.lag[seq].Store(int64(time.Since(t.start)) - sched)
 		t.issued.Add(1)
 		conv, fromVisitor := t.route(seq)
-		target := &t.targets[conv]
-		url, auth := target.operatorURL, target.operatorAuth
-		if fromVisitor {
-			url, auth = target.visitorURL, target.visitorAuth
-		}
 		id = clientID(id[:0], t.prefix, seq, sched)
-		buf = append(buf[:0], `{"body":"m `...)
-		buf = append(buf, id...)
-		buf = append(buf, ' ')
-		buf = append(buf, t.padding[:max(0, len(t.padding)-len(id)-3)]...)
-		buf = append(buf, `","client_id":"`...)
-		buf = append(buf, id...)
-		buf = append(buf, `"}`...)
-		req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(buf))
-		if err != nil {
-			t.acked[seq].Store(ackFailed)
-			r.errs.add("send: " + err.Error())
-			continue
+		if t.r.cfg.Send == SendWS {
+			buf = t.sendFrame(buf[:0], seq, conv, fromVisitor, id)
+		} else {
+			buf = t.post(ctx, buf[:0], seq, conv, fromVisitor, id)
 		}
-		req.Header = http.Header{"Authorization": {auth}, "Content-Type": {"application/json"}}
-		resp, err := r.cl.api.Do(req)
-		if err != nil {
-			t.acked[seq].Store(ackFailed)
-			r.errs.add(errorKind("send", err))
-			continue
-		}
-		switch resp.StatusCode {
-		case http.StatusCreated:
-			t.acked[seq].Store(ackOK)
-			io.Copy(io.Discard, resp.Body)
-		case http.StatusOK: // stored before: the client_id was not unique
-			t.acked[seq].Store(ackOK)
-			r.errs.add("send: HTTP 200 (client_id replayed)")
-			io.Copy(io.Discard, resp.Body)
-		default:
-			t.acked[seq].Store(ackFailed)
-			data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-			r.errs.add(errorKind("send", decodeAPIError("send", resp.StatusCode, data)))
-		}
-		resp.Body.Close()
 	}
+}
+
+// appendBody appends the message body and its client_id as JSON fields.
+func (t *traffic) appendBody(buf, id []byte) []byte {
+	buf = append(buf, `"body":"m `...)
+	buf = append(buf, id...)
+	buf = append(buf, ' ')
+	buf = append(buf, t.padding[:max(0, len(t.padding)-len(id)-3)]...)
+	buf = append(buf, `","client_id":"`...)
+	buf = append(buf, id...)
+	return append(buf, `"}`...)
+}
+
+// sendFrame writes the message as a send frame on the sender's own WebSocket. Its answer
+// comes back on that socket: the message event carrying its client_id (receive), or an
+// error frame naming it.
+func (t *traffic) sendFrame(buf []byte, seq, conv int, fromVisitor bool, id []byte) []byte {
+	c := t.convs[conv]
+	conn := c.conn
+	if !fromVisitor {
+		conn = c.op.conn
+	}
+	buf = append(buf, `{"type":"send","conversation_id":`...)
+	buf = strconv.AppendInt(buf, c.id, 10)
+	buf = append(buf, ',')
+	buf = t.appendBody(buf, id)
+	t.acked[seq].Store(ackSent)
+	if err := conn.Write(context.Background(), websocket.MessageText, buf); err != nil {
+		t.acked[seq].Store(ackFailed)
+		t.r.errs.add(errorKind("send", err))
+	}
+	return buf
+}
+
+// post sends the message as an HTTP request and reads its answer.
+func (t *traffic) post(ctx context.Context, buf []byte, seq, conv int, fromVisitor bool, id []byte) []byte {
+	r := t.r
+	target := &t.targets[conv]
+	url, auth := target.operatorURL, target.operatorAuth
+	if fromVisitor {
+		url, auth = target.visitorURL, target.visitorAuth
+	}
+	buf = t.appendBody(append(buf, '{'), id)
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(buf))
+	if err != nil {
+		t.acked[seq].Store(ackFailed)
+		r.errs.add("send: " + err.Error())
+		return buf
+	}
+	req.Header = http.Header{"Authorization": {auth}, "Content-Type": {"application/json"}}
+	resp, err := r.cl.api.Do(req)
+	if err != nil {
+		t.acked[seq].Store(ackFailed)
+		r.errs.add(errorKind("send", err))
+		return buf
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusCreated:
+		t.acked[seq].Store(ackOK)
+		io.Copy(io.Discard, resp.Body)
+	case http.StatusOK: // stored before: the client_id was not unique
+		t.acked[seq].Store(ackOK)
+		r.errs.add("send: HTTP 200 (client_id replayed)")
+		io.Copy(io.Discard, resp.Body)
+	default:
+		t.acked[seq].Store(ackFailed)
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		r.errs.add(errorKind("send", decodeAPIError("send", resp.StatusCode, data)))
+	}
+	return buf
 }
 
 // receive counts one frame that reached a WebSocket of side, owned by owner.
@@ -209,6 +254,7 @@ func (t *traffic) receive(data []byte, side string, owner any) {
 	arrival := int64(time.Since(t.start))
 	convID, id, ok := parseDelivery(data)
 	if !ok {
+		t.refused(data)
 		return
 	}
 	seq, sched, ok := parseClientID(id, t.prefix)
@@ -220,7 +266,11 @@ func (t *traffic) receive(data []byte, side string, owner any) {
 	switch side {
 	case sideVisitor:
 		if fromVisitor {
-			return // the visitor's own message, echoed to their other tabs
+			// The visitor's own message: the answer to its send frame.
+			if owner == c {
+				t.acked[seq].CompareAndSwap(ackSent, ackOK)
+			}
+			return
 		}
 		if owner != c {
 			t.misrouted.Add(1)
@@ -228,7 +278,11 @@ func (t *traffic) receive(data []byte, side string, owner any) {
 		}
 	case sideOperator:
 		if !fromVisitor {
-			return // the operator's own message, echoed to their other consoles
+			// The operator's own message: the answer to its send frame.
+			if owner == c.op {
+				t.acked[seq].CompareAndSwap(ackSent, ackOK)
+			}
+			return
 		}
 		if owner != c.op {
 			t.misrouted.Add(1)
@@ -251,6 +305,18 @@ func (t *traffic) receive(data []byte, side string, owner any) {
 	}
 }
 
+// refused counts an error frame that answers one of this traffic's send frames.
+func (t *traffic) refused(data []byte) {
+	id, code, ok := parseRefusal(data)
+	if !ok {
+		return
+	}
+	if seq, _, ok := parseClientID(id, t.prefix); ok && seq < t.n {
+		t.acked[seq].Store(ackFailed)
+		t.r.errs.add("send: " + string(code))
+	}
+}
+
 // result counts what happened to every message.
 func (t *traffic) result() Messages {
 	m := Messages{
@@ -267,6 +333,9 @@ func (t *traffic) result() Messages {
 			m.Acknowledged++
 		case ackFailed:
 			m.Failed++
+		case ackSent: // neither answered nor refused within the grace
+			m.Failed++
+			t.r.errs.add("send: no answer")
 		}
 		if ack != ackNone {
 			lag = append(lag, t.lag[i].Load())
