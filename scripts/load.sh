@@ -8,7 +8,8 @@
 #   ./scripts/load.sh steady2000 connect  # some of them
 #   TARGETS=relay ./scripts/load.sh max   # against the relay only
 #
-# Scenarios: idle steady2000 steady10000 max connect assign startup. The machine should
+# Scenarios: idle steady2000 steady10000 max connect assign startup (the default set), and
+# steady2000http steady10000http (messages sent by HTTP instead of WebSocket frames). The machine should
 # be quiet: before each scenario the script waits (at most $QUIET_WAIT seconds) until the
 # 1-minute load average is below 0.8 and no Chromium runs, and before each run until no
 # Chromium runs and the CPUs were at least 85% idle over 5 seconds.
@@ -34,6 +35,8 @@ declare -A FLAGS=(
 	[idle]="--scenario idle --operators 200 --conversations 10000 --hold 3s"
 	[steady2000]="--scenario steady --operators 100 --conversations 1000 --rate 2000 --duration 10s"
 	[steady10000]="--scenario steady --operators 100 --conversations 1000 --rate 10000 --duration 10s"
+	[steady2000http]="--scenario steady --operators 100 --conversations 1000 --rate 2000 --duration 10s --send http"
+	[steady10000http]="--scenario steady --operators 100 --conversations 1000 --rate 10000 --duration 10s --send http"
 	[max]="--scenario max --operators 100 --conversations 1000 --rate 1000 --step-factor 1.25 --max-steps 20 --duration 5s"
 	[connect]="--scenario connect --operators 1 --conversations 10000 --concurrency 50"
 	[assign]="--scenario assign --operators 1000 --conversations 5000 --cap 5 --concurrency 50"

@@ -388,6 +388,18 @@ func TestCommandBaseline(t *testing.T) {
 	if err := summaryCommand([]string{file}, &sum); err != nil || !strings.Contains(sum.String(), "p99 ms") {
 		t.Errorf("summary: %v\n%s", err, sum.String())
 	}
+	// A run that posted its messages is summarised apart from one that sent them on the
+	// WebSockets.
+	rep.Config.Send = SendHTTP
+	posted := filepath.Join(t.TempDir(), "relay-http.json")
+	if b, err := json.Marshal(rep); err != nil || os.WriteFile(posted, b, 0o600) != nil {
+		t.Fatal(err)
+	}
+	sum.Reset()
+	if err := summaryCommand([]string{file, posted}, &sum); err != nil ||
+		!strings.Contains(sum.String(), "steady 200 msg/s by HTTP") || !strings.Contains(sum.String(), "steady 200 msg/s  ") {
+		t.Errorf("summary of a run by WebSocket and one by HTTP: %v\n%s", err, sum.String())
+	}
 }
 
 func TestLoopbackOnly(t *testing.T) {

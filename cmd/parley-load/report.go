@@ -297,6 +297,9 @@ func summaryCommand(files []string, w io.Writer) error {
 		if rep.Scenario == ScenarioSteady {
 			key = fmt.Sprintf("steady %.0f msg/s", rep.Config.Rate)
 		}
+		if rep.Config.Send == SendHTTP && (rep.Scenario == ScenarioSteady || rep.Scenario == ScenarioMax) {
+			key += " by HTTP" // not to be mixed with runs that sent on the WebSockets
+		}
 		g := byKey[key]
 		if g == nil {
 			g = &group{key: key, runs: map[string][]*Report{}}
