@@ -319,6 +319,8 @@ func (s *Server) untrack(c *wsConn) {
 
 // CloseWebSockets tells every client to reconnect (status 1012, service restart) and
 // refuses new WebSockets: http.Server.Shutdown does not wait for hijacked connections.
+// The connections close side by side: a client that never answers the close holds up
+// its own connection for at most the library's five seconds, not everyone after it.
 func (s *Server) CloseWebSockets() {
 	s.mu.Lock()
 	s.closed = true
@@ -327,9 +329,13 @@ func (s *Server) CloseWebSockets() {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, c := range conns {
-		c.conn.Close(websocket.StatusServiceRestart, "Server is restarting; reconnect.")
+		wg.Go(func() {
+			c.conn.Close(websocket.StatusServiceRestart, "Server is restarting; reconnect.")
+		})
 	}
+	wg.Wait()
 }
 
 func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -62,4 +63,49 @@ func TestDeadWebSocketIsClosed(t *testing.T) {
 		t.Fatalf("the server did not close the dead connection within 5 s: %v", err)
 	}
 	t.Logf("dead connection closed after %v", time.Since(start).Round(time.Millisecond))
+}
+
+// Shutting down closes the WebSockets side by side: clients that never answer the close
+// do not hold it up one after another (each may take the library's 5 s).
+func TestCloseWebSocketsDoesNotWaitForDeadClientsInTurn(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := chat.New(store, inmem.NewBus(), slog.New(slog.DiscardHandler), parley.DefaultInactivityTimeout, nil)
+	ch, err := svc.CreateChannel(ctx, &parley.User{Role: parley.RoleAdmin}, chat.NewChannel{Name: "Website"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httpapi.New(svc, store, slog.New(slog.DiscardHandler), httpapi.Options{})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+
+	// Four raw clients complete the handshake, then never read nor answer anything.
+	const dead = 4
+	for i := range dead {
+		started, err := svc.StartConversation(ctx, chat.StartRequest{ChannelID: ch.ID, Body: fmt.Sprintf("hi %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		io.WriteString(conn, "GET /livechat/ws?token="+started.VisitorToken+" HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"+
+			"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("handshake %d: %v %v", i, resp, err)
+		}
+	}
+	start := time.Now()
+	srv.CloseWebSockets()
+	// One after another, the four would take 20 s; side by side, about 5.
+	if took := time.Since(start); took > 3*5*time.Second {
+		t.Fatalf("closing %d dead WebSockets took %v: they were closed in turn", dead, took.Round(time.Millisecond))
+	}
 }
