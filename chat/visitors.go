@@ -99,9 +99,8 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	if len(req.Languages) > 32 {
 		return nil, parley.Errorf(parley.EINVALID, "At most 32 languages may be sent.")
 	}
-	if _, err := s.store.Channel(ctx, req.ChannelID); err != nil {
-		return nil, err
-	}
+	// An unknown channel is refused by the store's transaction, which then creates
+	// nothing, not even the new visitor.
 	v, token, hash, err := s.visitor(ctx, req.VisitorToken, req.VisitorName)
 	if err != nil {
 		return nil, err
