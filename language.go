@@ -1,6 +1,7 @@
 package parley
 
 import (
+	"slices"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -41,7 +42,34 @@ func LanguageName(code string) string {
 // header, used when wanted is empty. fr-BE matches fr. A visitor who matches nothing
 // gets fallback. enabled must not be empty.
 func MatchLanguage(enabled []string, wanted []string, acceptLanguage, fallback string) string {
-	if len(enabled) == 0 {
+	return NewLanguageMatcher(enabled).Match(wanted, acceptLanguage, fallback)
+}
+
+// LanguageMatcher matches visitors against one set of enabled languages. Building it
+// costs more than a match (each enabled tag parsed, the matcher's tables made), so a
+// server keeps one for as long as the enabled languages stay the same. It is safe for
+// concurrent use.
+type LanguageMatcher struct {
+	enabled []string
+	m       language.Matcher // nil when nothing is enabled
+}
+
+// NewLanguageMatcher returns the matcher of the enabled language codes.
+func NewLanguageMatcher(enabled []string) *LanguageMatcher {
+	lm := &LanguageMatcher{enabled: slices.Clone(enabled)}
+	if len(enabled) > 0 {
+		supported := make([]language.Tag, len(enabled))
+		for i, e := range enabled {
+			supported[i] = language.Make(e)
+		}
+		lm.m = language.NewMatcher(supported)
+	}
+	return lm
+}
+
+// Match is MatchLanguage on the matcher's enabled languages.
+func (lm *LanguageMatcher) Match(wanted []string, acceptLanguage, fallback string) string {
+	if lm.m == nil {
 		return fallback
 	}
 	var tags []language.Tag
@@ -56,13 +84,9 @@ func MatchLanguage(enabled []string, wanted []string, acceptLanguage, fallback s
 	if len(tags) == 0 {
 		return fallback
 	}
-	supported := make([]language.Tag, len(enabled))
-	for i, e := range enabled {
-		supported[i] = language.Make(e)
-	}
-	_, index, confidence := language.NewMatcher(supported).Match(tags...)
+	_, index, confidence := lm.m.Match(tags...)
 	if confidence == language.No {
 		return fallback
 	}
-	return enabled[index]
+	return lm.enabled[index]
 }

@@ -1,6 +1,7 @@
 package parley_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/parleychat/parley"
@@ -113,6 +114,20 @@ func TestMatchLanguage(t *testing.T) {
 				t.Errorf("MatchLanguage(%q, %q, %q, %q) = %q, want %q",
 					tc.enabled, tc.wanted, tc.accept, tc.fallback, got, tc.want)
 			}
+			// A matcher kept and shared by concurrent starts answers the same, every time.
+			m := parley.NewLanguageMatcher(tc.enabled)
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for range 50 {
+						if got := m.Match(tc.wanted, tc.accept, tc.fallback); got != tc.want {
+							t.Errorf("shared matcher of %q: %q, want %q", tc.enabled, got, tc.want)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
 		})
 	}
 }

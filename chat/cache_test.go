@@ -134,3 +134,34 @@ func TestStartedConversationEventIsTheStoredView(t *testing.T) {
 		t.Errorf("pushed %s\nstored %s", pushed, want)
 	}
 }
+
+// The enabled languages and their matcher are kept in memory: a language enabled by an
+// admin is matched from the next conversation on, and one disabled no longer is.
+func TestLanguageMatcherFollowsEnabledLanguages(t *testing.T) {
+	f := mustService(t, time.Hour)
+	ctx := context.Background()
+	ch := f.mustChannel(t, 0)
+	start := func(body string) string {
+		t.Helper()
+		st, err := f.svc.StartConversation(ctx, chat.StartRequest{ChannelID: ch, Body: body, Languages: []string{"fr-BE", "en"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Conversation.Language
+	}
+	if got := start("hello"); got != "en" {
+		t.Fatalf("with English alone, a Belgian visitor got %q, want en", got)
+	}
+	if _, err := f.svc.SetLanguage(ctx, f.admin, "fr", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := start("bonjour"); got != "fr" {
+		t.Fatalf("once French is enabled, a Belgian visitor got %q, want fr", got)
+	}
+	if _, err := f.svc.SetLanguage(ctx, f.admin, "fr", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := start("hello again"); got != "en" {
+		t.Fatalf("once French is disabled again, a Belgian visitor got %q, want en", got)
+	}
+}

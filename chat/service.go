@@ -28,7 +28,8 @@ type Service struct {
 	shown    map[int64]parley.Status // each operator's status as last told to the others
 
 	langMu  sync.Mutex
-	enabled []string // enabled language codes, sorted; nil: not read yet
+	enabled []string                // enabled language codes, sorted; nil: not read yet
+	matcher *parley.LanguageMatcher // of enabled; set with it
 
 	tellMu  sync.Mutex
 	telling map[int64]*channelTelling // by channel

@@ -279,29 +279,29 @@ func (s *Service) SetLanguage(ctx context.Context, actor *parley.User, code stri
 	if err := s.store.SetLanguage(ctx, lang); err != nil {
 		return parley.Language{}, err
 	}
-	s.enabled = nil // read again on next use
+	s.enabled, s.matcher = nil, nil // read again on next use
 	return lang, nil
 }
 
-// enabledList is the enabled language codes, sorted; kept in memory until SetLanguage
-// changes one.
-func (s *Service) enabledList(ctx context.Context) ([]string, error) {
+// enabledList is the enabled language codes, sorted, and their matcher; kept in memory
+// until SetLanguage changes one.
+func (s *Service) enabledList(ctx context.Context) ([]string, *parley.LanguageMatcher, error) {
 	s.langMu.Lock()
 	defer s.langMu.Unlock()
 	if s.enabled != nil {
-		return s.enabled, nil
+		return s.enabled, s.matcher, nil
 	}
 	set, err := s.enabledSet(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	list := make([]string, 0, len(set))
 	for code := range set {
 		list = append(list, code)
 	}
 	slices.Sort(list)
-	s.enabled = list
-	return list, nil
+	s.enabled, s.matcher = list, parley.NewLanguageMatcher(list)
+	return list, s.matcher, nil
 }
 
 // defaultLanguage is the language of visitors whose languages match nothing enabled.

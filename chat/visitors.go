@@ -109,11 +109,11 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	if hash != nil {
 		newVisitor = v
 	}
-	enabled, err := s.enabledList(ctx)
+	enabled, matcher, err := s.enabledList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	lang := parley.MatchLanguage(enabled, req.Languages, req.AcceptLanguage, defaultLanguage(enabled))
+	lang := matcher.Match(req.Languages, req.AcceptLanguage, defaultLanguage(enabled))
 
 	c, m, created, err := s.store.StartConversation(ctx, parley.NewConversation{
 		ChannelID:        req.ChannelID,
