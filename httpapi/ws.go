@@ -290,15 +290,16 @@ func errorFrame(f clientFrame, err error) []byte {
 	return b
 }
 
-// sentReply answers a send frame. A new message needs no answer of its own: its message
-// event, published to both sides once it is stored, reaches the sender too and carries
-// the frame's client_id. A message stored before under the same client_id (a resend)
-// publishes nothing, so the sender alone is sent its event again.
-func sentReply(m *parley.Message, isNew bool) *parley.Event {
-	if isNew {
-		return nil
+// sentReply answers a send frame from what the send returned. A new message needs no
+// answer of its own: its message event, published to both sides once it is stored,
+// reaches the sender too and carries the frame's client_id. A message stored before under
+// the same client_id (a resend) publishes nothing, so the sender alone is sent its event
+// again. A refusal is answered by readFrames' error frame.
+func sentReply(m *parley.Message, isNew bool, err error) (*parley.Event, error) {
+	if err != nil || isNew {
+		return nil, err
 	}
-	return &parley.Event{Type: parley.EventMessage, ConversationID: m.ConversationID, Message: m}
+	return &parley.Event{Type: parley.EventMessage, ConversationID: m.ConversationID, Message: m}, nil
 }
 
 func (s *Server) track(c *wsConn) bool {
@@ -361,11 +362,7 @@ func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {
 			case "typing":
 				return nil, s.service.OperatorTyping(ctx, u, f.ConversationID)
 			case "send":
-				m, isNew, err := s.sendOperatorMessage(ctx, u, f.ConversationID, f.Body, f.ClientID)
-				if err != nil {
-					return nil, err
-				}
-				return sentReply(m, isNew), nil
+				return sentReply(s.sendOperatorMessage(ctx, u, f.ConversationID, f.Body, f.ClientID))
 			default:
 				return nil, parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
 			}
@@ -390,11 +387,7 @@ func (s *Server) handleVisitorWS(w http.ResponseWriter, r *http.Request) {
 			case "typing":
 				return nil, s.service.VisitorTyping(ctx, v, f.ConversationID)
 			case "send":
-				m, isNew, err := s.sendVisitorMessage(ctx, v, f.ConversationID, f.Body, f.ClientID)
-				if err != nil {
-					return nil, err
-				}
-				return sentReply(m, isNew), nil
+				return sentReply(s.sendVisitorMessage(ctx, v, f.ConversationID, f.Body, f.ClientID))
 			default:
 				return nil, parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
 			}

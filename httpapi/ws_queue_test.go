@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +15,6 @@ import (
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/httpapi"
-	"github.com/parleychat/parley/inmem"
-	"github.com/parleychat/parley/sqlite"
 )
 
 // Events reach the client in the order they were published, none lost nor repeated,
@@ -100,17 +97,8 @@ func TestSlowWebSocketIsDropped(t *testing.T) {
 func mustVisitorSocketServer(tb testing.TB) (bus parley.Bus, url, topic string) {
 	tb.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "parley.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	svc := chat.New(store, inmem.NewBus(), slog.New(slog.DiscardHandler), parley.DefaultInactivityTimeout, nil)
-	ch, err := svc.CreateChannel(ctx, &parley.User{Role: parley.RoleAdmin}, chat.NewChannel{Name: "Website"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	started, err := svc.StartConversation(ctx, chat.StartRequest{ChannelID: ch.ID, Body: "hi"})
+	svc, store, channelID := mustChatService(tb)
+	started, err := svc.StartConversation(ctx, chat.StartRequest{ChannelID: channelID, Body: "hi"})
 	if err != nil {
 		tb.Fatal(err)
 	}
