@@ -95,8 +95,10 @@ func (a *assignState) load(ctx context.Context, tx *wtx, now time.Time) error {
 	ongoing := map[int64][]activeConversation{}
 	since := now.Add(-parley.OngoingWindow).UnixMicro()
 	convs, err := tx.QueryContext(ctx, `
-		SELECT id, channel_id, operator_id, last_message_at FROM conversations
-		WHERE status = 'active' AND operator_id IS NOT NULL AND last_message_at > ?`, since)
+		SELECT id, channel_id, operator_id, last FROM (
+			SELECT c.id, c.channel_id, c.operator_id, `+lastMessageAt+` AS last FROM conversations c
+			WHERE c.status = 'active' AND c.operator_id IS NOT NULL)
+		WHERE last > ?`, since)
 	if err != nil {
 		return err
 	}

@@ -86,12 +86,23 @@ func (s *Store) VisitorByToken(ctx context.Context, tokenHash []byte) (*parley.V
 	return &v, nil
 }
 
+// lastSeq is the seq of the last message of conversation c, and lastMessageAt the time
+// of its last activity: its last message, or its assignment if that came later. Both
+// are read from the messages (a seek to the conversation's last entry of the primary
+// key), so that storing a message writes nothing else.
+const (
+	lastSeq = `COALESCE((SELECT ls.seq FROM messages ls WHERE ls.conversation_id = c.id
+		ORDER BY ls.seq DESC LIMIT 1), 0)`
+	lastMessageAt = `MAX(COALESCE(c.assigned_at, 0), COALESCE((SELECT la.created_at FROM messages la
+		WHERE la.conversation_id = c.id ORDER BY la.seq DESC LIMIT 1), c.created_at))`
+)
+
 // conversationColumns and conversationJoins select what scanConversation reads. The
 // operator's name is the one visitors see: the chat name, or the user's name.
 const conversationColumns = `
 	c.id, c.channel_id, c.status, c.language, c.visitor_id, v.name,
 	COALESCE(c.operator_id, 0), COALESCE(NULLIF(u.chat_name, ''), u.name, ''),
-	c.page_url, c.created_at, c.assigned_at, c.last_message_at, c.ended_at, c.last_seq,
+	c.page_url, c.created_at, c.assigned_at, ` + lastMessageAt + `, c.ended_at, ` + lastSeq + `,
 	CASE WHEN c.status = 'queued' THEN (
 		SELECT COUNT(*) FROM conversations q
 		WHERE q.channel_id = c.channel_id AND q.status = 'queued' AND q.id <= c.id
@@ -215,8 +226,8 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		}
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO conversations (channel_id, visitor_id, operator_id, status, language, page_url,
-				created_at, assigned_at, last_message_at, last_seq)
-			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, 1)`,
+				created_at, assigned_at)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
 			nc.ChannelID, nc.VisitorID, operator, string(status), nc.Language, nc.PageURL, now.UnixMicro(), assigned)
 		if err != nil {
 			return err
@@ -306,7 +317,7 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 			// towards its new operator's load; its assignment is its latest activity.
 			_, err = tx.ExecContext(ctx, `
 				UPDATE conversations
-				SET status = 'active', operator_id = ?1, assigned_at = ?2, last_message_at = MAX(last_message_at, ?2)
+				SET status = 'active', operator_id = ?1, assigned_at = ?2
 				WHERE id = ?3`,
 				operatorID, now.UnixMicro(), q.id)
 			if err != nil {
@@ -378,13 +389,13 @@ func insertMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
 	return err
 }
 
+// nextSeqQuery selects the seq the next message of conversation ?1 takes.
+const nextSeqQuery = `COALESCE((SELECT seq FROM messages WHERE conversation_id = ?1
+	ORDER BY seq DESC LIMIT 1), 0) + 1`
+
 // appendMessage gives m the next seq of its conversation and stores it.
 func appendMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
-	err := tx.QueryRowContext(ctx, `
-		UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?
-		WHERE id = ? RETURNING last_seq`,
-		m.CreatedAt.UnixMicro(), m.ConversationID).Scan(&m.Seq)
-	if err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT `+nextSeqQuery, m.ConversationID).Scan(&m.Seq); err != nil {
 		return err
 	}
 	return insertMessage(ctx, tx, m)
@@ -405,10 +416,11 @@ func conversationStatus(ctx context.Context, tx *wtx, id int64) (parley.Conversa
 // refused (unknown or ended conversation, unknown author, resend) changes nothing, so
 // the other messages of tx are unharmed; any other error loses the transaction.
 //
-// The common case is two statements, three for an operator: the insert, which takes the
-// next seq from a conversation that has not ended and whose unique index finds a resend
-// and foreign key an unknown author; the conversation's last seq and time; and the
-// operator's read mark.
+// The common case is two statements and one row written: a read of the conversation
+// (its status, channel, operator and next seq), and the insert, whose unique index finds
+// a resend and foreign key an unknown author. Nothing else is written: the
+// conversation's last seq and time are read from its messages, and an operator's own
+// message counts as read by them where unread messages are counted (summaryQuery).
 func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.Message, created bool, err error) {
 	switch nm.Author.Kind {
 	case parley.AuthorVisitor, parley.AuthorOperator, parley.AuthorSystem:
@@ -422,26 +434,16 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 		ClientID:       nm.ClientID,
 		CreatedAt:      orNow(nm.Now).UTC().Truncate(time.Microsecond),
 	}
-	var authorID any
-	if nm.Author.ID != 0 {
-		authorID = nm.Author.ID
+	var channelID, operatorID int64
+	var status parley.ConversationStatus
+	err = tx.QueryRowContext(ctx, `SELECT channel_id, COALESCE(operator_id, 0), status, `+nextSeqQuery+`
+		FROM conversations WHERE id = ?1`, nm.ConversationID).Scan(&channelID, &operatorID, &status, &m.Seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, errConversationNotFound(nm.ConversationID)
+	} else if err != nil {
+		return nil, false, err
 	}
-	err = tx.QueryRowContext(ctx, `
-		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
-		SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND status <> 'ended'
-		RETURNING seq`,
-		string(nm.Author.Kind), authorID, nm.Author.Name, nm.Body, m.CreatedAt.UnixMicro(), nullString(nm.ClientID),
-		nm.ConversationID).Scan(&m.Seq)
-	switch {
-	case isUnique(err) && nm.ClientID != "":
-		m, err = messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
-		return m, false, err
-	case isForeignKey(err) && nm.Author.ID != 0:
-		return nil, false, errUserNotFound(nm.Author.ID)
-	case errors.Is(err, sql.ErrNoRows): // unknown, or ended
-		if _, err := conversationStatus(ctx, tx, nm.ConversationID); err != nil {
-			return nil, false, err
-		}
+	if status == parley.StatusEnded {
 		if nm.ClientID != "" {
 			// A resend is answered with the stored message, even after the end.
 			stored, err := messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
@@ -452,24 +454,19 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 			}
 		}
 		return nil, false, parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
-	case err != nil:
-		return nil, false, err
 	}
-	var channelID, operatorID int64
-	var status parley.ConversationStatus
-	if err := tx.QueryRowContext(ctx, `UPDATE conversations SET last_seq = ?, last_message_at = ? WHERE id = ?
-		RETURNING channel_id, COALESCE(operator_id, 0), status`,
-		m.Seq, m.CreatedAt.UnixMicro(), m.ConversationID).Scan(&channelID, &operatorID, &status); err != nil {
+	err = insertMessage(ctx, tx, m)
+	switch {
+	case isUnique(err) && nm.ClientID != "":
+		m, err = messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
+		return m, false, err
+	case isForeignKey(err) && nm.Author.ID != 0:
+		return nil, false, errUserNotFound(nm.Author.ID)
+	case err != nil:
 		return nil, false, err
 	}
 	if status == parley.StatusActive {
 		tx.a.messaged(m.ConversationID, channelID, operatorID, m.CreatedAt)
-	}
-	if nm.Author.ID != 0 {
-		// An operator has read the conversation up to their own message.
-		if err := markRead(ctx, tx, nm.Author.ID, nm.ConversationID, m.Seq); err != nil {
-			return nil, false, err
-		}
 	}
 	return m, true, nil
 }
@@ -538,7 +535,7 @@ func (s *Store) MarkRead(ctx context.Context, userID, conversationID, seq int64)
 func markRead(ctx context.Context, tx *wtx, userID, conversationID, seq int64) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO conversation_reads (user_id, conversation_id, last_read_seq)
-		SELECT ?1, id, MAX(0, MIN(?3, last_seq)) FROM conversations WHERE id = ?2
+		SELECT ?1, c.id, MAX(0, MIN(?3, `+lastSeq+`)) FROM conversations c WHERE c.id = ?2
 		ON CONFLICT (user_id, conversation_id)
 		DO UPDATE SET last_read_seq = MAX(last_read_seq, excluded.last_read_seq)`,
 		userID, conversationID, seq)
@@ -546,16 +543,22 @@ func markRead(ctx context.Context, tx *wtx, userID, conversationID, seq int64) e
 }
 
 // summaryQuery selects a conversation with what user ?1 needs to list it: the number of
-// messages others wrote after the user's read mark, and the last message.
+// messages others wrote after what the user read (their read mark, or their own last
+// message in it if later: whoever answers has read what came before), and the last
+// message.
 const summaryQuery = `SELECT ` + conversationColumns + `,
 	(SELECT COUNT(*) FROM messages m
 	 WHERE m.conversation_id = c.id
-	   AND m.seq > COALESCE((SELECT r.last_read_seq FROM conversation_reads r
-	                         WHERE r.user_id = ?1 AND r.conversation_id = c.id), 0)
+	   AND m.seq > MAX(
+	       COALESCE((SELECT r.last_read_seq FROM conversation_reads r
+	                 WHERE r.user_id = ?1 AND r.conversation_id = c.id), 0),
+	       COALESCE((SELECT o.seq FROM messages o
+	                 WHERE o.conversation_id = c.id AND o.author_kind = 'operator' AND o.author_id = ?1
+	                 ORDER BY o.seq DESC LIMIT 1), 0))
 	   AND NOT (m.author_kind = 'operator' AND m.author_id IS ?1)),
 	lm.conversation_id, lm.seq, lm.author_kind, lm.author_id, lm.author_name, lm.body, lm.created_at
 ` + conversationJoins + `
-	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq`
+	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = ` + lastSeq
 
 func scanSummary(row scanner) (*parley.ConversationSummary, error) {
 	var unread int
@@ -582,7 +585,7 @@ func scanSummary(row scanner) (*parley.ConversationSummary, error) {
 // activity first.
 func (s *Store) OperatorConversations(ctx context.Context, userID int64) ([]*parley.ConversationSummary, error) {
 	list, err := queryAll(ctx, s.read, scanSummary, summaryQuery+`
-		WHERE c.operator_id = ?1 ORDER BY c.last_message_at DESC, c.id DESC`, userID)
+		WHERE c.operator_id = ?1 ORDER BY `+lastMessageAt+` DESC, c.id DESC`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations of user %d: %w", userID, err)
 	}

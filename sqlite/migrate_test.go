@@ -1,0 +1,101 @@
+package sqlite
+
+import (
+	"database/sql"
+	"io/fs"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley"
+	"github.com/pressly/goose/v3"
+)
+
+// TestMigrateMessageTimes checks migration 7 on a database written by version 6: each
+// conversation keeps its last seq and the time of its last activity (its last message, or
+// its assignment when that came later), the next message takes the next seq, and going
+// back down writes the two dropped columns again from the messages.
+func TestMigrateMessageTimes(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	db, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
+	at := func(minutes int) int64 { return t0.Add(time.Duration(minutes) * time.Minute).UnixMicro() }
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO users (id, login, password_hash, name, role) VALUES (1, 'op', 'x', 'Olga', 'operator')`, nil},
+		{`INSERT INTO channels (id, name, created_at) VALUES (1, 'Website', ?)`, []any{at(0)}},
+		{`INSERT INTO visitors (id, token_hash, name, created_at) VALUES (1, x'01', 'Vi', ?), (2, x'02', 'Ve', ?)`, []any{at(0), at(0)}},
+		// Answered: the operator's message at minute 2 is the last activity.
+		{`INSERT INTO conversations (id, channel_id, visitor_id, operator_id, status, created_at, assigned_at, last_message_at, last_seq)
+			VALUES (1, 1, 1, 1, 'active', ?, ?, ?, 2)`, []any{at(0), at(1), at(2)}},
+		// Queued until minute 3, after its only message.
+		{`INSERT INTO conversations (id, channel_id, visitor_id, operator_id, status, created_at, assigned_at, last_message_at, last_seq)
+			VALUES (2, 1, 2, 1, 'active', ?, ?, ?, 1)`, []any{at(0), at(3), at(3)}},
+		{`INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at) VALUES
+			(1, 1, 'visitor', NULL, 'Vi', 'Hello', ?), (1, 2, 'operator', 1, 'Olga', 'Hi', ?),
+			(2, 1, 'visitor', NULL, 'Ve', 'Anyone?', ?)`, []any{at(0), at(2), at(0)}},
+	} {
+		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]struct {
+		seq  int64
+		last int64
+	}{1: {2, at(2)}, 2: {1, at(3)}}
+	for id, w := range want {
+		c, err := s.Conversation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.LastSeq != w.seq || c.LastMessageAt.UnixMicro() != w.last {
+			t.Errorf("conversation %d after migrating: last seq %d, last message at %v; want %d, %v",
+				id, c.LastSeq, c.LastMessageAt, w.seq, time.UnixMicro(w.last).UTC())
+		}
+	}
+	m, created, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: 1, Author: parley.Author{Kind: parley.AuthorVisitor, Name: "Vi"},
+		Body: "Thanks", Now: t0.Add(4 * time.Minute)})
+	if err != nil || !created || m.Seq != 3 {
+		t.Fatalf("next message: %+v, created %v, %v; want seq 3", m, created, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := p.DownTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	want[1] = struct{ seq, last int64 }{3, at(4)}
+	for id, w := range want {
+		var seq, last int64
+		if err := db.QueryRowContext(ctx, `SELECT last_seq, last_message_at FROM conversations WHERE id = ?`, id).Scan(&seq, &last); err != nil {
+			t.Fatal(err)
+		}
+		if seq != w.seq || last != w.last {
+			t.Errorf("conversation %d after going back: last seq %d, last message at %d; want %d, %d", id, seq, last, w.seq, w.last)
+		}
+	}
+}
