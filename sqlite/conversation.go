@@ -323,6 +323,7 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 			if err != nil {
 				return err
 			}
+			delete(tx.live, q.id)
 			if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
 				return err
 			}
@@ -378,6 +379,7 @@ func recordAssignment(ctx context.Context, tx *wtx, channelID, operatorID int64,
 }
 
 func insertMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
+	delete(tx.live, m.ConversationID) // addMessage puts it back
 	var authorID any
 	if m.Author.ID != 0 {
 		authorID = m.Author.ID
@@ -416,11 +418,12 @@ func conversationStatus(ctx context.Context, tx *wtx, id int64) (parley.Conversa
 // refused (unknown or ended conversation, unknown author, resend) changes nothing, so
 // the other messages of tx are unharmed; any other error loses the transaction.
 //
-// The common case is two statements and one row written: a read of the conversation
-// (its status, channel, operator and next seq), and the insert, whose unique index finds
-// a resend and foreign key an unknown author. Nothing else is written: the
-// conversation's last seq and time are read from its messages, and an operator's own
-// message counts as read by them where unread messages are counted (summaryQuery).
+// The common case is one statement, the insert, whose unique index finds a resend and
+// foreign key an unknown author: what it needs of the conversation (status, channel,
+// operator, last seq) the writer remembers (live.go), and reads only for the first
+// message it stores in a conversation. Nothing else is written: the conversation's last
+// seq and time are read from its messages, and an operator's own message counts as read
+// by them where unread messages are counted (summaryQuery).
 func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.Message, created bool, err error) {
 	switch nm.Author.Kind {
 	case parley.AuthorVisitor, parley.AuthorOperator, parley.AuthorSystem:
@@ -434,16 +437,18 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 		ClientID:       nm.ClientID,
 		CreatedAt:      orNow(nm.Now).UTC().Truncate(time.Microsecond),
 	}
-	var channelID, operatorID int64
-	var status parley.ConversationStatus
-	err = tx.QueryRowContext(ctx, `SELECT channel_id, COALESCE(operator_id, 0), status, `+nextSeqQuery+`
-		FROM conversations WHERE id = ?1`, nm.ConversationID).Scan(&channelID, &operatorID, &status, &m.Seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, errConversationNotFound(nm.ConversationID)
-	} else if err != nil {
-		return nil, false, err
+	lc, ok := tx.live[nm.ConversationID]
+	if !ok {
+		err = tx.QueryRowContext(ctx, `SELECT channel_id, COALESCE(operator_id, 0), status, `+nextSeqQuery+` - 1
+			FROM conversations WHERE id = ?1`, nm.ConversationID).Scan(&lc.channelID, &lc.operatorID, &lc.status, &lc.lastSeq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, false, errConversationNotFound(nm.ConversationID)
+		} else if err != nil {
+			return nil, false, err
+		}
+		tx.live.remember(nm.ConversationID, lc)
 	}
-	if status == parley.StatusEnded {
+	if lc.status == parley.StatusEnded {
 		if nm.ClientID != "" {
 			// A resend is answered with the stored message, even after the end.
 			stored, err := messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
@@ -455,6 +460,7 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 		}
 		return nil, false, parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
 	}
+	m.Seq = lc.lastSeq + 1
 	err = insertMessage(ctx, tx, m)
 	switch {
 	case isUnique(err) && nm.ClientID != "":
@@ -465,8 +471,10 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 	case err != nil:
 		return nil, false, err
 	}
-	if status == parley.StatusActive {
-		tx.a.messaged(m.ConversationID, channelID, operatorID, m.CreatedAt)
+	lc.lastSeq = m.Seq
+	tx.live[m.ConversationID] = lc
+	if lc.status == parley.StatusActive {
+		tx.a.messaged(m.ConversationID, lc.channelID, lc.operatorID, m.CreatedAt)
 	}
 	return m, true, nil
 }
@@ -623,6 +631,7 @@ func (s *Store) EndConversation(ctx context.Context, conversationID int64, notic
 			RETURNING COALESCE(operator_id, 0)`, now.UnixMicro(), conversationID).Scan(&operatorID); err != nil {
 			return err
 		}
+		delete(tx.live, conversationID)
 		tx.a.ended(conversationID, operatorID)
 		if notice != "" {
 			m = &parley.Message{

@@ -41,6 +41,8 @@ type Store struct {
 	read   readDB  // the reader with prepared statements
 	wstmts *stmtCache
 	assign assignState // the writer's assignment snapshot
+	wmu    sync.Mutex  // held by a write transaction
+	live   liveConvs   // the writer's conversations (live.go), under wmu
 
 	adds         chan *addRequest // messages for the batcher
 	quit         chan struct{}    // closed by Close: the batcher stops
@@ -110,6 +112,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader:       reader,
 		read:         readDB{newStmtCache(reader)},
 		wstmts:       newStmtCache(writer),
+		live:         liveConvs{},
 		adds:         make(chan *addRequest, maxBatch),
 		quit:         make(chan struct{}),
 		stopped:      make(chan struct{}),
@@ -171,11 +174,16 @@ func (s *Store) writeTracked(ctx context.Context, fn func(tx *wtx) error) error 
 }
 
 func (s *Store) writeTx(ctx context.Context, tracked bool, fn func(tx *wtx) error) error {
+	// The writer has one connection, so its transactions run one at a time anyway; the
+	// lock also keeps a failed one's clean-up (dropping what it changed in memory) ahead
+	// of the next transaction.
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	tx := &wtx{tx: sqlTx, c: s.wstmts, a: &s.assign}
+	tx := &wtx{tx: sqlTx, c: s.wstmts, a: &s.assign, live: s.live}
 	defer func() {
 		// The writer's connection is free again: prepare what ran unprepared. A query
 		// that fails to prepare simply keeps running unprepared.
@@ -185,15 +193,18 @@ func (s *Store) writeTx(ctx context.Context, tracked bool, fn func(tx *wtx) erro
 	}()
 	if !tracked {
 		s.assign.invalidate() // while no other transaction can read it
+		clear(s.live)
 	}
 	err = fn(tx)
 	if err != nil {
 		s.assign.invalidate()
+		clear(s.live)
 		sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		s.assign.invalidate()
+		clear(s.live)
 		return err
 	}
 	return nil

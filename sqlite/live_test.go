@@ -1,0 +1,77 @@
+package sqlite
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+// TestLiveConversationsFollowTheDatabase checks the writer's memory of conversations
+// against what was committed: a message of a rolled-back transaction leaves no gap in
+// the seqs, and an ended conversation refuses messages even right after one was stored.
+func TestLiveConversationsFollowTheDatabase(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ch := &parley.Channel{Name: "Website"}
+	if err := s.CreateChannel(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	v := &parley.Visitor{Name: "Vi"}
+	if err := s.CreateVisitor(ctx, v, []byte("token")); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "1"},
+		func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return 0, false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	visitor := parley.Author{Kind: parley.AuthorVisitor, Name: "Vi"}
+	add := func(body string) (*parley.Message, error) {
+		m, _, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: c.ID, Author: visitor, Body: body})
+		return m, err
+	}
+	if m, err := add("2"); err != nil || m.Seq != 2 {
+		t.Fatalf("second message: %+v, %v; want seq 2", m, err)
+	}
+
+	failed := errors.New("something went wrong")
+	err = s.writeTracked(ctx, func(tx *wtx) error {
+		m, _, err := addMessage(ctx, tx, parley.NewMessage{ConversationID: c.ID, Author: visitor, Body: "lost"})
+		if err != nil || m.Seq != 3 {
+			t.Errorf("message in the failing transaction: %+v, %v; want seq 3", m, err)
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("failing transaction: %v", err)
+	}
+	if m, err := add("3"); err != nil || m.Seq != 3 {
+		t.Fatalf("message after the rollback: %+v, %v; want seq 3", m, err)
+	}
+	msgs, err := s.Messages(ctx, c.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, m := range msgs {
+		bodies = append(bodies, m.Body)
+	}
+	if len(bodies) != 3 || bodies[2] != "3" {
+		t.Errorf("stored messages %q, want 1, 2, 3", bodies)
+	}
+
+	if _, _, err := s.EndConversation(ctx, c.ID, "", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = add("after the end")
+	if parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("message after the end: %v, want a conflict", err)
+	}
+}
