@@ -11,7 +11,8 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
-// TestMigrateMessageTimes checks migration 7 on a database written by version 6: each
+// TestMigrateMessageTimes checks migrations 7 and 8 on a database written by version 6:
+// the messages are kept, each
 // conversation keeps its last seq and the time of its last activity (its last message, or
 // its assignment when that came later), the next message takes the next seq, and going
 // back down writes the two dropped columns again from the messages.
@@ -75,6 +76,10 @@ func TestMigrateMessageTimes(t *testing.T) {
 			t.Errorf("conversation %d after migrating: last seq %d, last message at %v; want %d, %v",
 				id, c.LastSeq, c.LastMessageAt, w.seq, time.UnixMicro(w.last).UTC())
 		}
+	}
+	msgs, err := s.Messages(ctx, 1, 0, 0)
+	if err != nil || len(msgs) != 2 || msgs[0].Body != "Hello" || msgs[1].Body != "Hi" || msgs[1].Author.ID != 1 {
+		t.Fatalf("messages after migrating: %+v, %v; want Hello and Olga's Hi", msgs, err)
 	}
 	m, created, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: 1, Author: parley.Author{Kind: parley.AuthorVisitor, Name: "Vi"},
 		Body: "Thanks", Now: t0.Add(4 * time.Minute)})
