@@ -12,6 +12,8 @@ import (
 // TestLiveConversationsFollowTheDatabase checks the writer's memory of conversations
 // against what was committed: a message of a rolled-back transaction leaves no gap in
 // the seqs, and an ended conversation refuses messages even right after one was stored.
+// It is written inside the package because a write transaction that fails half-way
+// cannot be caused through the store's API.
 func TestLiveConversationsFollowTheDatabase(t *testing.T) {
 	ctx := t.Context()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "parley.db"))

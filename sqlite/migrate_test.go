@@ -1,13 +1,14 @@
-package sqlite
+package sqlite_test
 
 import (
 	"database/sql"
-	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/sqlite"
 	"github.com/pressly/goose/v3"
 )
 
@@ -24,11 +25,8 @@ func TestMigrateMessageTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	// The files the store embeds, read from the package's directory.
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +57,7 @@ func TestMigrateMessageTimes(t *testing.T) {
 		}
 	}
 
-	s, err := Open(ctx, path)
+	s, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
