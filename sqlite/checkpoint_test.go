@@ -1,0 +1,86 @@
+package sqlite_test
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+// TestCheckpointer checks that what is written reaches the database file itself while
+// the store runs (the WAL is checkpointed beside the writer), and, on Linux, that the
+// thread syncing the WAL before each checkpoint runs at the lowest priority while the
+// process keeps its own.
+func TestCheckpointer(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	s := mustOpen(t, path)
+	ch := &parley.Channel{Name: "Website"}
+	if err := s.CreateChannel(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	v := &parley.Visitor{Name: "Vi"}
+	if err := s.CreateVisitor(ctx, v, []byte("token")); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "Hello"},
+		func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return 0, false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("a message long enough to fill pages ", 50) // 1,800 bytes
+	for range 300 {
+		if _, _, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: c.ID, Author: parley.Author{Kind: parley.AuthorVisitor, Name: "Vi"}, Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const want = 300 * 1800 // the messages' bodies alone
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() >= want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes after 10 s, want at least %d: the WAL was not checkpointed", fi.Size(), want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	if runtime.GOOS != "linux" {
+		return
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nices := map[int]int{}
+	for _, task := range tasks {
+		stat, err := os.ReadFile(filepath.Join("/proc/self/task", task.Name(), "stat"))
+		if err != nil {
+			continue // the thread has exited
+		}
+		// The fields after the command's closing parenthesis: state is field 3, nice 19.
+		_, rest, _ := strings.Cut(string(stat), ") ")
+		fields := strings.Fields(rest)
+		nice, err := strconv.Atoi(fields[19-3])
+		if err != nil {
+			t.Fatalf("task %s: stat %q", task.Name(), stat)
+		}
+		nices[nice]++
+	}
+	if nices[19] == 0 {
+		t.Errorf("no thread at nice 19 (threads by nice: %v): the WAL syncer's priority was not lowered", nices)
+	}
+	if nices[0] == 0 {
+		t.Errorf("no thread left at nice 0 (threads by nice: %v): the whole process was lowered", nices)
+	}
+}
