@@ -67,8 +67,10 @@ func (s *Store) checkpointer(dsn string) {
 func walSyncer(path string) chan<- chan struct{} {
 	requests := make(chan chan struct{})
 	go func() {
-		runtime.LockOSThread() // the lowered priority belongs to this thread alone
-		defer runtime.UnlockOSThread()
+		// The lowered priority belongs to this thread alone. It is never unlocked: when
+		// the goroutine ends the thread ends with it, rather than going back to run
+		// other goroutines at that priority.
+		runtime.LockOSThread()
 		lowerThreadPriority()
 		for synced := range requests {
 			// A WAL not written yet has nothing to sync; a failed sync is SQLite's to

@@ -1,4 +1,4 @@
-package sqlite_test
+package sqlite
 
 import (
 	"os"
@@ -19,20 +19,7 @@ import (
 func TestCheckpointer(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "parley.db")
-	s := mustOpen(t, path)
-	ch := &parley.Channel{Name: "Website"}
-	if err := s.CreateChannel(ctx, ch); err != nil {
-		t.Fatal(err)
-	}
-	v := &parley.Visitor{Name: "Vi"}
-	if err := s.CreateVisitor(ctx, v, []byte("token")); err != nil {
-		t.Fatal(err)
-	}
-	c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "Hello"},
-		func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return 0, false })
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := openWithConversation(t, path)
 	body := strings.Repeat("a message long enough to fill pages ", 50) // 1,800 bytes
 	for range 300 {
 		if _, _, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: c.ID, Author: parley.Author{Kind: parley.AuthorVisitor, Name: "Vi"}, Body: body}); err != nil {

@@ -391,13 +391,10 @@ func insertMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
 	return err
 }
 
-// nextSeqQuery selects the seq the next message of conversation ?1 takes.
-const nextSeqQuery = `COALESCE((SELECT seq FROM messages WHERE conversation_id = ?1
-	ORDER BY seq DESC LIMIT 1), 0) + 1`
-
 // appendMessage gives m the next seq of its conversation and stores it.
 func appendMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
-	if err := tx.QueryRowContext(ctx, `SELECT `+nextSeqQuery, m.ConversationID).Scan(&m.Seq); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT `+lastSeq+` + 1 FROM conversations c WHERE c.id = ?`,
+		m.ConversationID).Scan(&m.Seq); err != nil {
 		return err
 	}
 	return insertMessage(ctx, tx, m)
@@ -439,8 +436,8 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 	}
 	lc, ok := tx.live[nm.ConversationID]
 	if !ok {
-		err = tx.QueryRowContext(ctx, `SELECT channel_id, COALESCE(operator_id, 0), status, `+nextSeqQuery+` - 1
-			FROM conversations WHERE id = ?1`, nm.ConversationID).Scan(&lc.channelID, &lc.operatorID, &lc.status, &lc.lastSeq)
+		err = tx.QueryRowContext(ctx, `SELECT c.channel_id, COALESCE(c.operator_id, 0), c.status, `+lastSeq+`
+			FROM conversations c WHERE c.id = ?`, nm.ConversationID).Scan(&lc.channelID, &lc.operatorID, &lc.status, &lc.lastSeq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, errConversationNotFound(nm.ConversationID)
 		} else if err != nil {

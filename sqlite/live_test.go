@@ -16,24 +16,7 @@ import (
 // cannot be caused through the store's API.
 func TestLiveConversationsFollowTheDatabase(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	ch := &parley.Channel{Name: "Website"}
-	if err := s.CreateChannel(ctx, ch); err != nil {
-		t.Fatal(err)
-	}
-	v := &parley.Visitor{Name: "Vi"}
-	if err := s.CreateVisitor(ctx, v, []byte("token")); err != nil {
-		t.Fatal(err)
-	}
-	c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "1"},
-		func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return 0, false })
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := openWithConversation(t, filepath.Join(t.TempDir(), "parley.db"))
 	visitor := parley.Author{Kind: parley.AuthorVisitor, Name: "Vi"}
 	add := func(body string) (*parley.Message, error) {
 		m, _, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: c.ID, Author: visitor, Body: body})
@@ -44,7 +27,7 @@ func TestLiveConversationsFollowTheDatabase(t *testing.T) {
 	}
 
 	failed := errors.New("something went wrong")
-	err = s.writeTracked(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, func(tx *wtx) error {
 		m, _, err := addMessage(ctx, tx, parley.NewMessage{ConversationID: c.ID, Author: visitor, Body: "lost"})
 		if err != nil || m.Seq != 3 {
 			t.Errorf("message in the failing transaction: %+v, %v; want seq 3", m, err)
@@ -76,4 +59,30 @@ func TestLiveConversationsFollowTheDatabase(t *testing.T) {
 	if parley.ErrorCode(err) != parley.ECONFLICT {
 		t.Errorf("message after the end: %v, want a conflict", err)
 	}
+}
+
+// openWithConversation opens a store at path with one queued conversation, its first
+// message at seq 1, and closes the store when the test ends.
+func openWithConversation(t *testing.T, path string) (*Store, *parley.Conversation) {
+	t.Helper()
+	ctx := t.Context()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ch := &parley.Channel{Name: "Website"}
+	if err := s.CreateChannel(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	v := &parley.Visitor{Name: "Vi"}
+	if err := s.CreateVisitor(ctx, v, []byte("token")); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "1"},
+		func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return 0, false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c
 }
