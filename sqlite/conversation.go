@@ -323,7 +323,7 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 			if err != nil {
 				return err
 			}
-			delete(tx.live, q.id)
+			tx.live.drop(q.id)
 			if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
 				return err
 			}
@@ -379,7 +379,7 @@ func recordAssignment(ctx context.Context, tx *wtx, channelID, operatorID int64,
 }
 
 func insertMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
-	delete(tx.live, m.ConversationID) // addMessage puts it back
+	tx.live.drop(m.ConversationID) // addMessage puts it back
 	var authorID any
 	if m.Author.ID != 0 {
 		authorID = m.Author.ID
@@ -415,12 +415,14 @@ func conversationStatus(ctx context.Context, tx *wtx, id int64) (parley.Conversa
 // refused (unknown or ended conversation, unknown author, resend) changes nothing, so
 // the other messages of tx are unharmed; any other error loses the transaction.
 //
-// The common case is one statement, the insert, whose unique index finds a resend and
-// foreign key an unknown author: what it needs of the conversation (status, channel,
-// operator, last seq) the writer remembers (live.go), and reads only for the first
-// message it stores in a conversation. Nothing else is written: the conversation's last
-// seq and time are read from its messages, and an operator's own message counts as read
-// by them where unread messages are counted (summaryQuery).
+// The common case is one statement, the insert, whose foreign key finds an unknown
+// author: what it needs of the conversation (status, channel, operator, last seq, the
+// keys its messages were sent with) the writer remembers (live.go), and reads only for
+// the first message it stores in a conversation. A resend is told from a new message in
+// memory, so that no index of keys is written per message (a page of the WAL each).
+// Nothing else is written: the conversation's last seq and time are read from its
+// messages, and an operator's own message counts as read by them where unread messages
+// are counted (summaryQuery).
 func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.Message, created bool, err error) {
 	switch nm.Author.Kind {
 	case parley.AuthorVisitor, parley.AuthorOperator, parley.AuthorSystem:
@@ -434,7 +436,7 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 		ClientID:       nm.ClientID,
 		CreatedAt:      orNow(nm.Now).UTC().Truncate(time.Microsecond),
 	}
-	lc, ok := tx.live[nm.ConversationID]
+	lc, ok := tx.live.get(nm.ConversationID)
 	if !ok {
 		err = tx.QueryRowContext(ctx, `SELECT c.channel_id, COALESCE(c.operator_id, 0), c.status, `+lastSeq+`
 			FROM conversations c WHERE c.id = ?`, nm.ConversationID).Scan(&lc.channelID, &lc.operatorID, &lc.status, &lc.lastSeq)
@@ -443,40 +445,70 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 		} else if err != nil {
 			return nil, false, err
 		}
-		tx.live.remember(nm.ConversationID, lc)
 	}
-	if lc.status == parley.StatusEnded {
-		if nm.ClientID != "" {
-			// A resend is answered with the stored message, even after the end.
+	var key uint64
+	if nm.ClientID != "" {
+		if lc.sent == nil {
+			if lc.sent, err = sentKeys(ctx, tx, nm.ConversationID); err != nil {
+				return nil, false, err
+			}
+		}
+		key = sentKey(nm.Author.Kind, nm.ClientID)
+		if _, seen := lc.sent[key]; seen {
+			// Most likely a resend; or another key with the same hash, then stored.
 			stored, err := messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
 			if err == nil {
-				return stored, false, nil
+				tx.live.put(nm.ConversationID, lc)
+				return stored, false, nil // a resend is answered with the stored message, even after the end
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return nil, false, err
 			}
 		}
+	}
+	tx.live.put(nm.ConversationID, lc)
+	if lc.status == parley.StatusEnded {
 		return nil, false, parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
 	}
 	m.Seq = lc.lastSeq + 1
 	err = insertMessage(ctx, tx, m)
 	switch {
-	case isUnique(err) && nm.ClientID != "":
-		m, err = messageByClientID(ctx, tx, nm.ConversationID, nm.Author.Kind, nm.ClientID)
-		return m, false, err
 	case isForeignKey(err) && nm.Author.ID != 0:
 		return nil, false, errUserNotFound(nm.Author.ID)
 	case err != nil:
 		return nil, false, err
 	}
 	lc.lastSeq = m.Seq
-	tx.live[m.ConversationID] = lc
+	tx.live.put(m.ConversationID, lc)
+	if nm.ClientID != "" {
+		tx.live.addSent(lc, key)
+	}
 	if lc.status == parley.StatusActive {
 		tx.a.messaged(m.ConversationID, lc.channelID, lc.operatorID, m.CreatedAt)
 	}
 	return m, true, nil
 }
 
-// messageByClientID finds the message an author of that kind sent with that key.
+// sentKeys reads the keys of the conversation's messages stored with a client_id.
+func sentKeys(ctx context.Context, tx *wtx, conversationID int64) (map[uint64]struct{}, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT author_kind, client_id FROM messages
+		WHERE conversation_id = ? AND client_id IS NOT NULL`, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	sent := map[uint64]struct{}{}
+	for rows.Next() {
+		var kind, clientID string
+		if err := rows.Scan(&kind, &clientID); err != nil {
+			return nil, err
+		}
+		sent[sentKey(parley.AuthorKind(kind), clientID)] = struct{}{}
+	}
+	return sent, rows.Err()
+}
+
+// messageByClientID finds the message an author of that kind sent with that key (among
+// the conversation's messages: no index of keys is kept).
 func messageByClientID(ctx context.Context, q querier, conversationID int64, kind parley.AuthorKind, clientID string) (*parley.Message, error) {
 	return scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE conversation_id = ? AND author_kind = ? AND client_id = ?`, conversationID, string(kind), clientID))
@@ -628,7 +660,7 @@ func (s *Store) EndConversation(ctx context.Context, conversationID int64, notic
 			RETURNING COALESCE(operator_id, 0)`, now.UnixMicro(), conversationID).Scan(&operatorID); err != nil {
 			return err
 		}
-		delete(tx.live, conversationID)
+		tx.live.drop(conversationID)
 		tx.a.ended(conversationID, operatorID)
 		if notice != "" {
 			m = &parley.Message{

@@ -112,7 +112,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader:       reader,
 		read:         readDB{newStmtCache(reader)},
 		wstmts:       newStmtCache(writer),
-		live:         liveConvs{},
 		adds:         make(chan *addRequest, maxBatch),
 		quit:         make(chan struct{}),
 		stopped:      make(chan struct{}),
@@ -183,7 +182,7 @@ func (s *Store) writeTx(ctx context.Context, tracked bool, fn func(tx *wtx) erro
 	if err != nil {
 		return err
 	}
-	tx := &wtx{tx: sqlTx, c: s.wstmts, a: &s.assign, live: s.live}
+	tx := &wtx{tx: sqlTx, c: s.wstmts, a: &s.assign, live: &s.live}
 	defer func() {
 		// The writer's connection is free again: prepare what ran unprepared. A query
 		// that fails to prepare simply keeps running unprepared.
@@ -193,18 +192,18 @@ func (s *Store) writeTx(ctx context.Context, tracked bool, fn func(tx *wtx) erro
 	}()
 	if !tracked {
 		s.assign.invalidate() // while no other transaction can read it
-		clear(s.live)
+		s.live.reset()
 	}
 	err = fn(tx)
 	if err != nil {
 		s.assign.invalidate()
-		clear(s.live)
+		s.live.reset()
 		sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		s.assign.invalidate()
-		clear(s.live)
+		s.live.reset()
 		return err
 	}
 	return nil

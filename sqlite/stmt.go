@@ -90,7 +90,7 @@ type wtx struct {
 	stmts   map[string]*sql.Stmt // the transaction's own, for a batch's repeated queries
 	pending []string
 	a       *assignState
-	live    liveConvs
+	live    *liveConvs
 }
 
 func (t *wtx) stmt(ctx context.Context, query string) *sql.Stmt {
