@@ -71,3 +71,57 @@ func TestCheckpointer(t *testing.T) {
 		t.Errorf("no thread left at nice 0 (threads by nice: %v): the whole process was lowered", nices)
 	}
 }
+
+// TestWALStartsOverUnderLoad checks that the WAL file stays bounded while messages are
+// stored without a pause: past the restart size, the checkpointer catches up with the
+// writer and the WAL starts over (its file shrinks back), every message kept.
+func TestWALStartsOverUnderLoad(t *testing.T) {
+	every, restartAt := checkpointEvery, walRestartSize
+	t.Cleanup(func() { checkpointEvery, walRestartSize = every, restartAt }) // after the store's Close
+	checkpointEvery, walRestartSize = 50*time.Millisecond, 256<<10
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	s, c := openWithConversation(t, path)
+
+	done := make(chan struct{})
+	var sent int
+	go func() {
+		defer close(done)
+		body := strings.Repeat("a message long enough to fill pages ", 50)
+		for deadline := time.Now().Add(1500 * time.Millisecond); time.Now().Before(deadline); {
+			if _, _, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: c.ID, Author: parley.Author{Kind: parley.AuthorVisitor, Name: "Vi"}, Body: body}); err != nil {
+				t.Error(err)
+				return
+			}
+			sent++
+		}
+	}()
+	var size, largest int64
+	shrank := 0
+	for writing := true; writing; {
+		select {
+		case <-done:
+			writing = false
+		case <-time.After(5 * time.Millisecond):
+		}
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() < size {
+			shrank++
+		}
+		size, largest = fi.Size(), max(largest, fi.Size())
+	}
+	if shrank < 2 {
+		t.Errorf("the WAL shrank %d times in 1.5 s of writes (largest %d bytes), want at least twice: it did not start over", shrank, largest)
+	}
+	msgs, err := s.Messages(ctx, c.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != sent+1 {
+		t.Errorf("%d messages stored, want %d", len(msgs), sent+1)
+	}
+	t.Logf("%d messages; the WAL shrank %d times, largest %d bytes", sent, shrank, largest)
+}
