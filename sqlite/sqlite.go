@@ -80,8 +80,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so a write
 	// transaction never fails half-way when upgrading from a read lock.
-	writer, err := sql.Open("sqlite", path+"?"+pragmas("journal_mode(WAL)", "wal_autocheckpoint(0)", "cache_size(-65536)",
-		fmt.Sprintf("journal_size_limit(%d)", walRestartSize))+"&_txlock=immediate")
+	writer, err := sql.Open("sqlite", path+"?"+pragmas("journal_mode(WAL)", "wal_autocheckpoint(0)", "cache_size(-65536)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
