@@ -3,7 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"net"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,7 +28,7 @@ const (
 // An idle connection thus costs one goroutine, a ping timer, and no queue.
 type wsConn struct {
 	conn    *websocket.Conn // set when the handshake is done
-	netConn net.Conn        // under conn: the writer's deadline is set on it
+	netConn *corkedConn     // under conn: the writer corks it and sets its deadline
 
 	mu      sync.Mutex
 	queue   [][]byte // events the writer has not taken yet
@@ -91,15 +91,28 @@ func (c *wsConn) writeQueue() {
 		}
 		batch, c.queue, c.spare = c.queue, c.spare, nil
 		c.mu.Unlock()
+		// Several events go out in one system call: the connection is corked while
+		// the library writes their frames.
+		corked := len(batch) > 1
+		if corked {
+			c.netConn.cork()
+		}
+		var err error
 		for _, b := range batch {
 			// The deadline is the connection's rather than a context's: a context with a
 			// deadline, and the callback coder/websocket registers on it, cost eleven
 			// allocations per write; a write past the deadline fails all the same.
 			c.netConn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-			if err := c.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
-				c.conn.CloseNow() // the reader sees it and ends the connection
-				return
+			if err = c.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
+				break
 			}
+		}
+		if corked {
+			err = errors.Join(err, c.netConn.uncork()) // also what the library wrote meanwhile
+		}
+		if err != nil {
+			c.conn.CloseNow() // the reader sees it and ends the connection
+			return
 		}
 	}
 }
@@ -124,7 +137,7 @@ func (c *wsConn) keepAlive(interval time.Duration) {
 
 // open attaches the handshake's connection: it starts the writer for the events queued
 // meanwhile, and the pings.
-func (c *wsConn) open(conn *websocket.Conn, netConn net.Conn, pingInterval time.Duration) {
+func (c *wsConn) open(conn *websocket.Conn, netConn *corkedConn, pingInterval time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.conn, c.netConn = conn, netConn

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"sync"
 )
 
 // Buffers of an open WebSocket. Client frames are small (typing, activity, pongs); an
@@ -15,11 +16,11 @@ const (
 
 // wsHijacker gives the WebSocket library smaller buffers than net/http's when it
 // hijacks the connection (4 KiB for reading and 4 KiB for writing, which an open
-// connection would keep for its whole life), and keeps the connection for its
-// deadlines.
+// connection would keep for its whole life), and writes through a corkedConn, kept for
+// the writer.
 type wsHijacker struct {
 	http.ResponseWriter
-	conn net.Conn
+	conn *corkedConn
 }
 
 func (h *wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -27,11 +28,55 @@ func (h *wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.conn = conn
-	if brw.Reader.Buffered() > 0 {
-		// The client sent frames before it saw the handshake's answer: they are in
-		// net/http's reader, which the connection must then keep.
-		return conn, brw, nil
+	h.conn = &corkedConn{Conn: conn}
+	r := brw.Reader
+	if r.Buffered() == 0 {
+		r = bufio.NewReaderSize(conn, wsReadBuffer)
+	} // else the client sent frames before it saw the handshake's answer: they are in
+	// net/http's reader, which the connection must then keep.
+	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(h.conn, wsWriteBuffer)), nil
+}
+
+// corkedConn is the connection the WebSocket library writes to. The library writes each
+// frame with a system call of its own; while the connection is corked, what it writes is
+// held instead, and uncork writes all of it at once: the writer of a connection with
+// several events waiting sends them in one system call.
+type corkedConn struct {
+	net.Conn
+	mu     sync.Mutex
+	corked bool
+	held   []byte
+}
+
+func (c *corkedConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.corked {
+		c.held = append(c.held, p...)
+		return len(p), nil
 	}
-	return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, wsReadBuffer), bufio.NewWriterSize(conn, wsWriteBuffer)), nil
+	return c.Conn.Write(p)
+}
+
+func (c *corkedConn) cork() {
+	c.mu.Lock()
+	c.corked = true
+	c.mu.Unlock()
+}
+
+// uncork writes what was held since cork, and writes straight through again.
+func (c *corkedConn) uncork() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.corked = false
+	if len(c.held) == 0 {
+		return nil
+	}
+	_, err := c.Conn.Write(c.held)
+	if cap(c.held) > wsWriteBuffer*4 {
+		c.held = nil // a burst's buffer is not kept
+	} else {
+		c.held = c.held[:0]
+	}
+	return err
 }
