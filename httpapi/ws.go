@@ -92,17 +92,17 @@ func (c *wsConn) writeQueue() {
 		batch, c.queue, c.spare = c.queue, c.spare, nil
 		c.mu.Unlock()
 		// Several events go out in one system call: the connection is corked while
-		// the library writes their frames.
+		// the library writes their frames. The deadline is the connection's rather
+		// than a context's: a context with a deadline, and the callback coder/websocket
+		// registers on it, cost eleven allocations per write; a write past the deadline
+		// fails all the same.
+		c.netConn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
 		corked := len(batch) > 1
 		if corked {
 			c.netConn.cork()
 		}
 		var err error
 		for _, b := range batch {
-			// The deadline is the connection's rather than a context's: a context with a
-			// deadline, and the callback coder/websocket registers on it, cost eleven
-			// allocations per write; a write past the deadline fails all the same.
-			c.netConn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
 			if err = c.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
 				break
 			}
