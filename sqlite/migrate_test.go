@@ -12,11 +12,12 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
-// TestMigrateMessageTimes checks migrations 7 and 8 on a database written by version 6:
-// the messages are kept, each
-// conversation keeps its last seq and the time of its last activity (its last message, or
-// its assignment when that came later), the next message takes the next seq, and going
-// back down writes the two dropped columns again from the messages.
+// TestMigrateMessageTimes checks migrations 7 to 9 on a database written by version 6:
+// the messages are kept, each conversation keeps its last seq and the time of its last
+// activity (its last message, or its assignment when that came later), a resend of a
+// message stored before the upgrade is still recognized (without the client_id index),
+// the next message takes the next seq, and going back down writes the two dropped
+// columns again from the messages.
 func TestMigrateMessageTimes(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "parley.db")
@@ -48,9 +49,9 @@ func TestMigrateMessageTimes(t *testing.T) {
 		// Queued until minute 3, after its only message.
 		{`INSERT INTO conversations (id, channel_id, visitor_id, operator_id, status, created_at, assigned_at, last_message_at, last_seq)
 			VALUES (2, 1, 2, 1, 'active', ?, ?, ?, 1)`, []any{at(0), at(3), at(3)}},
-		{`INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at) VALUES
-			(1, 1, 'visitor', NULL, 'Vi', 'Hello', ?), (1, 2, 'operator', 1, 'Olga', 'Hi', ?),
-			(2, 1, 'visitor', NULL, 'Ve', 'Anyone?', ?)`, []any{at(0), at(2), at(0)}},
+		{`INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id) VALUES
+			(1, 1, 'visitor', NULL, 'Vi', 'Hello', ?, 'hello-key'), (1, 2, 'operator', 1, 'Olga', 'Hi', ?, NULL),
+			(2, 1, 'visitor', NULL, 'Ve', 'Anyone?', ?, NULL)`, []any{at(0), at(2), at(0)}},
 	} {
 		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
 			t.Fatalf("%s: %v", q.sql, err)
@@ -80,6 +81,11 @@ func TestMigrateMessageTimes(t *testing.T) {
 		t.Fatalf("messages after migrating: %+v, %v; want Hello and Olga's Hi", msgs, err)
 	}
 	m, created, err := s.AddMessage(ctx, parley.NewMessage{ConversationID: 1, Author: parley.Author{Kind: parley.AuthorVisitor, Name: "Vi"},
+		Body: "Hello again", ClientID: "hello-key", Now: t0.Add(4 * time.Minute)})
+	if err != nil || created || m.Seq != 1 || m.Body != "Hello" {
+		t.Fatalf("resend of a message stored before the upgrade: %+v, created %v, %v; want the stored seq 1", m, created, err)
+	}
+	m, created, err = s.AddMessage(ctx, parley.NewMessage{ConversationID: 1, Author: parley.Author{Kind: parley.AuthorVisitor, Name: "Vi"},
 		Body: "Thanks", Now: t0.Add(4 * time.Minute)})
 	if err != nil || !created || m.Seq != 3 {
 		t.Fatalf("next message: %+v, created %v, %v; want seq 3", m, created, err)
