@@ -5,7 +5,6 @@ package chat
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -174,7 +173,7 @@ func (s *Service) drainUserChannels(ctx context.Context, userID int64) {
 
 // publish encodes ev once and hands the same bytes to every topic.
 func (s *Service) publish(ctx context.Context, ev *parley.Event, topics ...string) {
-	payload, err := json.Marshal(ev)
+	payload, err := parley.EncodeEvent(ev)
 	if err != nil {
 		s.logger.Error("encode event", "type", ev.Type, "err", err)
 		return

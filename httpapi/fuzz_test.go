@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http/httptest"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/chat"
+	fastjson "github.com/segmentio/encoding/json"
 )
 
 // FuzzDecode feeds arbitrary request bodies to the JSON decoder of every request type:
@@ -54,13 +56,26 @@ func FuzzDecode(f *testing.F) {
 }
 
 // FuzzParseFrame feeds arbitrary WebSocket frames: never a panic, every refusal EINVALID,
-// and an accepted frame is a known type.
+// and an accepted frame is a known type with what that type needs. Frames are decoded
+// with segmentio/encoding's decoder: it must decode each exactly as encoding/json does,
+// the same fields or a refusal from both.
 func FuzzParseFrame(f *testing.F) {
 	for _, seed := range []string{`{"type":"activity"}`, `{"type":"typing","conversation_id":3}`, `{"type":"typing"}`,
-		`{"type":"nope"}`, `{"type":1}`, `[]`, `"x"`, ``, "\xff"} {
+		`{"type":"nope"}`, `{"type":1}`, `[]`, `"x"`, ``, "\xff",
+		`{"type":"send","conversation_id":12,"body":"Bonjour !","client_id":"k1"}`,
+		`{"TYPE":"send","Conversation_ID":12,"body":"a\u00e9\ud83d\ude00","client_id":"k1","extra":{"a":[1,2]}}`,
+		`{"type":"send","conversation_id":1e3,"client_id":"k"}`, `{"type":"send","conversation_id":12.0,"client_id":"k"}`,
+		`{"type":"send","conversation_id":"12","client_id":"k"}`, `{"type":"send","body":null,"client_id":"k","conversation_id":1}`,
+		`{"type":"typing","conversation_id":1,"conversation_id":2}`, `{"type":"typing","conversation_id":99999999999999999999}`,
+		`{"type":"activity"} x`, ` {"type":"activity"}` + "\n", `{"type":"send","body":"\ud800","client_id":"k","conversation_id":1}`} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var want, got clientFrame
+		wantErr, err := json.Unmarshal(data, &want), fastjson.Unmarshal(data, &got)
+		if (err != nil) != (wantErr != nil) || (wantErr == nil && got != want) {
+			t.Fatalf("%q: segmentio/encoding decoded %+v (%v), encoding/json %+v (%v)", data, got, err, want, wantErr)
+		}
 		fr, err := parseFrame(data)
 		if err != nil {
 			if parley.ErrorCode(err) != parley.EINVALID {
@@ -68,7 +83,11 @@ func FuzzParseFrame(f *testing.F) {
 			}
 			return
 		}
-		if fr.Type != "activity" && (fr.Type != "typing" || fr.ConversationID <= 0) {
+		switch {
+		case fr.Type == "activity":
+		case fr.Type == "typing" && fr.ConversationID > 0:
+		case fr.Type == "send" && fr.ConversationID > 0 && fr.ClientID != "":
+		default:
 			t.Fatalf("parseFrame(%q) accepted %+v", data, fr)
 		}
 	})

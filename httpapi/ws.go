@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/parleychat/parley"
+	fastjson "github.com/segmentio/encoding/json"
 )
 
 // WebSocket settings.
@@ -173,7 +174,9 @@ func parseFrame(data []byte) (clientFrame, error) {
 	if !utf8.Valid(data) {
 		return f, parley.Errorf(parley.EINVALID, "Frame is not valid UTF-8.")
 	}
-	if err := json.Unmarshal(data, &f); err != nil {
+	// The decoder of segmentio/encoding, which decodes as encoding/json does (FuzzParseFrame
+	// compares them) in a sixth of its time: a frame is decoded for every message sent.
+	if err := fastjson.Unmarshal(data, &f); err != nil {
 		return f, parley.Errorf(parley.EINVALID, "Frame is not a JSON object with a type.")
 	}
 	switch f.Type {
@@ -284,7 +287,7 @@ func (s *Server) readFrames(c *wsConn, sess wsSession) {
 			}
 			c.enqueue(errorFrame(f, err))
 		} else if reply != nil {
-			if b, err := json.Marshal(reply); err == nil {
+			if b, err := parley.EncodeEvent(reply); err == nil {
 				c.enqueue(b)
 			}
 		}

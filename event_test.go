@@ -1,0 +1,67 @@
+package parley_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+// FuzzEncodeEvent checks that EncodeEvent writes every kind of event exactly as
+// encoding/json does (the clients read what API.md describes, whichever encoder wrote
+// it): the same bytes, or an error from both, whatever the strings, numbers and times.
+func FuzzEncodeEvent(f *testing.F) {
+	for _, s := range []string{"", "Bonjour !", "<script>alert('&')</script>", "\u2028\u2029", "é😀",
+		"\x00\x1f\"\\/\t\n", "\xff\xfe", "a\u007fb", "\ufeff"} {
+		f.Add(s, int64(1764115200123456), false)
+	}
+	f.Add("x", int64(-62135596800000000), true) // year 1
+	f.Add("x", int64(253402300799999999), true) // the last microsecond of 9999
+	// Times come from the server's clock. Outside the years 1 to 9999 encoding/json
+	// refuses a time and segmentio/encoding writes it: the fuzzed times are kept within.
+	const firstMicro, lastMicro = -62135596800000000, 253402300799999999
+	f.Fuzz(func(t *testing.T, s string, n int64, alt bool) {
+		if n < firstMicro || n > lastMicro {
+			n = firstMicro + int64(uint64(n)%uint64(lastMicro-firstMicro+1))
+		}
+		at := time.UnixMicro(n).UTC()
+		if alt {
+			at = at.In(time.FixedZone("", -(3*3600 + 30*60)))
+		}
+		msg := &parley.Message{ConversationID: n, Seq: n / 3, Author: parley.Author{Kind: parley.AuthorVisitor, Name: s, ID: n},
+			Body: s, CreatedAt: at, ClientID: s}
+		var endedAt *time.Time
+		var rating *parley.Rating
+		var last *parley.Message
+		var operator *parley.OperatorRef
+		var origins []string
+		var ops []parley.ChannelOperator
+		if alt {
+			endedAt, rating, last = &at, &parley.Rating{Score: int(n % 6), Comment: s}, msg
+			operator = &parley.OperatorRef{ID: n, ChatName: s}
+			origins = []string{s, "https://example.com"}
+			ops = []parley.ChannelOperator{{ID: n, ChatName: s, Status: parley.StatusAway}}
+		}
+		events := []*parley.Event{
+			{Type: parley.EventMessage, ConversationID: n, Message: msg},
+			{Type: parley.EventConversation, Conversation: &parley.OperatorConversation{ID: n, ChannelID: n, Status: parley.StatusActive,
+				Language: s, Visitor: parley.VisitorRef{Name: s}, Operator: operator, Unread: int(n % 7), LastMessage: last,
+				QueuePosition: int(n % 3), PageURL: s, CreatedAt: at, EndedAt: endedAt, Rating: rating}},
+			{Type: parley.EventConversation, Conversation: &parley.VisitorConversation{ID: n, Status: parley.StatusQueued,
+				QueuePosition: int(n % 3), Language: s, Operator: &parley.VisitorOperator{Name: s}, CreatedAt: at, EndedAt: endedAt, Rating: rating}},
+			{Type: parley.EventChannel, Channel: &parley.ChannelView{Channel: parley.Channel{ID: n, Name: s, ButtonText: s,
+				WelcomeMessage: s, MaxOngoingPerOperator: int(n % 5), ButtonColor: s, AllowedOrigins: origins, CreatedAt: at},
+				Joined: alt, Operators: ops}},
+			{Type: parley.EventTyping, ConversationID: n, Name: s},
+		}
+		for _, ev := range events {
+			want, wantErr := json.Marshal(ev)
+			got, err := parley.EncodeEvent(ev)
+			if (err != nil) != (wantErr != nil) || !bytes.Equal(got, want) {
+				t.Fatalf("%s event: EncodeEvent gave\n%s (%v)\nencoding/json gave\n%s (%v)", ev.Type, got, err, want, wantErr)
+			}
+		}
+	})
+}
