@@ -3,6 +3,7 @@ package parley_test
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,4 +65,25 @@ func FuzzEncodeEvent(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkEncodeEvent encodes a message event, as every message stored is, with
+// encoding/json and with EncodeEvent.
+func BenchmarkEncodeEvent(b *testing.B) {
+	ev := &parley.Event{Type: parley.EventMessage, ConversationID: 1234, Message: &parley.Message{ConversationID: 1234, Seq: 57,
+		Author: parley.Author{Kind: parley.AuthorVisitor, Name: "Visitor 12"}, Body: strings.Repeat("x", 64),
+		CreatedAt: time.Date(2026, 11, 26, 9, 30, 0, 123456000, time.UTC), ClientID: "1tfs6ci.14.123456"}}
+	for _, enc := range []struct {
+		name string
+		f    func(*parley.Event) ([]byte, error)
+	}{{"encoding/json", func(ev *parley.Event) ([]byte, error) { return json.Marshal(ev) }}, {"EncodeEvent", parley.EncodeEvent}} {
+		b.Run(enc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := enc.f(ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -89,6 +90,29 @@ func FuzzParseFrame(f *testing.F) {
 		case fr.Type == "send" && fr.ConversationID > 0 && fr.ClientID != "":
 		default:
 			t.Fatalf("parseFrame(%q) accepted %+v", data, fr)
+		}
+	})
+}
+
+// BenchmarkParseFrame decodes a send frame, as every message sent on a WebSocket is, with
+// encoding/json and with parseFrame.
+func BenchmarkParseFrame(b *testing.B) {
+	data := []byte(`{"type":"send","conversation_id":1234,"body":"` + strings.Repeat("x", 64) + `","client_id":"1tfs6ci.14.123456"}`)
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var f clientFrame
+			if err := json.Unmarshal(data, &f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parseFrame", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := parseFrame(data); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }
