@@ -99,8 +99,8 @@ func TestWALStartsOverUnderLoad(t *testing.T) {
 }
 
 // storeWithoutPause stores n messages of 1,800 bytes one after the other in a new
-// database, which it closes, and returns how many times the WAL started over meanwhile and the size of its
-// file at the end. It checks that every message was kept.
+// database, which it closes, and returns how many times the WAL started over meanwhile
+// and the size of its file at the end. It checks that every message was kept.
 func storeWithoutPause(t *testing.T, n int) (restarts int, size int64) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "parley.db")
