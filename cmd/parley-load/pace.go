@@ -14,9 +14,11 @@ type pacer interface {
 	Close() error
 }
 
-func newPacer(kind string, start time.Time) (pacer, error) {
+// newPacer returns a pacer of kind started at start, for deadlines that mostly come period
+// apart (the run's interval rounded up; 0 when they do not).
+func newPacer(kind string, start time.Time, period time.Duration) (pacer, error) {
 	if kind == "timerfd" {
-		return newTimerfdPacer(start)
+		return newTimerfdPacer(start, period)
 	}
 	return &spinPacer{start: start}, nil
 }

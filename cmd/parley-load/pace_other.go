@@ -12,6 +12,6 @@ const (
 	defaultPacer = "spin"
 )
 
-func newTimerfdPacer(time.Time) (pacer, error) {
+func newTimerfdPacer(time.Time, time.Duration) (pacer, error) {
 	return nil, errors.New("timerfd needs Linux")
 }

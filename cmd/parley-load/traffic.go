@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -106,7 +107,7 @@ func (t *traffic) run(ctx context.Context) (Messages, error) {
 	// start is taken before the timer is armed, so that every tick comes at or just
 	// after its scheduled send, never just before it.
 	t.start = time.Now()
-	p, err := newPacer(r.cfg.Pacer, t.start)
+	p, err := newPacer(r.cfg.Pacer, t.start, time.Duration(math.Ceil(t.interval)))
 	if err != nil {
 		close(jobs)
 		wg.Wait()
