@@ -90,7 +90,10 @@ func TestWALStartsOverUnderLoad(t *testing.T) {
 	if restarts != 0 {
 		t.Fatalf("with no checkpoint, the WAL started over %d times", restarts)
 	}
-	checkpointEvery = 50 * time.Millisecond
+	// A checkpoint every 5 ms: the 1,000 messages may take as little as 0.3 s (seen
+	// here), and at 50 ms the few checkpoints of so short a run restarted the WAL only
+	// once or twice.
+	checkpointEvery = 5 * time.Millisecond
 	restarts, size := storeWithoutPause(t, messages)
 	if restarts < 2 || size >= never/2 {
 		t.Errorf("the WAL started over %d times while %d messages were stored; its file is %d bytes, %d without checkpoints: want at least two restarts and under half the size", restarts, messages, size, never)
