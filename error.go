@@ -35,10 +35,11 @@ func Errorf(code, format string, args ...any) *Error {
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any other
 // error, and "" for nil.
 func ErrorCode(err error) string {
-	var e *Error
 	if err == nil {
-		return ""
-	} else if errors.As(err, &e) {
+		return "" // before e: errors.As moves e to the heap, and nil is every stored message's error
+	}
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Code
 	}
 	return EINTERNAL
@@ -47,10 +48,11 @@ func ErrorCode(err error) string {
 // ErrorMessage returns the user-facing message of err; internal errors get a generic one
 // so that their detail never reaches a client.
 func ErrorMessage(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	}
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Message
 	}
 	return "Internal error."

@@ -69,3 +69,11 @@ func TestErrorString(t *testing.T) {
 		}
 	}
 }
+
+// ErrorCode runs for every message stored, nearly always on a nil error: that costs no
+// allocation.
+func TestErrorCodeOfNilAllocatesNothing(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { _ = parley.ErrorCode(nil) }); n != 0 {
+		t.Errorf("ErrorCode(nil): %g allocations, want 0", n)
+	}
+}
