@@ -20,7 +20,7 @@ import (
 const (
 	wsSendQueue    = 256              // events waiting per connection; a client that lets more wait is dropped
 	wsKeptQueue    = 8                // queue slots a connection keeps between bursts; more are given back
-	wsWriteTimeout = 10 * time.Second // a client that takes longer to take one frame is dropped
+	wsWriteTimeout = 10 * time.Second // a client that takes longer to take one frame may be dropped (corkedConn)
 	wsReadLimit    = MaxBodyBytes     // a send frame carries a message: as large as a request body
 )
 
@@ -29,7 +29,7 @@ const (
 // An idle connection thus costs one goroutine, a ping timer, and no queue.
 type wsConn struct {
 	conn    *websocket.Conn // set when the handshake is done
-	netConn *corkedConn     // under conn: the writer corks it and sets its deadline
+	netConn *corkedConn     // under conn: the writer corks it
 
 	mu      sync.Mutex
 	queue   [][]byte // events the writer has not taken yet
@@ -83,9 +83,6 @@ func (c *wsConn) writeQueue() {
 			}
 		}
 		if len(c.queue) == 0 || c.closing {
-			// No deadline stays behind for the library's own writes (pongs, close);
-			// cleared before the next writer may start and set its own.
-			c.netConn.SetWriteDeadline(time.Time{})
 			c.writing = false
 			c.mu.Unlock()
 			return
@@ -93,11 +90,9 @@ func (c *wsConn) writeQueue() {
 		batch, c.queue, c.spare = c.queue, c.spare, nil
 		c.mu.Unlock()
 		// Several events go out in one system call: the connection is corked while
-		// the library writes their frames. The deadline is the connection's rather
-		// than a context's: a context with a deadline, and the callback coder/websocket
-		// registers on it, cost eleven allocations per write; a write past the deadline
-		// fails all the same.
-		c.netConn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+		// the library writes their frames. The writes take no context with a deadline
+		// (it, and the callback coder/websocket registers on it, cost eleven allocations
+		// per write): the connection has a write deadline of its own (corkedConn).
 		corked := len(batch) > 1
 		if corked {
 			c.netConn.cork()
