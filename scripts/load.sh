@@ -37,7 +37,7 @@ declare -A FLAGS=(
 	[steady10000]="--scenario steady --operators 100 --conversations 1000 --rate 10000 --duration 10s"
 	[steady2000http]="--scenario steady --operators 100 --conversations 1000 --rate 2000 --duration 10s --send http"
 	[steady10000http]="--scenario steady --operators 100 --conversations 1000 --rate 10000 --duration 10s --send http"
-	[max]="--scenario max --operators 100 --conversations 1000 --rate 1000 --step-factor 1.25 --max-steps 20 --duration 5s"
+	[max]="--scenario max --operators 100 --conversations 1000 --rate 1000 --step-factor 1.25 --max-steps 20 --refine 3 --duration 5s"
 	[connect]="--scenario connect --operators 1 --conversations 10000 --concurrency 50"
 	[assign]="--scenario assign --operators 1000 --conversations 5000 --cap 5 --concurrency 50"
 )

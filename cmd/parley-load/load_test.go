@@ -443,10 +443,61 @@ func TestConfig(t *testing.T) {
 		{"--rate", "100000", "--duration", "10m"}, // too many messages
 		{"--duration", "2h"},
 		{"--conversations", "1000000"},
+		{"--scenario", "max", "--refine", "11"},
+		{"--scenario", "max", "--refine", "-1"},
 	} {
 		if _, err := ParseConfig(args, &bytes.Buffer{}); err == nil {
 			t.Errorf("%v accepted", args)
 		}
+	}
+}
+
+// The max scenario's steps climb by the factor until one fails, then each refining step
+// lies halfway (geometrically) between the highest rate held and the lowest failed.
+func TestLadder(t *testing.T) {
+	type outcome struct {
+		rate     float64
+		refining bool
+		held     bool
+	}
+	for _, tc := range []struct {
+		name  string
+		cfg   Config
+		steps []outcome // all of them: past them, next says the run is over
+	}{
+		{"refined both ways", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 1e6, Refine: 3}, []outcome{
+			{1000, false, true}, {2000, false, true}, {4000, false, false},
+			{2828, true, true}, {3363, true, false}, {3084, true, true},
+		}},
+		{"no refinement asked", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 1e6}, []outcome{
+			{1000, false, true}, {2000, false, false},
+		}},
+		{"first step failed: nothing to refine", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 1e6, Refine: 3}, []outcome{
+			{1000, false, false},
+		}},
+		{"max steps reached, none failed", Config{Rate: 1000, StepFactor: 2, MaxSteps: 2, MaxRate: 1e6, Refine: 3}, []outcome{
+			{1000, false, true}, {2000, false, true},
+		}},
+		{"max rate reached", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 3000, Refine: 3}, []outcome{
+			{1000, false, true}, {2000, false, true},
+		}},
+		{"a refining step failing above a held one", Config{Rate: 100, StepFactor: 4, MaxSteps: 10, MaxRate: 1e6, Refine: 2}, []outcome{
+			{100, false, true}, {400, false, false}, {200, true, false}, {141, true, true},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLadder(tc.cfg)
+			for i, want := range tc.steps {
+				rate, refining, ok := l.next()
+				if !ok || rate != want.rate || refining != want.refining {
+					t.Fatalf("step %d: rate %g, refining %v, ok %v; want %g, %v", i+1, rate, refining, ok, want.rate, want.refining)
+				}
+				l.record(rate, want.held)
+			}
+			if rate, _, ok := l.next(); ok {
+				t.Fatalf("a step at %g after the last", rate)
+			}
+		})
 	}
 }
 

@@ -127,6 +127,7 @@ type Config struct {
 	StepFactor  float64       // max: each step's rate is the previous one's times this
 	MaxRate     float64       // max: never try more than this
 	MaxSteps    int           // max: at most this many steps
+	Refine      int           // max: steps between the highest rate held and the lowest failed, after the first failure
 	Pacer       string        // timerfd or spin
 	SourceIPs   int           // bind client sockets to 127.0.0.2… (1: let the kernel choose)
 	ServerPID   int           // read the server's CPU and memory from /proc when set
@@ -217,6 +218,7 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.Float64Var(&c.StepFactor, "step-factor", c.StepFactor, "max: each step's rate is the previous one's times this")
 	fs.Float64Var(&c.MaxRate, "max-rate", c.MaxRate, "max: the highest rate tried")
 	fs.IntVar(&c.MaxSteps, "max-steps", c.MaxSteps, "max: at most this many steps")
+	fs.IntVar(&c.Refine, "refine", c.Refine, "max: after the first step that fails, this many more, each halfway (geometrically) between the highest rate held and the lowest failed")
 	fs.StringVar(&c.Pacer, "pacer", c.Pacer, "how sends are timed: timerfd (Linux) or spin (sleep, then spin the last millisecond)")
 	fs.IntVar(&c.SourceIPs, "source-ips", c.SourceIPs, "bind client sockets to this many source addresses 127.0.0.2… (for more than ~28,000 connections)")
 	fs.IntVar(&c.ServerPID, "server-pid", c.ServerPID, "the server's process id: report its CPU and memory from /proc")
@@ -272,6 +274,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--step-factor %g: want more than 1", c.StepFactor)
 	case c.MaxSteps < 1 || c.MaxSteps > 50:
 		return fmt.Errorf("--max-steps %d: want 1 to 50", c.MaxSteps)
+	case c.Refine < 0 || c.Refine > 10:
+		return fmt.Errorf("--refine %d: want 0 to 10", c.Refine)
 	case c.MaxRate < c.Rate:
 		return fmt.Errorf("--max-rate %g is below --rate %g", c.MaxRate, c.Rate)
 	case c.SourceIPs < 1 || c.SourceIPs > 250:

@@ -94,6 +94,7 @@ type Step struct {
 	Rate             float64  `json:"rate"`
 	Held             bool     `json:"held"`
 	Reason           string   `json:"reason"`
+	Refining         bool     `json:"refining"` // a step of --refine, after the first that failed
 	Messages         Messages `json:"messages"`
 	ServerCPUPercent float64  `json:"server_cpu_percent"` // of one core, during this step
 	ToolCPUPercent   float64  `json:"tool_cpu_percent"`
@@ -212,7 +213,11 @@ func (rep *Report) WriteTable(w io.Writer) {
 			if !st.Held {
 				verdict = "failed: " + st.Reason
 			}
-			row(fmt.Sprintf("step %.0f/s", st.Rate), "p99 %.2f ms, delivered %d of %d sent, server CPU %.0f%%, tool CPU %.0f%%: %s",
+			label := fmt.Sprintf("step %.0f/s", st.Rate)
+			if st.Refining {
+				label = fmt.Sprintf("refine %.0f/s", st.Rate)
+			}
+			row(label, "p99 %.2f ms, delivered %d of %d sent, server CPU %.0f%%, tool CPU %.0f%%: %s",
 				st.Messages.LatencyMs.P99, st.Messages.Delivered, st.Messages.Sent, st.ServerCPUPercent, st.ToolCPUPercent, verdict)
 		}
 		if rep.Scenario == ScenarioMax {

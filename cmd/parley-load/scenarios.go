@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -64,7 +65,8 @@ func (r *runner) steady(ctx context.Context) error {
 }
 
 // max: steady steps at rising rates, until a step's p99 passes --max-p99, a message is
-// lost, duplicated or refused. The highest rate of a step that passed is the rate held.
+// lost, duplicated or refused; then --refine steps between the highest rate held and the
+// lowest failed. The highest rate of a step that passed is the rate held.
 func (r *runner) max(ctx context.Context) error {
 	if err := r.liveConversations(ctx, true); err != nil {
 		return err
@@ -74,14 +76,27 @@ func (r *runner) max(ctx context.Context) error {
 	}
 	m := r.beginMeasure()
 	defer m.end()
-	rate := r.cfg.Rate
-	for step := 0; step < r.cfg.MaxSteps && rate <= r.cfg.MaxRate; step++ {
-		r.logf("step %d: %.0f messages per second for %s", step+1, rate, r.cfg.Duration)
+	l := newLadder(r.cfg)
+	for step := 1; ; step++ {
+		rate, refining, ok := l.next()
+		if !ok {
+			return nil
+		}
+		if refining {
+			// The failed step may have left the server a backlog, or a WAL to checkpoint.
+			r.logf("pause of %s before the next step", refinePause)
+			select {
+			case <-time.After(refinePause):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		r.logf("step %d: %.0f messages per second for %s", step, rate, r.cfg.Duration)
 		sm := r.beginMeasure()
-		msgs, err := r.newTraffic(step+1, rate, r.cfg.Duration).run(ctx)
+		msgs, err := r.newTraffic(step, rate, r.cfg.Duration).run(ctx)
 		msgs.Rate = rate
 		msgs.DurationSeconds = r.cfg.Duration.Seconds()
-		st := Step{Rate: rate, Messages: msgs, Held: true}
+		st := Step{Rate: rate, Messages: msgs, Held: true, Refining: refining}
 		st.ServerCPUPercent, st.ToolCPUPercent = sm.cpu()
 		switch {
 		case err != nil:
@@ -96,18 +111,64 @@ func (r *runner) max(ctx context.Context) error {
 			st.Held, st.Reason = false, fmt.Sprintf("p99 %.2f ms > %s", msgs.LatencyMs.P99, r.cfg.MaxP99)
 		}
 		r.rep.Steps = append(r.rep.Steps, st)
+		l.record(rate, st.Held)
 		if !st.Held {
-			r.logf("step %d failed: %s", step+1, st.Reason)
+			r.logf("step %d failed: %s", step, st.Reason)
 			if err != nil {
 				return err
 			}
-			break
+		} else if rate >= r.rep.HighestRateHeld {
+			r.rep.HighestRateHeld = rate
+			r.rep.Messages = msgs
 		}
-		r.rep.HighestRateHeld = rate
-		r.rep.Messages = msgs
-		rate *= r.cfg.StepFactor
 	}
-	return nil
+}
+
+// refinePause is the pause before each step of the refinement.
+const refinePause = 3 * time.Second
+
+// ladder chooses the rates of the max scenario's steps: from --rate, each --step-factor
+// times the last, until one fails (or --max-steps, --max-rate are reached); then
+// --refine more, each at the geometric mean of the highest rate held and the lowest
+// failed, so that each halves the ratio between them.
+type ladder struct {
+	rate, factor, maxRate float64
+	steps, refine         int     // climbing steps and refining steps left
+	held, failed          float64 // the highest rate held and the lowest failed; 0: none
+}
+
+func newLadder(c Config) *ladder {
+	return &ladder{rate: c.Rate, factor: c.StepFactor, maxRate: c.MaxRate, steps: c.MaxSteps, refine: c.Refine}
+}
+
+// next returns the next step's rate, and whether it refines; ok is false when the
+// steps are over.
+func (l *ladder) next() (rate float64, refining, ok bool) {
+	if l.failed == 0 {
+		if l.steps == 0 || l.rate > l.maxRate {
+			return 0, false, false
+		}
+		return l.rate, false, true
+	}
+	if l.held == 0 || l.refine == 0 {
+		return 0, false, false // nothing held to refine from
+	}
+	return math.Round(math.Sqrt(l.held * l.failed)), true, true
+}
+
+// record takes the outcome of the step at rate.
+func (l *ladder) record(rate float64, held bool) {
+	if l.failed == 0 {
+		l.steps--
+		l.rate *= l.factor
+	} else {
+		l.refine--
+	}
+	if held {
+		l.held = max(l.held, rate)
+	} else if l.failed == 0 || rate < l.failed {
+		l.failed = rate
+	}
 }
 
 // connect: visitors' WebSockets opened as fast as the server accepts them,
