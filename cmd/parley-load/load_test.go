@@ -453,12 +453,14 @@ func TestConfig(t *testing.T) {
 }
 
 // The max scenario's steps climb by the factor until one fails, then each refining step
-// lies halfway (geometrically) between the highest rate held and the lowest failed.
+// lies halfway (geometrically) between the highest rate held and the lowest failed; a
+// step that lost messages ends the run.
 func TestLadder(t *testing.T) {
+	const held, slow, failed = stepHeld, stepSlow, stepFailed
 	type outcome struct {
 		rate     float64
 		refining bool
-		held     bool
+		o        stepOutcome
 	}
 	for _, tc := range []struct {
 		name  string
@@ -466,23 +468,29 @@ func TestLadder(t *testing.T) {
 		steps []outcome // all of them: past them, next says the run is over
 	}{
 		{"refined both ways", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 1e6, Refine: 3}, []outcome{
-			{1000, false, true}, {2000, false, true}, {4000, false, false},
-			{2828, true, true}, {3363, true, false}, {3084, true, true},
+			{1000, false, held}, {2000, false, held}, {4000, false, slow},
+			{2828, true, held}, {3363, true, slow}, {3084, true, held},
 		}},
 		{"no refinement asked", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 1e6}, []outcome{
-			{1000, false, true}, {2000, false, false},
+			{1000, false, held}, {2000, false, slow},
 		}},
 		{"first step failed: nothing to refine", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 1e6, Refine: 3}, []outcome{
-			{1000, false, false},
+			{1000, false, slow},
 		}},
 		{"max steps reached, none failed", Config{Rate: 1000, StepFactor: 2, MaxSteps: 2, MaxRate: 1e6, Refine: 3}, []outcome{
-			{1000, false, true}, {2000, false, true},
+			{1000, false, held}, {2000, false, held},
 		}},
 		{"max rate reached", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 3000, Refine: 3}, []outcome{
-			{1000, false, true}, {2000, false, true},
+			{1000, false, held}, {2000, false, held},
 		}},
 		{"a refining step failing above a held one", Config{Rate: 100, StepFactor: 4, MaxSteps: 10, MaxRate: 1e6, Refine: 2}, []outcome{
-			{100, false, true}, {400, false, false}, {200, true, false}, {141, true, true},
+			{100, false, held}, {400, false, slow}, {200, true, slow}, {141, true, held},
+		}},
+		{"messages lost: no refinement", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 1e6, Refine: 3}, []outcome{
+			{1000, false, held}, {2000, false, failed},
+		}},
+		{"messages lost while refining: no more", Config{Rate: 1000, StepFactor: 2, MaxSteps: 10, MaxRate: 1e6, Refine: 3}, []outcome{
+			{1000, false, held}, {2000, false, slow}, {1414, true, failed},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -492,7 +500,7 @@ func TestLadder(t *testing.T) {
 				if !ok || rate != want.rate || refining != want.refining {
 					t.Fatalf("step %d: rate %g, refining %v, ok %v; want %g, %v", i+1, rate, refining, ok, want.rate, want.refining)
 				}
-				l.record(rate, want.held)
+				l.record(rate, want.o)
 			}
 			if rate, _, ok := l.next(); ok {
 				t.Fatalf("a step at %g after the last", rate)

@@ -65,8 +65,9 @@ func (r *runner) steady(ctx context.Context) error {
 }
 
 // max: steady steps at rising rates, until a step's p99 passes --max-p99, a message is
-// lost, duplicated or refused; then --refine steps between the highest rate held and the
-// lowest failed. The highest rate of a step that passed is the rate held.
+// lost, duplicated or refused; then, after a failure by latency alone, --refine steps
+// between the highest rate held and the lowest failed. The highest rate of a step that
+// passed is the rate held.
 func (r *runner) max(ctx context.Context) error {
 	if err := r.liveConversations(ctx, true); err != nil {
 		return err
@@ -98,6 +99,7 @@ func (r *runner) max(ctx context.Context) error {
 		msgs.DurationSeconds = r.cfg.Duration.Seconds()
 		st := Step{Rate: rate, Messages: msgs, Held: true, Refining: refining}
 		st.ServerCPUPercent, st.ToolCPUPercent = sm.cpu()
+		outcome := stepFailed
 		switch {
 		case err != nil:
 			st.Held, st.Reason = false, err.Error()
@@ -109,9 +111,12 @@ func (r *runner) max(ctx context.Context) error {
 			st.Held, st.Reason = false, "messages duplicated or misrouted"
 		case msgs.LatencyMs.P99 > float64(r.cfg.MaxP99)/1e6:
 			st.Held, st.Reason = false, fmt.Sprintf("p99 %.2f ms > %s", msgs.LatencyMs.P99, r.cfg.MaxP99)
+			outcome = stepSlow
+		default:
+			outcome = stepHeld
 		}
 		r.rep.Steps = append(r.rep.Steps, st)
-		l.record(rate, st.Held)
+		l.record(rate, outcome)
 		if !st.Held {
 			r.logf("step %d failed: %s", step, st.Reason)
 			if err != nil {
@@ -128,14 +133,25 @@ func (r *runner) max(ctx context.Context) error {
 const refinePause = 3 * time.Second
 
 // ladder chooses the rates of the max scenario's steps: from --rate, each --step-factor
-// times the last, until one fails (or --max-steps, --max-rate are reached); then
-// --refine more, each at the geometric mean of the highest rate held and the lowest
-// failed, so that each halves the ratio between them.
+// times the last, until one fails (or --max-steps, --max-rate are reached); then, if it
+// failed by its latency alone, --refine more, each at the geometric mean of the highest
+// rate held and the lowest failed, so that each halves the ratio between them. A step
+// that lost or refused messages ends the run: the server may have dropped the sockets
+// that fell behind (the relay does), and a step at any rate would then fail.
 type ladder struct {
 	rate, factor, maxRate float64
 	steps, refine         int     // climbing steps and refining steps left
 	held, failed          float64 // the highest rate held and the lowest failed; 0: none
 }
+
+// stepOutcome is how a step ended.
+type stepOutcome int
+
+const (
+	stepHeld   stepOutcome = iota
+	stepSlow               // failed by its latency alone
+	stepFailed             // lost, refused, duplicated or misrouted messages, or broke off
+)
 
 func newLadder(c Config) *ladder {
 	return &ladder{rate: c.Rate, factor: c.StepFactor, maxRate: c.MaxRate, steps: c.MaxSteps, refine: c.Refine}
@@ -150,24 +166,28 @@ func (l *ladder) next() (rate float64, refining, ok bool) {
 		}
 		return l.rate, false, true
 	}
-	if l.held == 0 || l.refine == 0 {
-		return 0, false, false // nothing held to refine from
+	if l.held == 0 || l.refine <= 0 {
+		return 0, false, false // nothing held to refine from, or no more refining
 	}
 	return math.Round(math.Sqrt(l.held * l.failed)), true, true
 }
 
 // record takes the outcome of the step at rate.
-func (l *ladder) record(rate float64, held bool) {
+func (l *ladder) record(rate float64, o stepOutcome) {
 	if l.failed == 0 {
 		l.steps--
 		l.rate *= l.factor
 	} else {
 		l.refine--
 	}
-	if held {
+	switch {
+	case o == stepHeld:
 		l.held = max(l.held, rate)
-	} else if l.failed == 0 || rate < l.failed {
+	case l.failed == 0 || rate < l.failed:
 		l.failed = rate
+	}
+	if o == stepFailed {
+		l.refine = 0
 	}
 }
 
