@@ -127,7 +127,7 @@ type Config struct {
 	StepFactor  float64       // max: each step's rate is the previous one's times this
 	MaxRate     float64       // max: never try more than this
 	MaxSteps    int           // max: at most this many steps
-	Refine      int           // max: steps between the highest rate held and the lowest failed, after the first failure
+	Refine      int           // max: steps between the highest rate held and the lowest failed, after the first failure by latency
 	Pacer       string        // timerfd or spin
 	SourceIPs   int           // bind client sockets to 127.0.0.2… (1: let the kernel choose)
 	ServerPID   int           // read the server's CPU and memory from /proc when set
@@ -218,7 +218,7 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.Float64Var(&c.StepFactor, "step-factor", c.StepFactor, "max: each step's rate is the previous one's times this")
 	fs.Float64Var(&c.MaxRate, "max-rate", c.MaxRate, "max: the highest rate tried")
 	fs.IntVar(&c.MaxSteps, "max-steps", c.MaxSteps, "max: at most this many steps")
-	fs.IntVar(&c.Refine, "refine", c.Refine, "max: after the first step that fails, this many more, each halfway (geometrically) between the highest rate held and the lowest failed")
+	fs.IntVar(&c.Refine, "refine", c.Refine, "max: after the first step that fails by its p99 alone, this many more, each halfway (geometrically) between the highest rate held and the lowest failed")
 	fs.StringVar(&c.Pacer, "pacer", c.Pacer, "how sends are timed: timerfd (Linux) or spin (sleep, then spin the last millisecond)")
 	fs.IntVar(&c.SourceIPs, "source-ips", c.SourceIPs, "bind client sockets to this many source addresses 127.0.0.2… (for more than ~28,000 connections)")
 	fs.IntVar(&c.ServerPID, "server-pid", c.ServerPID, "the server's process id: report its CPU and memory from /proc")
