@@ -46,8 +46,9 @@ func (h *wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Every write to the client, the library's own too (pongs, close), has a deadline: one
 // that waits on the client for timeout fails, and the connection is then closed. The
 // deadline is moved only when less than timeout of it is left, to twice timeout from
-// now, so a write gets between timeout and twice as long: moving it sets a runtime
-// timer, which cost about 2% of the server's time under load when done for every write.
+// now, so a write gets between timeout and twice as long: moving it changes a runtime
+// timer, which, set and cleared around every burst of writes, took 0.8-1.9% of the
+// server's time under load.
 type corkedConn struct {
 	net.Conn
 	timeout time.Duration
