@@ -34,7 +34,7 @@ func scanChannel(row scanner) (*parley.Channel, error) {
 // CreateChannel adds ch and sets its ID, and its CreatedAt when zero.
 func (s *Store) CreateChannel(ctx context.Context, ch *parley.Channel) error {
 	ch.CreatedAt = orNow(ch.CreatedAt).UTC().Truncate(time.Microsecond)
-	res, err := s.writer.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt), ch.ButtonColor, ch.ButtonTextColor, jsonList(ch.AllowedOrigins))

@@ -30,7 +30,7 @@ func (s *Store) Languages(ctx context.Context) ([]parley.Language, error) {
 
 // SetLanguage adds the language, or changes the name and the enabled flag of a known one.
 func (s *Store) SetLanguage(ctx context.Context, lang parley.Language) error {
-	_, err := s.writer.ExecContext(ctx, `
+	_, err := s.exec(ctx, `
 		INSERT INTO languages (code, name, enabled) VALUES (?, ?, ?)
 		ON CONFLICT (code) DO UPDATE SET name = excluded.name, enabled = excluded.enabled`,
 		lang.Code, lang.Name, lang.Enabled)

@@ -2,8 +2,9 @@
 // parley.Store on modernc.org/sqlite (pure Go, no cgo), the default database of a
 // single-machine installation.
 //
-// All writes go through one connection, so write transactions are serialized: that
-// is what makes an assignment decision and its recording atomic. Plain reads use a
+// All writes go through one connection, held by the store while it is open, so write
+// transactions are serialized: that is what makes an assignment decision and its
+// recording atomic. Plain reads use a
 // separate pool of read-only connections, which WAL mode lets run beside the writer.
 package sqlite
 
@@ -36,12 +37,13 @@ var _ parley.Store = (*Store)(nil)
 
 // Store is a parley.Store on one SQLite file.
 type Store struct {
-	writer *sql.DB // one connection: every write, in order
-	reader *sql.DB // read-only connections for plain reads
-	read   readDB  // the reader with prepared statements
-	wstmts *stmtCache
+	writer *sql.DB     // a pool of one connection, wconn
+	wconn  *sql.Conn   // the writer's connection: every write, in order, under wmu
+	wdb    stmtDB      // wconn with prepared statements
+	reader *sql.DB     // read-only connections for plain reads
+	read   stmtDB      // the reader with prepared statements
 	assign assignState // the writer's assignment snapshot
-	wmu    sync.Mutex  // held by a write transaction
+	wmu    sync.Mutex  // held by every write
 	live   liveConvs   // the writer's conversations (live.go), under wmu
 
 	adds         chan *addRequest // messages for the batcher
@@ -78,9 +80,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 		return q.Encode()
 	}
-	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so a write
-	// transaction never fails half-way when upgrading from a read lock.
-	writer, err := sql.Open("sqlite", path+"?"+pragmas("journal_mode(WAL)", "wal_autocheckpoint(0)", "cache_size(-65536)")+"&_txlock=immediate")
+	writer, err := sql.Open("sqlite", path+"?"+pragmas("journal_mode(WAL)", "wal_autocheckpoint(0)", "cache_size(-65536)"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
@@ -94,8 +94,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 
+	// The store holds the writer's one connection and runs its transactions itself,
+	// with prepared BEGIN and COMMIT statements: database/sql's Tx would compile both
+	// anew, start a goroutine and copy every prepared statement into each transaction.
+	wconn, err := writer.Conn(ctx)
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
 	reader, err := sql.Open("sqlite", path+"?"+pragmas("query_only(1)"))
 	if err != nil {
+		wconn.Close()
 		writer.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
@@ -103,15 +112,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	if err := reader.PingContext(ctx); err != nil {
+		wconn.Close()
 		writer.Close()
 		reader.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	s := &Store{
 		writer:       writer,
+		wconn:        wconn,
+		wdb:          stmtDB{newStmtCache(wconn)},
 		reader:       reader,
-		read:         readDB{newStmtCache(reader)},
-		wstmts:       newStmtCache(writer),
+		read:         stmtDB{newStmtCache(reader)},
 		adds:         make(chan *addRequest, maxBatch),
 		quit:         make(chan struct{}),
 		stopped:      make(chan struct{}),
@@ -146,8 +157,8 @@ func (s *Store) Close() error {
 		<-s.stopped
 		<-s.checkpointed
 		s.read.c.close()
-		s.wstmts.close()
-		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
+		s.wdb.c.close()
+		s.closeErr = errors.Join(s.reader.Close(), s.wconn.Close(), s.writer.Close())
 	})
 	return s.closeErr
 }
@@ -173,44 +184,47 @@ func (s *Store) writeTracked(ctx context.Context, fn func(tx *wtx) error) error 
 }
 
 func (s *Store) writeTx(ctx context.Context, tracked bool, fn func(tx *wtx) error) error {
-	// The writer has one connection, so its transactions run one at a time anyway; the
-	// lock also keeps a failed one's clean-up (dropping what it changed in memory) ahead
-	// of the next transaction.
+	// The lock keeps the writer's connection to one transaction at a time, and a failed
+	// one's clean-up (dropping what it changed in memory) ahead of the next transaction.
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	sqlTx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
+	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so a write
+	// transaction never fails half-way when upgrading from a read lock.
+	if _, err := s.wdb.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		return err
 	}
-	tx := &wtx{tx: sqlTx, c: s.wstmts, a: &s.assign, live: &s.live}
-	defer func() {
-		// The writer's connection is free again: prepare what ran unprepared. A query
-		// that fails to prepare simply keeps running unprepared.
-		for _, q := range tx.pending {
-			s.wstmts.prepare(context.WithoutCancel(ctx), q)
-		}
-	}()
 	if !tracked {
 		s.assign.invalidate() // while no other transaction can read it
 		s.live.reset()
 	}
-	err = fn(tx)
-	if err != nil {
-		s.assign.invalidate()
-		s.live.reset()
-		sqlTx.Rollback()
-		return err
+	// Once BEGIN has run, the transaction ends whatever ctx does: COMMIT and ROLLBACK
+	// run without it.
+	end := context.WithoutCancel(ctx)
+	err := fn(&wtx{stmtDB: s.wdb, a: &s.assign, live: &s.live})
+	if err == nil {
+		if _, err = s.wdb.ExecContext(end, `COMMIT`); err == nil {
+			return nil
+		}
 	}
-	if err := sqlTx.Commit(); err != nil {
-		s.assign.invalidate()
-		s.live.reset()
-		return err
-	}
-	return nil
+	s.assign.invalidate()
+	s.live.reset()
+	// A failed COMMIT may leave the transaction open; a statement that failed may have
+	// ended it already, and then ROLLBACK fails harmlessly.
+	s.wdb.ExecContext(end, `ROLLBACK`)
+	return err
 }
 
-// querier is what both *sql.DB and *sql.Tx offer, so that a read helper serves inside
-// a write transaction as well as on the reader pool.
+// exec runs one statement on the writer's connection outside any transaction of the
+// store's: SQLite commits it on its own. The statement changes nothing the writer's
+// memory mirrors.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.wdb.ExecContext(ctx, query, args...)
+}
+
+// querier is what *sql.DB, *sql.Conn and the store's stmtDB and wtx offer, so that a
+// read helper serves inside a write transaction as well as on the reader pool.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

@@ -49,7 +49,7 @@ func (s *Store) CreateUser(ctx context.Context, u *parley.User, passwordHash str
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Login, err)
 	}
-	res, err := s.writer.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		INSERT INTO users (login, password_hash, name, role, chat_name, main_language, chat_languages)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		u.Login, passwordHash, u.Name, string(u.Role), u.ChatName, u.MainLanguage, langs)
@@ -187,7 +187,7 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash []byte, now time.Time
 
 // DeleteSession forgets a session; forgetting an unknown one is not an error.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	if _, err := s.writer.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -195,7 +195,7 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
 
 // DeleteExpiredSessions removes the sessions that expired at now or before.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, dbTime(now))
+	res, err := s.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, dbTime(now))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)
 	}
