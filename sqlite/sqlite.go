@@ -4,8 +4,8 @@
 //
 // All writes go through one connection, held by the store while it is open, so write
 // transactions are serialized: that is what makes an assignment decision and its
-// recording atomic. Plain reads use a
-// separate pool of read-only connections, which WAL mode lets run beside the writer.
+// recording atomic. Plain reads use a separate pool of read-only connections, which WAL
+// mode lets run beside the writer.
 package sqlite
 
 import (
