@@ -3,6 +3,8 @@ package chat
 import (
 	"context"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/parleychat/parley"
 )
@@ -183,6 +185,9 @@ func (s *Service) OperatorTyping(ctx context.Context, actor *parley.User, id int
 	if err != nil {
 		return err
 	}
+	if !s.typing.pass(id, parley.AuthorOperator, s.now()) {
+		return nil
+	}
 	s.publishVisitor(ctx, r.VisitorID, &parley.Event{Type: parley.EventTyping, ConversationID: r.ID, Name: actor.DisplayName()})
 	return nil
 }
@@ -205,4 +210,49 @@ func (s *Service) OfflineMessages(ctx context.Context, actor *parley.User) ([]*p
 		}
 	}
 	return mine, nil
+}
+
+// TypingInterval is the least time between two typing events of one side of a
+// conversation: the widget and the console send a typing frame every two seconds at
+// most, and show "is typing…" for three, so a person is never held back, while a client
+// sending frames as fast as its sockets allow reaches the other side once a second.
+const TypingInterval = time.Second
+
+// typingGate coalesces typing notices: one per conversation and side per TypingInterval
+// passes, the others are dropped. Its zero value is ready.
+type typingGate struct {
+	mu     sync.Mutex
+	last   map[typingKey]time.Time
+	pruned int // len(last) after the last prune
+}
+
+type typingKey struct {
+	conversationID int64
+	side           parley.AuthorKind
+}
+
+// pass reports whether a typing notice of side in the conversation goes out now.
+func (g *typingGate) pass(conversationID int64, side parley.AuthorKind, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.last == nil {
+		g.last = make(map[typingKey]time.Time)
+	}
+	k := typingKey{conversationID, side}
+	if t, ok := g.last[k]; ok && now.Sub(t) < TypingInterval {
+		return false
+	}
+	g.last[k] = now
+	// Forget the conversations nobody typed in lately whenever the map has doubled, so
+	// it stays as large as the conversations typed in within an interval, at amortized
+	// constant cost.
+	if len(g.last) >= 2*max(g.pruned, 512) {
+		for k, t := range g.last {
+			if now.Sub(t) >= TypingInterval {
+				delete(g.last, k)
+			}
+		}
+		g.pruned = len(g.last)
+	}
+	return true
 }

@@ -82,3 +82,28 @@ func (s *Service) VisitorAllowsOrigin(ctx context.Context, v *parley.Visitor, or
 	}
 	return false, nil
 }
+
+// VisitorConversationAllowsOrigin checks that a page of origin may use one of the
+// visitor's conversations: it answers as the REST API does, EFORBIDDEN when the
+// conversation's channel does not allow the website, ENOTFOUND when the conversation is
+// not the visitor's. A visitor WebSocket opened by one website is thus kept to the
+// conversations of the channels that allow it, whichever channel let it connect.
+func (s *Service) VisitorConversationAllowsOrigin(ctx context.Context, v *parley.Visitor, id int64, origin string) error {
+	r, err := s.visitorRoute(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	ok, err := s.ChannelAllowsOrigin(ctx, r.ChannelID, origin)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ForbiddenOrigin(origin)
+	}
+	return nil
+}
+
+// ForbiddenOrigin is the refusal of a page of a website the channel does not allow.
+func ForbiddenOrigin(origin string) error {
+	return parley.Errorf(parley.EFORBIDDEN, "The website %s may not use this channel's widget.", origin)
+}

@@ -36,6 +36,7 @@ type Service struct {
 	sessions *cache[string, *parley.User]    // by token hash
 	visitors *cache[string, *parley.Visitor] // by token hash
 	routes   *cache[int64, route]            // active conversations, by id
+	typing   typingGate
 }
 
 // New returns a service. now is the clock (time.Now when nil); timeout is the inactivity

@@ -277,7 +277,7 @@ func (s *Service) VisitorTyping(ctx context.Context, v *parley.Visitor, id int64
 	if err != nil {
 		return err
 	}
-	if r.OperatorID != 0 {
+	if r.OperatorID != 0 && s.typing.pass(id, parley.AuthorVisitor, s.now()) {
 		s.publishUser(ctx, r.OperatorID, &parley.Event{Type: parley.EventTyping, ConversationID: r.ID, Name: r.VisitorName})
 	}
 	return nil

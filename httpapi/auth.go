@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/chat"
 )
 
 // SessionCookie is the name of the console's session cookie.
@@ -93,7 +94,7 @@ func (s *Server) visitorCORS(next http.Handler) http.Handler {
 			return
 		}
 		if err == nil && !ok {
-			writeError(w, r, s.logger, parley.Errorf(parley.EFORBIDDEN, "The website %s may not use this channel's widget.", origin))
+			writeError(w, r, s.logger, chat.ForbiddenOrigin(origin))
 			return
 		}
 		h := w.Header()

@@ -21,7 +21,11 @@ type limiter struct {
 	login    map[netip.Addr]*bucket
 	start    map[netip.Addr]*bucket
 	messages map[int64]*bucket
-	lastGC   time.Time
+	// Per address as well as per visitor: one address can make as many visitors as its
+	// start budget allows, and open many sockets for one visitor.
+	addrMessages map[netip.Addr]*bucket
+	addrTyping   map[netip.Addr]*bucket
+	lastGC       time.Time
 }
 
 type bucket struct {
@@ -39,6 +43,16 @@ var (
 	messageBurst = 20
 	frameRate    = rate.Limit(10) // WebSocket frames a second per connection (typing, activity)
 	frameBurst   = 30
+	// The visitors behind one address together: 600 messages a minute is a hundred
+	// people each chatting briskly at once, and a tenth of what twenty scripted visitors
+	// sent under the per-visitor limit alone.
+	addrMessageRate  = rate.Limit(10)
+	addrMessageBurst = 40
+	// Typing frames of one address: the widget sends one per person every two seconds
+	// at most, so a hundred people typing at once stay under it. Past it typing is
+	// dropped, not refused: it only shows "is typing…".
+	addrTypingRate  = rate.Limit(50)
+	addrTypingBurst = 100
 	// maxWebSocketsPerIP bounds the open WebSockets of one address: generous, since many
 	// visitors can share one address behind a company's NAT.
 	maxWebSocketsPerIP = 200
@@ -50,7 +64,10 @@ func newLimiter() *limiter {
 		start:    make(map[netip.Addr]*bucket),
 		messages: make(map[int64]*bucket),
 		sockets:  make(map[netip.Addr]int),
-		lastGC:   time.Now(),
+
+		addrMessages: make(map[netip.Addr]*bucket),
+		addrTyping:   make(map[netip.Addr]*bucket),
+		lastGC:       time.Now(),
 	}
 }
 
@@ -66,6 +83,12 @@ func take[K comparable](l *limiter, m map[K]*bucket, key K, r rate.Limit, burst 
 	defer l.mu.Unlock()
 	now := time.Now()
 	l.gc(now)
+	_, err := reserve(m, key, r, burst, now)
+	return err
+}
+
+// reserve takes a token of key's bucket, or refuses with the wait. l.mu is held.
+func reserve[K comparable](m map[K]*bucket, key K, r rate.Limit, burst int, now time.Time) (*rate.Reservation, error) {
 	b := m[key]
 	if b == nil {
 		b = &bucket{lim: rate.NewLimiter(r, burst)}
@@ -75,9 +98,9 @@ func take[K comparable](l *limiter, m map[K]*bucket, key K, r rate.Limit, burst 
 	res := b.lim.ReserveN(now, 1)
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now)
-		return &limitError{retryAfter: d}
+		return nil, &limitError{retryAfter: d}
 	}
-	return nil
+	return res, nil
 }
 
 // gc forgets clients not seen for ten minutes: their buckets are full again anyway.
@@ -86,7 +109,7 @@ func (l *limiter) gc(now time.Time) {
 		return
 	}
 	l.lastGC = now
-	for _, m := range []map[netip.Addr]*bucket{l.login, l.start} {
+	for _, m := range []map[netip.Addr]*bucket{l.login, l.start, l.addrMessages, l.addrTyping} {
 		for k, b := range m {
 			if now.Sub(b.seen) > 10*time.Minute {
 				delete(m, k)
@@ -127,11 +150,33 @@ func (l *limiter) allowStart(ip netip.Addr) error {
 	return take(l, l.start, ip, startRate, startBurst)
 }
 
-func (l *limiter) allowMessage(visitorID int64) error {
+// allowMessage takes a token of the visitor's bucket and one of the address's, or
+// neither.
+func (l *limiter) allowMessage(visitorID int64, ip netip.Addr) error {
 	if l == nil {
 		return nil
 	}
-	return take(l, l.messages, visitorID, messageRate, messageBurst)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.gc(now)
+	res, err := reserve(l.messages, visitorID, messageRate, messageBurst, now)
+	if err != nil {
+		return err
+	}
+	if _, err := reserve(l.addrMessages, ip, addrMessageRate, addrMessageBurst, now); err != nil {
+		res.CancelAt(now)
+		return err
+	}
+	return nil
+}
+
+// allowTyping takes a token of the address's typing bucket.
+func (l *limiter) allowTyping(ip netip.Addr) error {
+	if l == nil {
+		return nil
+	}
+	return take(l, l.addrTyping, ip, addrTypingRate, addrTypingBurst)
 }
 
 // openSocket counts a WebSocket of ip, or refuses it when ip holds too many; release

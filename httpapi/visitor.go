@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/netip"
 
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/chat"
@@ -103,7 +104,7 @@ func (s *Server) handleVisitorSend(w http.ResponseWriter, r *http.Request) (int,
 	if err := decode(w, r, &req); err != nil {
 		return 0, nil, err
 	}
-	m, isNew, err := s.sendVisitorMessage(r.Context(), v, id, req.Body, req.ClientID)
+	m, isNew, err := s.sendVisitorMessage(r.Context(), v, s.clientIP(r), id, req.Body, req.ClientID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -111,9 +112,9 @@ func (s *Server) handleVisitorSend(w http.ResponseWriter, r *http.Request) (int,
 }
 
 // sendVisitorMessage is a visitor's send, by HTTP or by WebSocket frame: both count
-// against the same per-visitor limit.
-func (s *Server) sendVisitorMessage(ctx context.Context, v *parley.Visitor, id int64, body, clientID string) (*parley.Message, bool, error) {
-	if err := s.limits.allowMessage(v.ID); err != nil {
+// against the same limits, the visitor's and their address's.
+func (s *Server) sendVisitorMessage(ctx context.Context, v *parley.Visitor, ip netip.Addr, id int64, body, clientID string) (*parley.Message, bool, error) {
+	if err := s.limits.allowMessage(v.ID, ip); err != nil {
 		return nil, false, err
 	}
 	m, isNew, err := s.service.SendVisitorMessage(ctx, v, id, body, clientID)

@@ -202,6 +202,8 @@ type wsSession struct {
 	// onFrame does what a frame asks; what it returns, when not nil, is sent back to
 	// this connection only.
 	onFrame func(ctx context.Context, f clientFrame) (reply *parley.Event, err error)
+	// filter, when set, tells which published events reach this connection.
+	filter func(payload []byte) bool
 }
 
 // serveWS opens one WebSocket, and serves it until either side closes it. It subscribes
@@ -214,7 +216,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 		return
 	}
 	c := &wsConn{}
-	unsubscribe := s.bus.Subscribe(sess.topic, c.enqueue)
+	deliver := c.enqueue
+	if sess.filter != nil {
+		deliver = func(payload []byte) {
+			if sess.filter(payload) {
+				c.enqueue(payload)
+			}
+		}
+	}
+	unsubscribe := s.bus.Subscribe(sess.topic, deliver)
 
 	// The client counts as connected (an operator online) before it sees the handshake
 	// complete, so whatever it does next finds it so. Events that this publishes wait in
@@ -387,21 +397,25 @@ func (s *Server) handleVisitorWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, err)
 		return
 	}
+	ip := s.clientIP(r)
+	// A page of another website passed visitorCORS because one of the visitor's channels
+	// allows it; each frame and event is kept to the channels that do.
+	origin := r.Header.Get("Origin")
+	var filter func([]byte) bool
+	if origin != "" && !sameOrigin(r) {
+		filter = newOriginFilter(s, v, origin).allows
+	} else {
+		origin = ""
+	}
 	s.serveWS(w, r, wsSession{
 		side:    "visitor",
 		topic:   parley.VisitorTopic(v.ID),
 		accept:  &websocket.AcceptOptions{InsecureSkipVerify: true}, // visitorCORS checked Origin against the channels' allowed origins
+		filter:  filter,
 		onOpen:  func(context.Context) {},
 		onClose: func() {},
 		onFrame: func(ctx context.Context, f clientFrame) (*parley.Event, error) {
-			switch f.Type {
-			case "typing":
-				return nil, s.service.VisitorTyping(ctx, v, f.ConversationID)
-			case "send":
-				return sentReply(s.sendVisitorMessage(ctx, v, f.ConversationID, f.Body, f.ClientID))
-			default:
-				return nil, parley.Errorf(parley.EINVALID, "Unknown frame type %q.", f.Type)
-			}
+			return s.visitorFrame(ctx, v, ip, origin, f)
 		},
 	})
 }
