@@ -86,7 +86,14 @@ type NewConversation struct {
 	PageURL          string
 	Body             string
 	ClientID         string // idempotency key of the first message, "" for none
-	Now              time.Time
+	// ReplaySince, when set with NewVisitor and ClientID, makes a start without a token
+	// idempotent: if ClientID is the key of the first message of a conversation started
+	// in the channel at or after ReplaySince by a visitor it created (the visitor's first
+	// conversation), nothing is created; that conversation and message are returned with
+	// created false, the visitor's token hash becomes VisitorTokenHash (the old token
+	// stops working), and NewVisitor is set to that visitor.
+	ReplaySince time.Time
+	Now         time.Time
 }
 
 // NewMessage is a message to append to a conversation.

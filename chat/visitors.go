@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/parleychat/parley"
 )
@@ -83,6 +84,24 @@ type Started struct {
 	Created      bool                        `json:"-"` // false when the start was a replay of an earlier one
 }
 
+// A first message resent without a token is the widget's answer to a lost answer: the
+// answer carried the visitor's new token, which the server keeps only as a hash and
+// cannot give again. Within StartReplayWindow of the start, a tokenless start with the
+// same client_id in the same channel returns the same conversation and first message,
+// with a new token that replaces the visitor's. The client_id then acts as a credential
+// for that short while, so only one long enough to be unguessable counts (the widget's
+// are 32 hex digits, 128 random bits).
+//
+// The token is replaced rather than a second one added: a visitor keeps one working
+// token, so whoever replays a client_id learnt otherwise (the only way to abuse this)
+// does not share the conversation unnoticed, but locks the first holder out, whose
+// widget then starts over; and a legitimate replay loses nothing, since the first token
+// never arrived.
+const (
+	StartReplayWindow = 2 * time.Minute
+	MinReplayClientID = 16
+)
+
 // StartConversation creates a conversation with the visitor's first message and assigns
 // it at once, or queues it when no operator is available.
 func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Started, error) {
@@ -115,7 +134,7 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	}
 	lang := matcher.Match(req.Languages, req.AcceptLanguage, defaultLanguage(enabled))
 
-	c, m, created, err := s.store.StartConversation(ctx, parley.NewConversation{
+	nc := parley.NewConversation{
 		ChannelID:        req.ChannelID,
 		VisitorID:        v.ID,
 		NewVisitor:       newVisitor,
@@ -125,9 +144,17 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		Body:             req.Body,
 		ClientID:         req.ClientID,
 		Now:              s.now(),
-	}, s.choose)
+	}
+	if newVisitor != nil && len(req.ClientID) >= MinReplayClientID {
+		nc.ReplaySince = nc.Now.Add(-StartReplayWindow)
+	}
+	c, m, created, err := s.store.StartConversation(ctx, nc, s.choose)
 	if err != nil {
 		return nil, err
+	}
+	if newVisitor != nil && !created {
+		// A replay: the visitor's token was replaced, so the old one must stop working here too.
+		s.visitors.deleteFunc(func(known *parley.Visitor) bool { return known.ID == newVisitor.ID })
 	}
 	if newVisitor != nil {
 		copied := *newVisitor

@@ -178,6 +178,20 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 	created := false
 	var newVisitor parley.Visitor
 	err := s.writeTracked(ctx, func(tx *wtx) error {
+		if nc.NewVisitor != nil && nc.ClientID != "" && !nc.ReplaySince.IsZero() {
+			v, id, err := replayStart(ctx, tx, nc)
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				newVisitor = *v
+				if m, err = messageByClientID(ctx, tx, id, parley.AuthorVisitor, nc.ClientID); err != nil {
+					return err
+				}
+				c, err = conversation(ctx, tx, id)
+				return err
+			}
+		}
 		if nc.NewVisitor != nil {
 			newVisitor = *nc.NewVisitor
 			if err := insertVisitor(ctx, tx, &newVisitor, nc.VisitorTokenHash); err != nil {
@@ -264,6 +278,36 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		*nc.NewVisitor = newVisitor
 	}
 	return c, m, created, nil
+}
+
+// replayStart finds the conversation a start without a token already made (see
+// NewConversation.ReplaySince) and gives its visitor the new token hash. It returns a
+// nil visitor when there is none.
+func replayStart(ctx context.Context, tx *wtx, nc parley.NewConversation) (*parley.Visitor, int64, error) {
+	var id, visitorID int64
+	err := tx.QueryRowContext(ctx, `SELECT c.id, c.visitor_id FROM messages m
+		JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.seq = 1 AND m.client_id = ? AND m.author_kind = 'visitor'
+		  AND c.channel_id = ? AND c.created_at >= ?
+		  AND NOT EXISTS (SELECT 1 FROM conversations o WHERE o.visitor_id = c.visitor_id AND o.id < c.id)
+		ORDER BY c.id LIMIT 1`,
+		nc.ClientID, nc.ChannelID, nc.ReplaySince.UnixMicro()).Scan(&id, &visitorID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, nil
+	} else if err != nil {
+		return nil, 0, err
+	}
+	v := parley.Visitor{ID: visitorID}
+	var created sql.NullInt64
+	err = tx.QueryRowContext(ctx, `UPDATE visitors SET token_hash = ? WHERE id = ? RETURNING name, created_at`,
+		nc.VisitorTokenHash, visitorID).Scan(&v.Name, &created)
+	if isUnique(err) {
+		return nil, 0, parley.Errorf(parley.ECONFLICT, "Visitor already exists.")
+	} else if err != nil {
+		return nil, 0, err
+	}
+	v.CreatedAt = goTime(created)
+	return &v, id, nil
 }
 
 // AssignQueued gives the channel's queued conversations, oldest first, to operators as

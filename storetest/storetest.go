@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"ConcurrentMessages", testConcurrentMessages},
 		{"Idempotency", testIdempotency},
 		{"VisitorChannels", testVisitorChannels},
+		{"StartReplay", testStartReplay},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1823,5 +1824,81 @@ func testVisitorChannels(t *testing.T, s parley.Store) {
 	}
 	if got, err := s.VisitorChannels(ctx, other.ID); err != nil || len(got) != 0 {
 		t.Errorf("VisitorChannels of a visitor without conversations = %v, %v", got, err)
+	}
+}
+
+// testStartReplay: a start without a token (a new visitor) that repeats the client_id of
+// a first message of the channel, within ReplaySince, returns that conversation and
+// message and gives its visitor the new token in place of the old; anything else (after
+// the window, another channel, no ReplaySince, a visitor who came with a token) starts
+// anew.
+func testStartReplay(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	ch, other := mustChannel(t, s, "Website", 0), mustChannel(t, s, "Other", 0)
+	op := mustUser(t, s, "op")
+	mustJoin(t, s, ch.ID, op.ID)
+	mustJoin(t, s, other.ID, op.ID)
+	start := func(channelID int64, hash, clientID string, now, since time.Time) (*parley.Visitor, *parley.Conversation, *parley.Message, bool) {
+		t.Helper()
+		v := &parley.Visitor{CreatedAt: now}
+		c, m, created, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: channelID, NewVisitor: v, VisitorTokenHash: []byte(hash),
+			Language: "en", Body: "Hello", ClientID: clientID, Now: now, ReplaySince: since}, pick(op.ID))
+		if err != nil {
+			t.Fatalf("start %s: %v", hash, err)
+		}
+		return v, c, m, created
+	}
+	const key = "0123456789abcdef0123456789abcdef"
+	window := 2 * time.Minute
+	v1, c1, m1, created := start(ch.ID, "hash-1", key, t0, t0.Add(-window))
+	if !created {
+		t.Fatal("first start not created")
+	}
+
+	at := t0.Add(time.Minute)
+	v2, c2, m2, created := start(ch.ID, "hash-2", key, at, at.Add(-window))
+	if created || c2.ID != c1.ID || m2.Seq != 1 || m2.ClientID != key || v2.ID != v1.ID || v2.Name != v1.Name || c2.VisitorID != v1.ID {
+		t.Fatalf("replay: created %v, conversation %d (want %d), message %+v, visitor %+v (want %d)", created, c2.ID, c1.ID, m2, v2, v1.ID)
+	}
+	if !m2.CreatedAt.Equal(m1.CreatedAt) {
+		t.Errorf("replay's message %+v, want the first %+v", m2, m1)
+	}
+	if v, err := s.VisitorByToken(ctx, []byte("hash-2")); err != nil || v.ID != v1.ID {
+		t.Errorf("the new token's visitor: %+v, %v; want %d", v, err, v1.ID)
+	}
+	if _, err := s.VisitorByToken(ctx, []byte("hash-1")); parley.ErrorCode(err) != parley.ENOTFOUND {
+		t.Errorf("the replaced token still works: %v", err)
+	}
+	if msgs := mustMessages(t, s, c1.ID, 0, 0); len(msgs) != 1 {
+		t.Errorf("%d messages after the replay, want 1", len(msgs))
+	}
+
+	// Past the window, in another channel, or without ReplaySince: a new start.
+	late := t0.Add(window + time.Second)
+	for _, tc := range []struct {
+		name      string
+		channelID int64
+		since     time.Time
+	}{
+		{"after the window", ch.ID, late.Add(-window)},
+		{"another channel", other.ID, at.Add(-window)},
+		{"no replay asked", ch.ID, time.Time{}},
+	} {
+		v, c, _, created := start(tc.channelID, "hash-"+tc.name, key, late, tc.since)
+		if !created || c.ID == c1.ID || v.ID == v1.ID {
+			t.Errorf("%s: created %v, conversation %d, visitor %d; want a new one", tc.name, created, c.ID, v.ID)
+		}
+	}
+
+	// A visitor who came with a token started this conversation: a tokenless start with
+	// its key takes nothing over.
+	const key2 = "fedcba9876543210fedcba9876543210"
+	mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: v1.ID, Body: "Again", ClientID: key2, Now: at}, online)
+	v, c, _, created := start(ch.ID, "hash-3", key2, at, at.Add(-window))
+	if !created || c.VisitorID == v1.ID || v.ID == v1.ID {
+		t.Errorf("replay of a returning visitor's start: created %v, conversation of visitor %d", created, c.VisitorID)
+	}
+	if got, err := s.VisitorByToken(ctx, []byte("hash-2")); err != nil || got.ID != v1.ID {
+		t.Errorf("the returning visitor's token: %+v, %v", got, err)
 	}
 }

@@ -112,7 +112,7 @@ func TestTypingCoalesced(t *testing.T) {
 			done = true
 		}
 	}
-	allowed := int((elapsed+200*time.Millisecond).Seconds()) + 2 // one a second, at both ends of the run
+	allowed := int((elapsed + 200*time.Millisecond).Seconds()) + 2 // one a second, at both ends of the run
 	t.Logf("%d typing frames in %v reached the operator as %d typing events", sockets*frames, elapsed, typing)
 	if typing < 1 || typing > allowed {
 		t.Fatalf("%d typing frames in %v reached the operator as %d typing events, want 1 to %d", sockets*frames, elapsed, typing, allowed)
@@ -150,7 +150,7 @@ func TestTypingCoalesced(t *testing.T) {
 			done = true
 		}
 	}
-	if allowed := int((elapsed+200*time.Millisecond).Seconds()) + 2; typing > allowed {
+	if allowed := int((elapsed + 200*time.Millisecond).Seconds()) + 2; typing > allowed {
 		t.Fatalf("25 typing frames of the console reached the visitor as %d typing events, want at most %d", typing, allowed)
 	}
 }

@@ -46,7 +46,9 @@ func TestVisitorWebSocketKeepsToAllowedChannels(t *testing.T) {
 
 	// The operator writes and types in B, then in A: only A's reach the other site.
 	of := func(id int64) func(ev map[string]any) bool {
-		return func(ev map[string]any) bool { return num(ev["conversation_id"]) == id || num(path(ev, "conversation", "id")) == id }
+		return func(ev map[string]any) bool {
+			return num(ev["conversation_id"]) == id || num(path(ev, "conversation", "id")) == id
+		}
 	}
 	s.must(t, 201, "POST", fmt.Sprintf("/api/conversations/%d/messages", convB), alice, map[string]any{"body": "Your order number is 1234", "client_id": "op-b"})
 	aliceWS.send(t, map[string]any{"type": "typing", "conversation_id": convB})
