@@ -140,7 +140,9 @@ func (s *Server) visitorFrom(r *http.Request) (*parley.Visitor, error) {
 }
 
 // clientIP is the address of the client: the connection's peer, or, when that peer is a
-// trusted proxy, the last untrusted address of X-Forwarded-For.
+// trusted proxy, the last untrusted address of X-Forwarded-For. Every line of the header
+// counts, in order, as one list: a client that adds a line of its own must not push the
+// proxy's line out of sight.
 func (s *Server) clientIP(r *http.Request) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -154,7 +156,7 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 	if !s.trusted(addr) {
 		return addr
 	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
