@@ -130,6 +130,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.listener = ln
+	// One address may hold no more than its share of connections; like every limit it is
+	// off with --rate-limit off, for load tests that open thousands from 127.0.0.1.
 	if m.Config.RateLimit {
 		max := m.Config.MaxConnsPerAddress
 		if max <= 0 {
