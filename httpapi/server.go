@@ -211,6 +211,7 @@ func (s *Server) transport(next http.Handler) http.Handler {
 	})
 }
 
+// secureKey holds, in a request's context, whether its session cookie must be Secure.
 const secureKey ctxKey = 1
 
 // secureRequest reports whether the session cookie of r's answer must be Secure.
@@ -262,7 +263,7 @@ type timeoutBody struct {
 
 func (b *timeoutBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !b.w.refused {
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !b.w.refused && !b.w.wrote {
 		b.w.Header().Set("Connection", "close")
 		writeJSON(b.w, http.StatusRequestTimeout, errorBody{Error: errorDetail{
 			Code:    parley.EINVALID,
@@ -277,11 +278,13 @@ func (b *timeoutBody) Read(p []byte) (int, error) {
 // sees the body's read fail and answers as for any bad body.
 type timeoutWriter struct {
 	http.ResponseWriter
-	refused bool
+	refused bool // the 408 went out
+	wrote   bool // the handler's answer went out: too late for a 408
 }
 
 func (w *timeoutWriter) WriteHeader(status int) {
 	if !w.refused {
+		w.wrote = true
 		w.ResponseWriter.WriteHeader(status)
 	}
 }
@@ -290,6 +293,7 @@ func (w *timeoutWriter) Write(p []byte) (int, error) {
 	if w.refused {
 		return len(p), nil
 	}
+	w.wrote = true
 	return w.ResponseWriter.Write(p)
 }
 
