@@ -141,21 +141,15 @@ func (s *Server) visitorFrom(r *http.Request) (*parley.Visitor, error) {
 }
 
 // clientIP is the address of the client: the connection's peer, or, when that peer is a
-// trusted proxy, the last untrusted address of X-Forwarded-For.
+// trusted proxy, the last untrusted address of X-Forwarded-For. Every line of the header
+// counts, in order, as one list: a client that adds a line of its own must not push the
+// proxy's line out of sight.
 func (s *Server) clientIP(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	addr = addr.Unmap()
-	if !s.trusted(addr) {
+	addr := peerAddr(r)
+	if !addr.IsValid() || !s.trusted(addr) {
 		return addr
 	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
@@ -170,6 +164,19 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 	return addr
 }
 
+// peerAddr is the address of the connection's peer: the client, or a proxy.
+func peerAddr(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return addr.Unmap()
+}
+
 func (s *Server) trusted(a netip.Addr) bool {
 	for _, p := range s.trustedProxies {
 		if p.Contains(a) {
@@ -179,14 +186,21 @@ func (s *Server) trusted(a netip.Addr) bool {
 	return false
 }
 
+// setSessionCookie sets (or, with maxAge -1, clears) the session cookie. It is Secure
+// when the client came over HTTPS (see Server.transport), so that a browser never sends
+// it over plain HTTP, where anyone on the path could read it.
 func setSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxAge time.Duration) {
+	age := int(maxAge.Seconds())
+	if maxAge < 0 {
+		age = -1 // Max-Age=0: the browser deletes it (a MaxAge of 0 would send none)
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     SessionCookie,
 		Value:    token,
 		Path:     "/",
-		MaxAge:   int(maxAge.Seconds()),
+		MaxAge:   age,
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   secureRequest(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 }

@@ -4,10 +4,16 @@
 package httpapi
 
 import (
+	"context"
 	_ "embed"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +33,8 @@ type Server struct {
 	limits         *limiter // nil when rate limits are off
 	web            http.Handler
 	pingInterval   time.Duration
+	bodyTimeout    time.Duration
+	alwaysSecure   bool
 
 	mu     sync.Mutex
 	conns  map[*wsConn]struct{}
@@ -40,7 +48,19 @@ type Options struct {
 	Registry       *prometheus.Registry
 	Web            http.Handler  // the console, widget and demo page, served for GET requests outside the API
 	PingInterval   time.Duration // WebSockets are pinged this often and closed when the pong takes as long; default 30 s
+	// BodyTimeout bounds the time to receive a request body once its header is read;
+	// default DefaultBodyTimeout.
+	BodyTimeout time.Duration
+	// AlwaysSecureCookies marks the session cookie Secure on every request, for a TLS
+	// proxy that does not say so; otherwise it is Secure when the request came over TLS
+	// or a trusted proxy says https.
+	AlwaysSecureCookies bool
 }
+
+// DefaultBodyTimeout is how long a client has to send a request body: a 64 KiB body
+// takes less than a second on the slowest mobile link, and a client that takes longer
+// holds a connection for nothing.
+const DefaultBodyTimeout = 30 * time.Second
 
 // New returns a server for service; its metrics are registered in opts.Registry.
 func New(service *chat.Service, store parley.Store, logger *slog.Logger, opts Options) *Server {
@@ -54,9 +74,14 @@ func New(service *chat.Service, store parley.Store, logger *slog.Logger, opts Op
 		conns:          make(map[*wsConn]struct{}),
 		web:            opts.Web,
 		pingInterval:   opts.PingInterval,
+		bodyTimeout:    opts.BodyTimeout,
+		alwaysSecure:   opts.AlwaysSecureCookies,
 	}
 	if s.pingInterval <= 0 {
 		s.pingInterval = 30 * time.Second
+	}
+	if s.bodyTimeout <= 0 {
+		s.bodyTimeout = DefaultBodyTimeout
 	}
 	if opts.RateLimit {
 		s.limits = newLimiter()
@@ -166,8 +191,114 @@ func (s *Server) Handler() http.Handler {
 		}
 		notFound(w, r)
 	})
-	return mux
+	return s.transport(mux)
 }
+
+// transport applies what every answer needs, whatever its route: the time limit on the
+// request body, HTTPS's headers, and nosniff, so that no browser takes an API answer
+// (an error echoing what a client sent, say) for HTML or script.
+func (s *Server) transport(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		https := s.overHTTPS(r)
+		if https {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		r = r.WithContext(context.WithValue(r.Context(), secureKey, https || s.alwaysSecure))
+		w, r = s.limitBody(w, r)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// secureKey holds, in a request's context, whether its session cookie must be Secure.
+const secureKey ctxKey = 1
+
+// secureRequest reports whether the session cookie of r's answer must be Secure.
+func secureRequest(r *http.Request) bool {
+	secure, ok := r.Context().Value(secureKey).(bool)
+	return secure || (!ok && r.TLS != nil)
+}
+
+// overHTTPS reports whether the client reached Parley over HTTPS: TLS to Parley itself,
+// or a trusted proxy that says so. X-Forwarded-Proto from anyone else is not believed;
+// of a proxy's header, the last value counts, the one the nearest proxy wrote.
+func (s *Server) overHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !s.trusted(peerAddr(r)) {
+		return false
+	}
+	protos := strings.Split(strings.Join(r.Header.Values("X-Forwarded-Proto"), ","), ",")
+	return strings.EqualFold(strings.TrimSpace(protos[len(protos)-1]), "https")
+}
+
+// limitBody gives a request with a body s.bodyTimeout to send it, from the end of its
+// header: a client that sends a few bytes of it and then nothing would otherwise hold
+// its connection open forever. Past the deadline, reading the body fails, the client is
+// answered 408 and its connection closed. Requests without a body get no deadline: the
+// server then already waits on the connection in the background, to notice a client
+// that leaves, and a deadline would end that wait instead. The deadline ends when the
+// body has been read (net/http clears it), or when the connection is hijacked for a
+// WebSocket (wsHijacker clears it).
+func (s *Server) limitBody(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return w, r
+	}
+	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.bodyTimeout)); err != nil {
+		return w, r
+	}
+	tw := &timeoutWriter{ResponseWriter: w}
+	r.Body = &timeoutBody{ReadCloser: r.Body, w: tw, s: s}
+	return tw, r
+}
+
+// timeoutBody is a request body that answers 408 when the client is too slow to send it.
+type timeoutBody struct {
+	io.ReadCloser
+	w *timeoutWriter
+	s *Server
+}
+
+func (b *timeoutBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !b.w.refused && !b.w.wrote {
+		b.w.Header().Set("Connection", "close")
+		writeJSON(b.w, http.StatusRequestTimeout, errorBody{Error: errorDetail{
+			Code:    parley.EINVALID,
+			Message: fmt.Sprintf("Request body not received within %s; the connection is closed.", b.s.bodyTimeout),
+		}})
+		b.w.refused = true
+	}
+	return n, err
+}
+
+// timeoutWriter drops what the handler writes once the 408 has gone out: the handler
+// sees the body's read fail and answers as for any bad body.
+type timeoutWriter struct {
+	http.ResponseWriter
+	refused bool // the 408 went out
+	wrote   bool // the handler's answer went out: too late for a 408
+}
+
+func (w *timeoutWriter) WriteHeader(status int) {
+	if !w.refused {
+		w.wrote = true
+		w.ResponseWriter.WriteHeader(status)
+	}
+}
+
+func (w *timeoutWriter) Write(p []byte) (int, error) {
+	if w.refused {
+		return len(p), nil
+	}
+	w.wrote = true
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *timeoutWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 //go:embed openapi.json
 var openAPI []byte

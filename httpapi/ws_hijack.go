@@ -29,6 +29,14 @@ func (h *wsHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// A WebSocket may stay quiet for as long as its pings are answered: the deadline
+	// that an upgrade request with a body may have (Server.limitBody) must not end it.
+	// net/http clears deadlines when it hijacks today, but leaves them to the caller by
+	// contract (http.Hijacker).
+	if err := conn.SetReadDeadline(time.Time{}); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
 	h.conn = &corkedConn{Conn: conn, timeout: wsWriteTimeout}
 	r := brw.Reader
 	if r.Buffered() == 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/httpapi"
 )
 
 // Config is how Parley is run: defaults, then PARLEY_* variables, then flags.
@@ -20,15 +21,24 @@ type Config struct {
 	AdminPassword     string
 	TrustedProxies    []netip.Prefix
 	RateLimit         bool
+	// AlwaysSecureCookies marks the session cookie Secure whatever the request says
+	// (--secure-cookies always); by default it is Secure over HTTPS only.
+	AlwaysSecureCookies bool
+
+	// Not flags: tests shorten or lower them.
+	BodyTimeout        time.Duration // time to send a request body once its header is read
+	MaxConnsPerAddress int           // open connections one client address may hold, with rate limits on
 }
 
 // DefaultConfig is Parley with nothing set.
 func DefaultConfig() Config {
 	return Config{
-		Addr:              "127.0.0.1:8080",
-		DB:                "parley-data/parley.db",
-		InactivityTimeout: parley.DefaultInactivityTimeout,
-		RateLimit:         true,
+		Addr:               "127.0.0.1:8080",
+		DB:                 "parley-data/parley.db",
+		InactivityTimeout:  parley.DefaultInactivityTimeout,
+		RateLimit:          true,
+		BodyTimeout:        httpapi.DefaultBodyTimeout,
+		MaxConnsPerAddress: httpapi.DefaultMaxConnsPerAddress,
 	}
 }
 
@@ -37,7 +47,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	c := DefaultConfig()
 	fs := flag.NewFlagSet("parley serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var proxies, rateLimit string
+	var proxies, rateLimit, secureCookies string
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "PARLEY_ADDR", c.Addr), "address to listen on (PARLEY_ADDR)")
 	fs.StringVar(&c.DB, "db", envOr(getenv, "PARLEY_DB", c.DB), "SQLite database file (PARLEY_DB)")
 	fs.StringVar(&c.Bus, "bus", envOr(getenv, "PARLEY_BUS", c.Bus), "event bus: empty for in-process (PARLEY_BUS)")
@@ -49,6 +59,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&c.AdminPassword, "admin-password", envOr(getenv, "PARLEY_ADMIN_PASSWORD", ""), "password of the user admin created on first start (PARLEY_ADMIN_PASSWORD)")
 	fs.StringVar(&proxies, "trusted-proxies", envOr(getenv, "PARLEY_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (PARLEY_TRUSTED_PROXIES)")
 	fs.StringVar(&rateLimit, "rate-limit", envOr(getenv, "PARLEY_RATE_LIMIT", "on"), "on or off (PARLEY_RATE_LIMIT)")
+	fs.StringVar(&secureCookies, "secure-cookies", envOr(getenv, "PARLEY_SECURE_COOKIES", "auto"), "auto: the session cookie is Secure over TLS or when a trusted proxy says https; always: Secure on every request (PARLEY_SECURE_COOKIES)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -78,6 +89,14 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		c.RateLimit = false
 	default:
 		return c, fmt.Errorf("--rate-limit %q: want on or off", rateLimit)
+	}
+	switch secureCookies {
+	case "auto":
+		c.AlwaysSecureCookies = false
+	case "always":
+		c.AlwaysSecureCookies = true
+	default:
+		return c, fmt.Errorf("--secure-cookies %q: want auto or always", secureCookies)
 	}
 	return c, c.Validate()
 }

@@ -34,6 +34,13 @@ func TestParseConfig(t *testing.T) {
 		{"trusted proxies", []string{"--trusted-proxies", "10.0.0.0/8, 192.168.1.7/24"}, nil, func(c Config) bool {
 			return len(c.TrustedProxies) == 2 && c.TrustedProxies[1] == netip.MustParsePrefix("192.168.1.0/24")
 		}, ""},
+		{"secure cookies auto by default", nil, nil, func(c Config) bool {
+			return !c.AlwaysSecureCookies && c.BodyTimeout == 30*time.Second && c.MaxConnsPerAddress == 256
+		}, ""},
+		{"secure cookies always", []string{"--secure-cookies", "always"}, nil, func(c Config) bool { return c.AlwaysSecureCookies }, ""},
+		{"secure cookies from the environment", nil, map[string]string{"PARLEY_SECURE_COOKIES": "always"}, func(c Config) bool { return c.AlwaysSecureCookies }, ""},
+		{"secure cookies flag beats environment", []string{"--secure-cookies", "auto"}, map[string]string{"PARLEY_SECURE_COOKIES": "always"}, func(c Config) bool { return !c.AlwaysSecureCookies }, ""},
+		{"bad secure cookies", []string{"--secure-cookies", "yes"}, nil, nil, "secure-cookies"},
 		{"bad timeout", []string{"--inactivity-timeout", "soon"}, nil, nil, "inactivity-timeout"},
 		{"negative timeout", []string{"--inactivity-timeout", "-1m"}, nil, nil, "inactivity-timeout"},
 		{"bad proxy", []string{"--trusted-proxies", "everyone"}, nil, nil, "trusted-proxies"},

@@ -118,16 +118,27 @@ func (m *Main) Run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.HTTP = httpapi.New(m.Service, store, m.Logger, httpapi.Options{
-		TrustedProxies: m.Config.TrustedProxies,
-		RateLimit:      m.Config.RateLimit,
-		Registry:       reg,
-		Web:            web.Handler(),
+		TrustedProxies:      m.Config.TrustedProxies,
+		RateLimit:           m.Config.RateLimit,
+		Registry:            reg,
+		Web:                 web.Handler(),
+		BodyTimeout:         m.Config.BodyTimeout,
+		AlwaysSecureCookies: m.Config.AlwaysSecureCookies,
 	})
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.listener = ln
+	// One address may hold no more than its share of connections; like every limit it is
+	// off with --rate-limit off, for load tests that open thousands from 127.0.0.1.
+	if m.Config.RateLimit {
+		max := m.Config.MaxConnsPerAddress
+		if max <= 0 {
+			max = httpapi.DefaultMaxConnsPerAddress
+		}
+		ln = httpapi.LimitConns(ln, max, m.Config.TrustedProxies)
+	}
 	m.server = &http.Server{
 		Handler:           m.HTTP.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
