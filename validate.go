@@ -11,7 +11,7 @@ import (
 const (
 	MaxMessageLength = 4000 // Unicode code points
 	MaxNameLength    = 100
-	MaxTextLength    = 1000 // button texts, welcome messages, comments
+	MaxTextLength    = 1000 // welcome messages, comments
 )
 
 // ValidateBody checks a message body: valid UTF-8, at least one visible character, no
