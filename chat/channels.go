@@ -112,10 +112,10 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *parley.User, id int6
 var hexColor = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
 
 func validateChannel(ch *parley.Channel) error {
-	if err := parley.ValidateText("Channel name", ch.Name, parley.MaxNameLength, true); err != nil {
+	if err := parley.ValidateName("Channel name", ch.Name, parley.MaxNameLength, true); err != nil {
 		return err
 	}
-	if err := parley.ValidateText("Button text", ch.ButtonText, parley.MaxNameLength, true); err != nil {
+	if err := parley.ValidateName("Button text", ch.ButtonText, parley.MaxNameLength, true); err != nil {
 		return err
 	}
 	if err := parley.ValidateText("Welcome message", ch.WelcomeMessage, parley.MaxTextLength, false); err != nil {

@@ -96,10 +96,10 @@ func (s *Service) CreateUser(ctx context.Context, actor *parley.User, nu NewUser
 	if strings.ContainsFunc(nu.Login, func(r rune) bool { return r <= ' ' }) {
 		return nil, parley.Errorf(parley.EINVALID, "Login must not contain spaces or control characters.")
 	}
-	if err := parley.ValidateText("Name", nu.Name, parley.MaxNameLength, true); err != nil {
+	if err := parley.ValidateName("Name", nu.Name, parley.MaxNameLength, true); err != nil {
 		return nil, err
 	}
-	if err := parley.ValidateText("Chat name", nu.ChatName, parley.MaxNameLength, false); err != nil {
+	if err := parley.ValidateName("Chat name", nu.ChatName, parley.MaxNameLength, false); err != nil {
 		return nil, err
 	}
 	if !utf8.ValidString(nu.Password) || utf8.RuneCountInString(nu.Password) < MinPasswordLength {
@@ -181,7 +181,7 @@ func (s *Service) UpdatePreferences(ctx context.Context, actor *parley.User, p P
 	var upd parley.UserUpdate
 	if p.ChatName != nil {
 		name := strings.TrimSpace(*p.ChatName)
-		if err := parley.ValidateText("Online chat name", name, parley.MaxNameLength, false); err != nil {
+		if err := parley.ValidateName("Online chat name", name, parley.MaxNameLength, false); err != nil {
 			return nil, err
 		}
 		upd.ChatName = &name

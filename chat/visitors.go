@@ -109,10 +109,10 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		return nil, err
 	}
 	req.VisitorName = strings.TrimSpace(req.VisitorName)
-	if err := parley.ValidateText("Visitor name", req.VisitorName, parley.MaxNameLength, false); err != nil {
+	if err := parley.ValidateName("Visitor name", req.VisitorName, parley.MaxNameLength, false); err != nil {
 		return nil, err
 	}
-	if err := parley.ValidateText("Page URL", req.PageURL, MaxPageURLLength, false); err != nil {
+	if err := parley.ValidateName("Page URL", req.PageURL, MaxPageURLLength, false); err != nil {
 		return nil, err
 	}
 	if len(req.Languages) > 32 {
@@ -314,10 +314,10 @@ func (s *Service) VisitorTyping(ctx context.Context, v *parley.Visitor, id int64
 func (s *Service) LeaveOfflineMessage(ctx context.Context, channelID int64, m parley.OfflineMessage) (*parley.OfflineMessage, error) {
 	m.Name = strings.TrimSpace(m.Name)
 	m.Email = strings.TrimSpace(m.Email)
-	if err := parley.ValidateText("Name", m.Name, parley.MaxNameLength, true); err != nil {
+	if err := parley.ValidateName("Name", m.Name, parley.MaxNameLength, true); err != nil {
 		return nil, err
 	}
-	if err := parley.ValidateText("Email", m.Email, 254, true); err != nil {
+	if err := parley.ValidateName("Email", m.Email, 254, true); err != nil {
 		return nil, err
 	}
 	if addr, err := mail.ParseAddress(m.Email); err != nil || addr.Address != m.Email {

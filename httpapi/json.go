@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/parleychat/parley"
 )
 
@@ -69,8 +74,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// decode reads a JSON request body into v: at most MaxBodyBytes, no unknown fields, one
-// value only. Every failure is a clear EINVALID (413 for a body over the limit).
+// strictJSON is how request bodies and WebSocket frames are decoded: besides refusing
+// invalid UTF-8, encoding/json/v2's semantics refuse a name given twice (encoding/json
+// lets the last one win, so that two parts of a stack may read two different values),
+// match names exactly (encoding/json lets "CHAT_NAME" set chat_name) and refuse an
+// escaped lone surrogate such as "\ud800" (encoding/json stores U+FFFD in its place).
+// Unknown names are refused too.
+var strictJSON = jsonv2.RejectUnknownMembers(true)
+
+// decode reads a JSON request body into v: at most MaxBodyBytes, one value only, decoded
+// with strictJSON. Every failure is a clear EINVALID (413 for a body over the limit).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if r.ContentLength > MaxBodyBytes {
 		return parley.Errorf(parley.ETOOLARGE, "Request body is larger than %d bytes.", MaxBodyBytes)
@@ -79,17 +92,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err != nil {
 		return decodeError(err)
 	}
-	// encoding/json would silently turn invalid UTF-8 into U+FFFD: refuse it instead, so
-	// that what is stored is what the client wrote.
 	if !utf8.Valid(raw) {
 		return parley.Errorf(parley.EINVALID, "Request body is not valid UTF-8.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	if err := jsonv2.UnmarshalDecode(dec, v, strictJSON); err != nil {
 		return decodeError(err)
 	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		if err != nil {
 			return decodeError(err)
 		}
@@ -98,45 +108,105 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-func decodeError(err error) error {
-	var maxErr *http.MaxBytesError
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &maxErr):
-		return parley.Errorf(parley.ETOOLARGE, "Request body is larger than %d bytes.", MaxBodyBytes)
-	case errors.Is(err, io.EOF):
-		return parley.Errorf(parley.EINVALID, "Request body is empty; a JSON object is expected.")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return parley.Errorf(parley.EINVALID, "Request body is truncated JSON.")
-	case errors.As(err, &syntaxErr):
-		return parley.Errorf(parley.EINVALID, "Request body is not valid JSON (at byte %d).", syntaxErr.Offset)
-	case errors.As(err, &typeErr):
-		if typeErr.Field != "" {
-			return parley.Errorf(parley.EINVALID, "Field %q must be of type %s.", typeErr.Field, jsonType(typeErr.Type.Kind().String()))
-		}
-		return parley.Errorf(parley.EINVALID, "Request body must be a JSON object.")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return parley.Errorf(parley.EINVALID, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
-	default:
-		return parley.Errorf(parley.EINVALID, "Request body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
+// unmarshal decodes data, a whole JSON value, into v with strictJSON; what names data in
+// the error ("Frame").
+func unmarshal(what string, data []byte, v any) error {
+	if !utf8.Valid(data) {
+		return parley.Errorf(parley.EINVALID, "%s is not valid UTF-8.", what)
 	}
+	if err := jsonv2.Unmarshal(data, v, strictJSON); err != nil {
+		if len(bytes.TrimSpace(data)) == 0 {
+			err = io.EOF // Unmarshal calls it truncated
+		}
+		return jsonError(what, err)
+	}
+	return nil
 }
 
-func jsonType(kind string) string {
-	switch kind {
-	case "int", "int64", "int32", "uint", "uint64", "float64":
+func decodeError(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return parley.Errorf(parley.ETOOLARGE, "Request body is larger than %d bytes.", MaxBodyBytes)
+	}
+	return jsonError("Request body", err)
+}
+
+// jsonError turns a strictJSON decoding error into an EINVALID that names the problem
+// and where it is; what is the thing decoded ("Request body", "Frame").
+func jsonError(what string, err error) error {
+	var syntaxErr *jsontext.SyntacticError
+	var semErr *jsonv2.SemanticError
+	switch {
+	case errors.Is(err, io.EOF):
+		return parley.Errorf(parley.EINVALID, "%s is empty; a JSON object is expected.", what)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return parley.Errorf(parley.EINVALID, "%s is truncated JSON.", what)
+	case errors.As(err, &syntaxErr):
+		where := what
+		if field := fieldName(syntaxErr.JSONPointer); field != "" {
+			where = fmt.Sprintf("Field %q", field)
+		}
+		switch {
+		case errors.Is(err, jsontext.ErrDuplicateName):
+			return parley.Errorf(parley.EINVALID, "%s appears more than once.", where)
+		case strings.HasPrefix(syntaxErr.Err.Error(), "invalid surrogate pair"):
+			// jsontext has no sentinel for it; TestDecodeErrors keeps this text true.
+			return parley.Errorf(parley.EINVALID, "%s holds a \\u escape of a lone surrogate (U+D800 to U+DFFF), which is not a character.", where)
+		}
+		return parley.Errorf(parley.EINVALID, "%s is not valid JSON (at byte %d): %s.", what, syntaxErr.ByteOffset, syntaxErr.Err)
+	case errors.As(err, &semErr):
+		field := fieldName(semErr.JSONPointer)
+		switch {
+		case errors.Is(err, jsonv2.ErrUnknownName):
+			return parley.Errorf(parley.EINVALID, "Unknown field %q.", field)
+		case field == "":
+			return parley.Errorf(parley.EINVALID, "%s must be a JSON object.", what)
+		case errors.Is(err, strconv.ErrRange):
+			return parley.Errorf(parley.EINVALID, "Field %q is out of range.", field)
+		case semErr.GoType != nil && semErr.JSONKind == '0' && isInteger(semErr.GoType):
+			return parley.Errorf(parley.EINVALID, "Field %q must be an integer, without a fraction or an exponent.", field)
+		case semErr.GoType != nil:
+			return parley.Errorf(parley.EINVALID, "Field %q must be of type %s.", field, jsonType(semErr.GoType))
+		}
+	}
+	return parley.Errorf(parley.EINVALID, "%s is not valid JSON: %s.", what, strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// fieldName names the member a JSON pointer points at, its path joined with dots
+// ("chat_languages.0"); "" for the whole value.
+func fieldName(p jsontext.Pointer) string {
+	return strings.Join(slices.Collect(p.Tokens()), ".")
+}
+
+func isInteger(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
 		return "number"
-	case "string":
+	case reflect.String:
 		return "string"
-	case "bool":
+	case reflect.Bool:
 		return "boolean"
-	case "slice":
+	case reflect.Slice, reflect.Array:
 		return "array"
-	case "ptr", "struct", "map":
+	case reflect.Struct, reflect.Map:
 		return "object"
 	}
-	return kind
+	if isInteger(t) {
+		return "number"
+	}
+	return t.Kind().String()
 }
 
 // pathID parses the {id} path value.
