@@ -33,7 +33,7 @@ go test -race -count=1 ./...
 # duration: Go 1.26's fuzz coordinator can fail a duration-bounded run with a spurious
 # "context deadline exceeded" when it stops (golang/go#75804).
 echo "== go test -fuzz (${FUZZCOUNT:=100000x} executions each)"
-for target in FuzzMatchLanguage FuzzValidateBody FuzzCanonicalLanguage FuzzEncodeEvent; do
+for target in FuzzMatchLanguage FuzzValidateBody FuzzValidateName FuzzCanonicalLanguage FuzzEncodeEvent; do
 	go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZCOUNT" .
 done
 for target in FuzzDecode FuzzParseFrame; do
