@@ -172,11 +172,11 @@ func testSessions(t *testing.T, s parley.Store) {
 	u := mustUser(t, s, "dave")
 	valid, expired, deleted := []byte("valid-token-hash"), []byte("expired-token-hash"), []byte("deleted-token-hash")
 	for _, h := range [][]byte{valid, deleted} {
-		if err := s.CreateSession(ctx, h, u.ID, t0.Add(time.Hour)); err != nil {
+		if _, err := s.CreateSession(ctx, parley.NewSession{TokenHash: h, UserID: u.ID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.CreateSession(ctx, expired, u.ID, t0.Add(-time.Second)); err != nil {
+	if _, err := s.CreateSession(ctx, parley.NewSession{TokenHash: expired, UserID: u.ID, CreatedAt: t0.Add(-time.Hour), ExpiresAt: t0.Add(-time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteSession(ctx, deleted); err != nil {
