@@ -228,9 +228,9 @@ type wsSession struct {
 	// stillValid, when set, checks once the connection is tracked that its session did
 	// not end meanwhile (a logout between the handshake and tracking).
 	stillValid func(ctx context.Context) bool
-	accept  *websocket.AcceptOptions
-	onOpen  func(ctx context.Context)
-	onClose func()
+	accept     *websocket.AcceptOptions
+	onOpen     func(ctx context.Context)
+	onClose    func()
 	// onFrame does what a frame asks; what it returns, when not nil, is sent back to
 	// this connection only.
 	onFrame func(ctx context.Context, f clientFrame) (reply *parley.Event, err error)
