@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -39,31 +40,20 @@ type wsConn struct {
 	closing bool     // too slow, or closed: nothing more is queued
 	ping    *time.Timer
 
-	// A console's session: the connection closes when it ends (endSessions).
+	// A console's session: the connection closes when it ends (accountNotice).
 	userID  int64
 	session string // token hash; "" for a visitor
 	onEnded func()
-	done    bool // the connection was accounted for as closed or ended: see finish
+	done    atomic.Bool // accounted for as closed or ended: see finish
 }
 
 // finish marks the connection as over, once: it reports whether this call did, so
 // that either its close or its session's end is accounted for, never both.
-func (c *wsConn) finish() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done {
-		return false
-	}
-	c.done = true
-	return true
-}
+func (c *wsConn) finish() bool { return c.done.CompareAndSwap(false, true) }
 
-// over reports whether the connection's session ended: its frames are no longer served.
-func (c *wsConn) over() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.done
-}
+// over reports whether the connection is over (its session ended): its frames are no
+// longer served.
+func (c *wsConn) over() bool { return c.done.Load() }
 
 // enqueue is the bus subscriber: it never blocks, and drops a client too slow to keep up.
 func (c *wsConn) enqueue(payload []byte) {
@@ -221,19 +211,22 @@ func parseFrame(data []byte) (clientFrame, error) {
 type wsSession struct {
 	side    string
 	topic   string
-	userID  int64  // a console's user
-	session []byte // a console's session token hash
+	accept  *websocket.AcceptOptions
+	onOpen  func(ctx context.Context)
+	onClose func()
+	// onFrame does what a frame asks; what it returns, when not nil, is sent back to
+	// this connection only.
+	onFrame func(ctx context.Context, f clientFrame) (reply *parley.Event, err error)
+
+	// A console's user and session (its token hash): the connection closes when the
+	// session ends.
+	userID  int64
+	session []byte
 	// onEnded is called instead of onClose when the console's session ends.
 	onEnded func()
 	// stillValid, when set, checks once the connection is tracked that its session did
 	// not end meanwhile (a logout between the handshake and tracking).
 	stillValid func(ctx context.Context) bool
-	accept     *websocket.AcceptOptions
-	onOpen     func(ctx context.Context)
-	onClose    func()
-	// onFrame does what a frame asks; what it returns, when not nil, is sent back to
-	// this connection only.
-	onFrame func(ctx context.Context, f clientFrame) (reply *parley.Event, err error)
 }
 
 // serveWS opens one WebSocket, and serves it until either side closes it. It subscribes
