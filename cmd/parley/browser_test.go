@@ -139,11 +139,16 @@ func screenshot(tb testing.TB, ctx context.Context, name string) {
 	if err != nil {
 		tb.Fatalf("screenshot %s: %v", name, err)
 	}
-	file := filepath.Join(screenshotsDir(tb), name+".png")
+	dir := screenshotsDir(tb)
+	file := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Logf("screenshot %s (PARLEY_UPDATE_SCREENSHOTS=1 writes it to %s)", file, ScreenshotDir)
+	if dir == ScreenshotDir {
+		tb.Logf("screenshot %s", file)
+	} else {
+		tb.Logf("screenshot %s (PARLEY_UPDATE_SCREENSHOTS=1 writes it to docs/screenshots)", file)
+	}
 }
 
 // TestBrowserStarts proves the harness: Chromium loads Parley's health page.

@@ -462,9 +462,11 @@ function UserEditor({ id, listed, me, languages, onChanged, onDeleted }) {
       .catch((e) => setError(e.status === 404 ? 'This user does not exist, or was deleted.' : e.message));
   }, [id]);
 
+  // Opening the editor takes the focus to its heading, so that the keyboard goes on from there.
+  const loaded = !!user;
   useEffect(() => {
-    if (heading.current) heading.current.focus();
-  }, [id]);
+    if (loaded && heading.current) heading.current.focus();
+  }, [id, loaded]);
 
   const changed = (u) => {
     setUser(u);
