@@ -286,6 +286,12 @@ function When({ iso }) {
   return html`<time datetime=${iso}>${d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}</time>`;
 }
 
+// seenSince tells whether the session was seen after its login: a server that does not
+// track it gives the login's time, which would read as "not seen since".
+function seenSince(s) {
+  return !!s.last_seen_at && new Date(s.last_seen_at).getTime() > new Date(s.created_at).getTime();
+}
+
 function Sessions({ user, version }) {
   const [sessions, setSessions] = useState(null);
   const [error, setError] = useState('');
@@ -358,7 +364,7 @@ function Sessions({ user, version }) {
                   </div>
                   <dl class="session-facts">
                     <div><dt>Created</dt><dd><${When} iso=${s.created_at} /></dd></div>
-                    <div><dt>Last seen</dt><dd><${When} iso=${s.last_seen_at} /></dd></div>
+                    ${seenSince(s) ? html`<div><dt>Last seen</dt><dd><${When} iso=${s.last_seen_at} /></dd></div>` : null}
                     <div><dt>Address</dt><dd data-testid="session-address">${s.address || '—'}</dd></div>
                   </dl>
                   ${s.user_agent ? html`<div class="session-ua muted small" data-testid="session-user-agent">${s.user_agent}</div>` : null}
