@@ -314,15 +314,21 @@ func TestAccountsConsoleLogsOutOn401(t *testing.T) {
 }
 
 // Deleting asks first (Escape cancels, the focus goes back to Delete); confirmed, the user
-// leaves the list and cannot log in.
+// leaves the list and cannot log in. The admin uses the keyboard only.
 func TestAccountsDelete(t *testing.T) {
 	s := mustStart(t, "")
 	admin := s.adminToken(t)
 	frankID, frank := s.mustOperator(t, admin, "frank", nil)
 
+	// All by keyboard: Enter on the row's Edit link opens the editor and takes the focus
+	// to its heading.
 	p := openConsole(t, s, "admin", adminPassword, "/admin/users")
-	p.editUser("frank", frankID)
-	p.click(tid("user-delete"))
+	edit := fmt.Sprintf(`%s[data-login="frank"] %s`, tid("user-row"), tid("user-edit"))
+	p.wait(existsJS(edit), "Frank in the users table")
+	p.do(chromedp.Focus(chromedp.CSS(edit)), chromedp.KeyEvent(kb.Enter))
+	p.wait(fmt.Sprintf(`document.activeElement?.id === "user-editor-title" && !!document.querySelector('%s[data-user-id="%d"]')`, tid("user-editor"), frankID),
+		"the focus on the editor's heading")
+	p.do(chromedp.Focus(chromedp.CSS(tid("user-delete"))), chromedp.KeyEvent(kb.Enter))
 	p.wait(existsJS(tid("confirm")), "the confirmation")
 	if got := p.text(tid("confirm")); !strings.Contains(got, "Delete Frank Doe?") {
 		t.Errorf("confirmation %q", got)
@@ -333,9 +339,9 @@ func TestAccountsDelete(t *testing.T) {
 	p.wait(`document.activeElement?.dataset.testid === "user-delete"`, "the focus back on Delete")
 	s.must(t, 200, "GET", fmt.Sprintf("/api/users/%d", frankID), admin, nil)
 
-	p.click(tid("user-delete"))
-	p.wait(existsJS(tid("confirm-ok")), "the confirmation")
-	p.click(tid("confirm-ok"))
+	p.do(chromedp.KeyEvent(kb.Enter))
+	p.wait(`document.activeElement?.dataset.testid === "confirm-cancel"`, "the confirmation, focused")
+	p.do(chromedp.Focus(chromedp.CSS(tid("confirm-ok"))), chromedp.KeyEvent(kb.Enter))
 	p.wait(existsJS(tid("users-notice"))+" && "+existsJS(tid("new-user-form")), "the notice and the Add a user form")
 	if got := p.text(tid("users-notice")); got != "Frank Doe (frank) was deleted." {
 		t.Errorf("notice %q", got)
