@@ -170,7 +170,9 @@ func (s *Service) EditUser(ctx context.Context, actor *parley.User, id int64, e 
 	if err != nil {
 		return nil, err
 	}
-	if disabling {
+	// Disabled again, everything is retired again: that finishes what a request that
+	// failed half-way left.
+	if e.Disabled != nil && *e.Disabled {
 		if err := s.retire(ctx, id); err != nil {
 			return nil, err
 		}
