@@ -28,6 +28,9 @@ type Store interface {
 	// SessionUser is the user of a session that has not expired at now; a disabled or
 	// deleted user has none.
 	SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (*User, error)
+	// TouchSession records that the session was used at now, if it was last recorded as
+	// used before since.
+	TouchSession(ctx context.Context, tokenHash []byte, now, since time.Time) error
 	// UserSessions lists the user's sessions that have not expired at now, newest first.
 	UserSessions(ctx context.Context, userID int64, now time.Time) ([]*Session, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error

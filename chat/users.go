@@ -82,6 +82,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User,
 	}
 	copied := *u
 	s.sessions.put(string(hash), &copied, now)
+	// Read from the database at most once a minute, so recorded as seen as often at
+	// most; a failure to record it refuses nobody.
+	if err := s.store.TouchSession(ctx, hash, now, now.Add(-sessionCacheTTL)); err != nil {
+		s.logger.Error("touch session", "err", err)
+	}
 	return u, nil
 }
 

@@ -293,8 +293,8 @@ func (s *Store) CreateSession(ctx context.Context, ns parley.NewSession) (*parle
 		for range 3 { // a random id taken already: try another
 			sess.ID = newSessionID()
 			_, err := tx.ExecContext(ctx, `
-				INSERT INTO sessions (token_hash, user_id, expires_at, id, created_at, user_agent, address)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				INSERT INTO sessions (token_hash, user_id, expires_at, id, created_at, last_seen_at, user_agent, address)
+				VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)`,
 				ns.TokenHash, ns.UserID, sess.ExpiresAt.UnixMicro(), sess.ID, sess.CreatedAt.UnixMicro(), ns.UserAgent, ns.Address)
 			if !isUnique(err) {
 				return err
@@ -327,20 +327,30 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash []byte, now time.Time
 	return u, nil
 }
 
+// TouchSession moves the session's last use to now, if it was before since: a session
+// in use costs a write now and then, not one per request.
+func (s *Store) TouchSession(ctx context.Context, tokenHash []byte, now, since time.Time) error {
+	if _, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?`,
+		now.UnixMicro(), tokenHash, since.UnixMicro()); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
 // UserSessions lists the user's sessions that have not expired at now, newest first.
 func (s *Store) UserSessions(ctx context.Context, userID int64, now time.Time) ([]*parley.Session, error) {
 	scan := func(row scanner) (*parley.Session, error) {
 		var sess parley.Session
-		var created, expires int64
-		if err := row.Scan(&sess.ID, &sess.UserID, &sess.TokenHash, &created, &expires, &sess.UserAgent, &sess.Address); err != nil {
+		var created, expires, seen int64
+		if err := row.Scan(&sess.ID, &sess.UserID, &sess.TokenHash, &created, &expires, &seen, &sess.UserAgent, &sess.Address); err != nil {
 			return nil, err
 		}
 		sess.CreatedAt, sess.ExpiresAt = time.UnixMicro(created).UTC(), time.UnixMicro(expires).UTC()
-		sess.LastSeenAt = sess.CreatedAt
+		sess.LastSeenAt = time.UnixMicro(max(seen, created)).UTC()
 		return &sess, nil
 	}
 	list, err := queryAll(ctx, s.read, scan, `
-		SELECT id, user_id, token_hash, created_at, expires_at, user_agent, address FROM sessions
+		SELECT id, user_id, token_hash, created_at, expires_at, last_seen_at, user_agent, address FROM sessions
 		WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, id DESC`, userID, now.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("list sessions of user %d: %w", userID, err)

@@ -1966,6 +1966,27 @@ func testSessionList(t *testing.T, s parley.Store) {
 		t.Errorf("oldest session %+v, want %+v", list[2], old)
 	}
 
+	// A session's use is recorded when the last one recorded is older than asked.
+	for _, touch := range []struct{ now, since, want time.Time }{
+		{t0, t0, t0}, // last seen at creation, 30 s before since: recorded
+		{t0.Add(10 * time.Second), t0.Add(-time.Minute), t0}, // seen at t0, after since: not again
+		{t0.Add(2 * time.Minute), t0.Add(time.Minute), t0.Add(2 * time.Minute)},
+	} {
+		if err := s.TouchSession(ctx, []byte("gus-mid"), touch.now, touch.since); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.UserSessions(ctx, u.ID, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !list[1].LastSeenAt.Equal(touch.want) || !list[0].LastSeenAt.Equal(list[0].CreatedAt) {
+			t.Fatalf("after touching at %v (since %v): last seen %v, want %v; the untouched one %v", touch.now, touch.since, list[1].LastSeenAt, touch.want, list[0].LastSeenAt)
+		}
+	}
+	if err := s.TouchSession(ctx, []byte("unknown"), t0, t0); err != nil {
+		t.Errorf("TouchSession of an unknown session: %v", err)
+	}
+
 	_, err = s.DeleteUserSession(ctx, other.ID, mid.ID)
 	wantCode(t, err, parley.ENOTFOUND)
 	h, err := s.DeleteUserSession(ctx, u.ID, mid.ID)

@@ -15,17 +15,20 @@ CREATE UNIQUE INDEX users_login_key ON users (login_key);
 -- order and dated from their expiry (every session lasted 30 days).
 ALTER TABLE sessions ADD COLUMN id INTEGER;
 ALTER TABLE sessions ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN address TEXT NOT NULL DEFAULT '';
 UPDATE sessions SET
     id = (SELECT COUNT(*) FROM sessions o WHERE o.token_hash <= sessions.token_hash),
-    created_at = expires_at - 2592000000000;
+    created_at = expires_at - 2592000000000,
+    last_seen_at = expires_at - 2592000000000;
 CREATE UNIQUE INDEX sessions_id ON sessions (id);
 
 -- +goose Down
 DROP INDEX sessions_id;
 ALTER TABLE sessions DROP COLUMN address;
 ALTER TABLE sessions DROP COLUMN user_agent;
+ALTER TABLE sessions DROP COLUMN last_seen_at;
 ALTER TABLE sessions DROP COLUMN created_at;
 ALTER TABLE sessions DROP COLUMN id;
 DROP INDEX users_login_key;
