@@ -20,7 +20,7 @@ func TestLoginKey(t *testing.T) {
 		{"jean.dupont@example.com", "jean.dupont@example.com", ""},
 		{"Søren", "søren", ""},
 		{"Иван", "иван", ""},
-		{"山田たろう", "山田たろう", ""},      // Han and Hiragana: Japanese
+		{"山田たろう", "山田たろう", ""},       // Han and Hiragana: Japanese
 		{"tanaka山田", "tanaka山田", ""}, // Latin with Han
 		{"김민준", "김민준", ""},
 		{"аlice", "", "mixes Cyrillic and Latin"}, // Cyrillic а
