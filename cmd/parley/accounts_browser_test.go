@@ -77,7 +77,16 @@ func (p *consolePage) editUser(login string, id int64) {
 	row := fmt.Sprintf(`%s[data-login=%q]`, tid("user-row"), login)
 	p.wait(existsJS(row), login+" in the users table")
 	p.click(row + " " + tid("user-edit"))
-	p.wait(fmt.Sprintf(`!!document.querySelector('%s[data-user-id="%d"] %s')`, tid("user-editor"), id, tid("user-form")), "the editor of "+login)
+	p.waitEditor(id)
+}
+
+// waitEditor waits for a user's editor with its sessions loaded: until then the sections
+// under the sessions move, and a click could land on the wrong button.
+func (p *consolePage) waitEditor(id int64) {
+	p.t.Helper()
+	editor := fmt.Sprintf(`%s[data-user-id="%d"]`, tid("user-editor"), id)
+	p.wait(fmt.Sprintf(`!!document.querySelector('%s %s') && !!document.querySelector('%s %s, %s %s')`,
+		editor, tid("user-form"), editor, tid("sessions-list"), editor, tid("sessions-empty")), fmt.Sprintf("the editor of user %d", id))
 }
 
 // apiUser is a user as the API shows it.
@@ -225,7 +234,8 @@ func TestAccountsDisable(t *testing.T) {
 	if got := p.text(row + " " + tid("user-row-status")); got != "Disabled" {
 		t.Errorf("status cell %q", got)
 	}
-	p.wait(existsJS(tid("user-enable"))+" && "+existsJS(tid("user-editor-disabled")), "the editor to offer Enable")
+	p.wait(existsJS(tid("user-enable"))+" && "+existsJS(tid("user-editor-disabled"))+" && "+existsJS(tid("sessions-empty")),
+		"the editor to offer Enable, and no session left")
 
 	d.waitLoggedOut("Dave's console to show the login page")
 	if n := consoleEval[int](d, `window.__sockets.length`); n != 1 {
@@ -326,8 +336,8 @@ func TestAccountsDelete(t *testing.T) {
 	edit := fmt.Sprintf(`%s[data-login="frank"] %s`, tid("user-row"), tid("user-edit"))
 	p.wait(existsJS(edit), "Frank in the users table")
 	p.do(chromedp.Focus(chromedp.CSS(edit)), chromedp.KeyEvent(kb.Enter))
-	p.wait(fmt.Sprintf(`document.activeElement?.id === "user-editor-title" && !!document.querySelector('%s[data-user-id="%d"]')`, tid("user-editor"), frankID),
-		"the focus on the editor's heading")
+	p.waitEditor(frankID)
+	p.wait(`document.activeElement?.id === "user-editor-title"`, "the focus on the editor's heading")
 	p.do(chromedp.Focus(chromedp.CSS(tid("user-delete"))), chromedp.KeyEvent(kb.Enter))
 	p.wait(existsJS(tid("confirm")), "the confirmation")
 	if got := p.text(tid("confirm")); !strings.Contains(got, "Delete Frank Doe?") {
