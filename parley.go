@@ -28,6 +28,8 @@ type User struct {
 	ChatName      string   `json:"chat_name"`
 	MainLanguage  string   `json:"main_language"`
 	ChatLanguages []string `json:"chat_languages"`
+	// Disabled users cannot log in; an admin may enable them again.
+	Disabled bool `json:"disabled"`
 }
 
 // IsAdmin reports whether u may manage users, channels and languages.
@@ -60,6 +62,9 @@ func (u *User) Speaks(lang string) bool {
 
 // UserUpdate changes the fields that are not nil.
 type UserUpdate struct {
+	Name          *string
+	Role          *Role
+	Disabled      *bool
 	ChatName      *string
 	MainLanguage  *string
 	ChatLanguages *[]string

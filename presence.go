@@ -88,6 +88,22 @@ func (p *Presence) Disconnect(userID int64) {
 	}
 }
 
+// Ended records a console closed because its session ended (logout, a password
+// change, an admin's revocation): unlike a closed page, it gets no grace, so an operator
+// with no other console open is unavailable at once.
+func (p *Presence) Ended(userID int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.ops[userID]
+	if s == nil || s.consoles == 0 {
+		return
+	}
+	s.consoles--
+	if s.consoles == 0 {
+		s.closedAt = time.Time{}
+	}
+}
+
 // Activity records that the operator used the console (keyboard, mouse, focus) or acted
 // through the API. It reports whether the operator was unavailable before.
 func (p *Presence) Activity(userID int64) (cameOnline bool) {

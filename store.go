@@ -8,16 +8,38 @@ import (
 // Store keeps everything Parley knows. Implementations: sqlite (the embedded default).
 // Methods return *Error values with ENOTFOUND or ECONFLICT where the caller can act on it.
 type Store interface {
-	// Users and sessions.
+	// Users and sessions. Logins are compared by their LoginKey; a deleted user is kept
+	// (their conversations name them) but is found by none of these methods, and their
+	// login is free again.
 	CreateUser(ctx context.Context, u *User, passwordHash string) error
 	User(ctx context.Context, id int64) (*User, error)
+	// UserByLogin finds a user, disabled or not, by login: the one with exactly that
+	// login, else the one with the same LoginKey.
 	UserByLogin(ctx context.Context, login string) (u *User, passwordHash string, err error)
 	Users(ctx context.Context) ([]*User, error)
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
+	// DeleteUser marks the user deleted and ends their sessions and memberships.
+	DeleteUser(ctx context.Context, id int64, now time.Time) error
 	CountUsers(ctx context.Context) (int, error)
-	CreateSession(ctx context.Context, tokenHash []byte, userID int64, expires time.Time) error
+	// SetPassword changes the user's password and ends every session of theirs but keep
+	// (nil: all); it returns the token hashes of the sessions ended.
+	SetPassword(ctx context.Context, userID int64, passwordHash string, keep []byte) (ended [][]byte, err error)
+	CreateSession(ctx context.Context, ns NewSession) (*Session, error)
+	// SessionUser is the user of a session that has not expired at now; a disabled or
+	// deleted user has none.
 	SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (*User, error)
+	// TouchSession records that the session was used at now, if it was last recorded as
+	// used before since.
+	TouchSession(ctx context.Context, tokenHash []byte, now, since time.Time) error
+	// UserSessions lists the user's sessions that have not expired at now, newest first.
+	UserSessions(ctx context.Context, userID int64, now time.Time) ([]*Session, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error
+	// DeleteUserSession ends one session of the user, by its ID, and returns its token
+	// hash; a session of another user is ENOTFOUND.
+	DeleteUserSession(ctx context.Context, userID, sessionID int64) ([]byte, error)
+	// DeleteUserSessions ends every session of the user but keep (nil: all) and
+	// returns their token hashes.
+	DeleteUserSessions(ctx context.Context, userID int64, keep []byte) ([][]byte, error)
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 
 	// Languages.
@@ -33,6 +55,8 @@ type Store interface {
 	UserChannels(ctx context.Context, userID int64) ([]int64, error)
 	JoinChannel(ctx context.Context, channelID, userID int64) error
 	LeaveChannel(ctx context.Context, channelID, userID int64) error
+	// LeaveChannels ends every membership of the user and lists the channels left.
+	LeaveChannels(ctx context.Context, userID int64) ([]int64, error)
 	// Members lists every user who joined at least one channel.
 	Members(ctx context.Context) ([]int64, error)
 
@@ -50,6 +74,9 @@ type Store interface {
 	StartConversation(ctx context.Context, nc NewConversation, choose Chooser) (c *Conversation, first *Message, created bool, err error)
 	AssignQueued(ctx context.Context, channelID int64, now time.Time, choose Chooser) ([]*Conversation, error)
 	Conversation(ctx context.Context, id int64) (*Conversation, error)
+	// RequeueConversations puts the operator's active conversations back in their
+	// channels' queues, unassigned, and returns them.
+	RequeueConversations(ctx context.Context, operatorID int64) ([]*Conversation, error)
 	// QueuedConversations lists a channel's queue, oldest first.
 	QueuedConversations(ctx context.Context, channelID int64) ([]*Conversation, error)
 	// OperatorConversations lists the operator's conversations, newest activity first.

@@ -13,16 +13,19 @@ import (
 // the message. The service therefore keeps, in memory, what rarely changes and only
 // changes through it:
 //
-//   - console sessions (token hash → user), for a minute at most, dropped at logout and
-//     when the user changes their preferences;
+//   - console sessions (token hash → user), for a minute at most, dropped when the
+//     session ends (logout, a password change, an admin's revocation) and when the user
+//     changes (preferences, an admin's edit, disabling, deleting);
 //   - visitors (token hash → visitor): a visitor never changes;
 //   - the parties of active conversations (id → channel, visitor, operator), dropped
 //     when the conversation ends. Only active conversations are kept: a queued one is
-//     about to change operator. A conversation is not reassigned once active.
+//     about to change operator. An active conversation changes operator only when its
+//     operator is disabled or deleted, which drops it too.
 //
 // Everything is still checked by the store where it counts (a message to an ended
-// conversation is refused by the transaction that would store it). The caches are this
-// process's: a multi-server setup will have to drop entries on the bus's word.
+// conversation is refused by the transaction that would store it). Account changes
+// drop entries on the bus's word (parley.AccountsTopic, accounts.go), so that every
+// server forgets them, not only the one where the change was made.
 
 // cache is a map bounded in size whose entries may expire; safe for concurrent use.
 type cache[K comparable, V any] struct {

@@ -17,7 +17,7 @@ func TestSessionsInMemoryFollowChanges(t *testing.T) {
 	ctx := context.Background()
 	f := mustService(t, 30*time.Minute)
 	f.mustOperator(t, "alice")
-	token, _, err := f.svc.Login(ctx, "alice", "password-alice")
+	token, _, err := f.svc.Login(ctx, "alice", "password-alice", chat.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestSessionsInMemoryFollowChanges(t *testing.T) {
 		t.Fatalf("after logout: %v, want EUNAUTHORIZED", err)
 	}
 
-	token, _, err = f.svc.Login(ctx, "alice", "password-alice")
+	token, _, err = f.svc.Login(ctx, "alice", "password-alice", chat.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

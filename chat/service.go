@@ -33,6 +33,8 @@ type Service struct {
 	tellMu  sync.Mutex
 	telling map[int64]*channelTelling // by channel
 
+	accountsMu sync.Mutex // around the checks that keep an enabled admin and the changes they allow
+
 	sessions *cache[string, *parley.User]    // by token hash
 	visitors *cache[string, *parley.Visitor] // by token hash
 	routes   *cache[int64, route]            // active conversations, by id
@@ -45,7 +47,7 @@ func New(store parley.Store, bus parley.Bus, logger *slog.Logger, timeout time.D
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{
+	s := &Service{
 		store:    store,
 		bus:      bus,
 		presence: parley.NewPresence(timeout, now),
@@ -57,6 +59,9 @@ func New(store parley.Store, bus parley.Bus, logger *slog.Logger, timeout time.D
 		visitors: newCache[string, *parley.Visitor](visitorCacheSize, 0),
 		routes:   newCache[int64, route](routeCacheSize, 0),
 	}
+	// Lives as long as the service: the process.
+	bus.Subscribe(parley.AccountsTopic, s.accountNotice)
+	return s
 }
 
 // Presence is the service's view of who is online.

@@ -55,7 +55,7 @@ func mustService(t *testing.T, timeout time.Duration) *fixture {
 	if _, _, err := svc.EnsureAdmin(ctx, "admin-secret-1"); err != nil {
 		t.Fatal(err)
 	}
-	_, admin, err := svc.Login(ctx, "admin", "admin-secret-1")
+	_, admin, err := svc.Login(ctx, "admin", "admin-secret-1", chat.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,8 +17,14 @@ import (
 // MinPasswordLength is the shortest password accepted for a new user.
 const MinPasswordLength = 8
 
+// Client is what an admin is shown of the browser or program that logged in.
+type Client struct {
+	UserAgent string
+	Address   string
+}
+
 // Login checks a login and password and opens a console session.
-func (s *Service) Login(ctx context.Context, login, password string) (token string, u *parley.User, err error) {
+func (s *Service) Login(ctx context.Context, login, password string, client Client) (token string, u *parley.User, err error) {
 	u, hash, err := s.store.UserByLogin(ctx, strings.TrimSpace(login))
 	if parley.ErrorCode(err) == parley.ENOTFOUND {
 		CheckPassword(dummyHash(), password) // spend the same time as for a known login
@@ -28,8 +35,21 @@ func (s *Service) Login(ctx context.Context, login, password string) (token stri
 	if !CheckPassword(hash, password) {
 		return "", nil, parley.Errorf(parley.EUNAUTHORIZED, "Wrong login or password.")
 	}
+	// Said only to whoever knows the password, so it tells a guesser nothing.
+	if u.Disabled {
+		return "", nil, parley.Errorf(parley.EUNAUTHORIZED, "This account is disabled.")
+	}
+	ua := strings.ToValidUTF8(client.UserAgent, "\uFFFD")
+	if utf8.RuneCountInString(ua) > parley.MaxUserAgentLength {
+		ua = string([]rune(ua)[:parley.MaxUserAgentLength])
+	}
 	token, tokenHash := NewToken()
-	if err := s.store.CreateSession(ctx, tokenHash, u.ID, s.now().Add(SessionTTL)); err != nil {
+	now := s.now()
+	_, err = s.store.CreateSession(ctx, parley.NewSession{
+		TokenHash: tokenHash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL),
+		UserAgent: ua, Address: client.Address,
+	})
+	if err != nil {
 		return "", nil, fmt.Errorf("create session: %w", err)
 	}
 	return token, u, nil
@@ -62,14 +82,19 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User,
 	}
 	copied := *u
 	s.sessions.put(string(hash), &copied, now)
+	// Read from the database at most once a minute, so recorded as seen as often at
+	// most; a failure to record it refuses nobody.
+	if err := s.store.TouchSession(ctx, hash, now, now.Add(-sessionCacheTTL)); err != nil {
+		s.logger.Error("touch session", "err", err)
+	}
 	return u, nil
 }
 
-// Logout ends a console session.
+// Logout ends a console session: the WebSockets opened with it close at once.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	hash := HashToken(token)
 	err := s.store.DeleteSession(ctx, hash)
-	s.sessions.delete(string(hash))
+	s.announce(ctx, parley.AccountNotice{EndedSessions: [][]byte{hash}})
 	return err
 }
 
@@ -90,11 +115,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *parley.User, nu NewUser
 		return nil, parley.Errorf(parley.EFORBIDDEN, "Only an admin can add users.")
 	}
 	nu.Login = strings.TrimSpace(nu.Login)
-	if err := parley.ValidateText("Login", nu.Login, parley.MaxNameLength, true); err != nil {
+	if _, err := parley.LoginKey(nu.Login); err != nil {
 		return nil, err
-	}
-	if strings.ContainsFunc(nu.Login, func(r rune) bool { return r <= ' ' }) {
-		return nil, parley.Errorf(parley.EINVALID, "Login must not contain spaces or control characters.")
 	}
 	if err := parley.ValidateName("Name", nu.Name, parley.MaxNameLength, true); err != nil {
 		return nil, err
@@ -102,11 +124,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *parley.User, nu NewUser
 	if err := parley.ValidateName("Chat name", nu.ChatName, parley.MaxNameLength, false); err != nil {
 		return nil, err
 	}
-	if !utf8.ValidString(nu.Password) || utf8.RuneCountInString(nu.Password) < MinPasswordLength {
-		return nil, parley.Errorf(parley.EINVALID, "Password must have at least %d characters.", MinPasswordLength)
-	}
-	if len(nu.Password) > 1024 {
-		return nil, parley.Errorf(parley.EINVALID, "Password must have at most 1024 bytes.")
+	if err := validatePassword("Password", nu.Password); err != nil {
+		return nil, err
 	}
 	if nu.Role == "" {
 		nu.Role = parley.RoleOperator
@@ -140,12 +159,38 @@ func (s *Service) CreateUser(ctx context.Context, actor *parley.User, nu NewUser
 	return u, nil
 }
 
+// validatePassword applies the rules of every new password.
+func validatePassword(field, password string) error {
+	if !utf8.ValidString(password) || utf8.RuneCountInString(password) < MinPasswordLength {
+		return parley.Errorf(parley.EINVALID, "%s must have at least %d characters.", field, MinPasswordLength)
+	}
+	if len(password) > MaxPasswordBytes {
+		return parley.Errorf(parley.EINVALID, "%s must have at most %d bytes.", field, MaxPasswordBytes)
+	}
+	return nil
+}
+
+// MaxPasswordBytes bounds a password: hashing a longer one would cost more for nothing.
+const MaxPasswordBytes = 1024
+
+// ErrAdminExists is EnsureAdmin's answer when it was given a password for an admin
+// that already exists: the password was not used.
+var ErrAdminExists = errors.New("users exist already: the admin password was ignored")
+
 // EnsureAdmin creates the user admin on an installation with no user. With an empty
-// password it makes one up and returns it, to be shown once.
+// password it makes one up and returns it, to be shown once. On an installation with
+// users it changes nothing; given a password then, it says so with ErrAdminExists, so
+// that the caller can tell the operator the password was ignored.
 func (s *Service) EnsureAdmin(ctx context.Context, password string) (created bool, generated string, err error) {
 	n, err := s.store.CountUsers(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return false, "", err
+	}
+	if n > 0 {
+		if password != "" {
+			return false, "", ErrAdminExists
+		}
+		return false, "", nil
 	}
 	if password == "" {
 		b := make([]byte, 12)
@@ -201,7 +246,7 @@ func (s *Service) UpdatePreferences(ctx context.Context, actor *parley.User, p P
 		upd.ChatLanguages = &langs
 	}
 	u, err := s.store.UpdateUser(ctx, actor.ID, upd)
-	s.sessions.deleteFunc(func(cached *parley.User) bool { return cached.ID == actor.ID })
+	s.announce(ctx, parley.AccountNotice{UserID: actor.ID, Changed: true})
 	return u, err
 }
 

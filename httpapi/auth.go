@@ -20,9 +20,28 @@ type ctxKey int
 
 const userKey ctxKey = 0
 
+// caller is who makes a console request: the user, and the token hash of the session
+// they made it with (what ends the session's WebSockets when it ends).
+type caller struct {
+	user    *parley.User
+	session []byte
+}
+
 func userFrom(ctx context.Context) *parley.User {
-	u, _ := ctx.Value(userKey).(*parley.User)
-	return u
+	c, _ := ctx.Value(userKey).(*caller)
+	if c == nil {
+		return nil
+	}
+	return c.user
+}
+
+// sessionFrom is the token hash of the request's console session.
+func sessionFrom(ctx context.Context) []byte {
+	c, _ := ctx.Value(userKey).(*caller)
+	if c == nil {
+		return nil
+	}
+	return c.session
 }
 
 // consoleToken returns the session token of a console request: the bearer token, the
@@ -59,7 +78,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			writeError(w, r, s.logger, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+		c := &caller{user: u, session: chat.HashToken(token)}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, c)))
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/chat"
@@ -50,7 +51,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) (int, any, 
 	if err := s.limits.allowLogin(s.clientIP(r)); err != nil {
 		return 0, nil, err
 	}
-	token, u, err := s.service.Login(r.Context(), req.Login, req.Password)
+	client := chat.Client{UserAgent: r.UserAgent(), Address: s.clientIP(r).String()}
+	token, u, err := s.service.Login(r.Context(), req.Login, req.Password, client)
 	if err != nil {
 		s.limits.loginFailed(s.clientIP(r))
 		return 0, nil, err
@@ -112,6 +114,109 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) (int, 
 	}
 	u, err := s.service.CreateUser(r.Context(), userFrom(r.Context()), nu)
 	return http.StatusCreated, u, err
+}
+
+func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	var req struct {
+		Current *string `json:"current_password"`
+		New     *string `json:"new_password"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.Current == nil || req.New == nil {
+		return 0, nil, parley.Errorf(parley.EINVALID, "Fields \"current_password\" and \"new_password\" are required.")
+	}
+	// A stolen session must not make guessing the password cheap: wrong current
+	// passwords count as failed logins.
+	if err := s.limits.allowLogin(s.clientIP(r)); err != nil {
+		return 0, nil, err
+	}
+	err := s.service.ChangePassword(r.Context(), userFrom(r.Context()), sessionFrom(r.Context()), *req.Current, *req.New)
+	if err != nil {
+		if errors.Is(err, chat.ErrCurrentPassword) {
+			s.limits.loginFailed(s.clientIP(r))
+		}
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	u, err := s.service.User(r.Context(), userFrom(r.Context()), id)
+	return http.StatusOK, u, err
+}
+
+func (s *Server) handleEditUser(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var e chat.UserEdit
+	if err := decode(w, r, &e); err != nil {
+		return 0, nil, err
+	}
+	u, err := s.service.EditUser(r.Context(), userFrom(r.Context()), id, e)
+	return http.StatusOK, u, err
+}
+
+func (s *Server) handleDeleteUser(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, s.service.DeleteUser(r.Context(), userFrom(r.Context()), id)
+}
+
+func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var req struct {
+		Password *string `json:"password"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.Password == nil {
+		return 0, nil, parley.Errorf(parley.EINVALID, "Field \"password\" is required.")
+	}
+	return http.StatusNoContent, nil, s.service.ResetPassword(r.Context(), userFrom(r.Context()), id, *req.Password)
+}
+
+func (s *Server) handleUserSessions(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	list, err := s.service.UserSessions(r.Context(), userFrom(r.Context()), id, sessionFrom(r.Context()))
+	return http.StatusOK, list, err
+}
+
+func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	raw := r.PathValue("session_id")
+	sessionID, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || sessionID <= 0 {
+		return 0, nil, parley.Errorf(parley.EINVALID, "Session id %q is not a positive integer.", raw)
+	}
+	return http.StatusNoContent, nil, s.service.RevokeSession(r.Context(), userFrom(r.Context()), id, sessionID)
+}
+
+func (s *Server) handleRevokeSessions(w http.ResponseWriter, r *http.Request) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, s.service.RevokeSessions(r.Context(), userFrom(r.Context()), id)
 }
 
 func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) (int, any, error) {

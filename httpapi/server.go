@@ -86,6 +86,8 @@ func New(service *chat.Service, store parley.Store, logger *slog.Logger, opts Op
 	if opts.RateLimit {
 		s.limits = newLimiter()
 	}
+	// Lives as long as the server: the process.
+	s.bus.Subscribe(parley.AccountsTopic, s.accountNotice)
 	return s
 }
 
@@ -113,10 +115,18 @@ func (s *Server) routes() []route {
 		{"DELETE /api/session", s.api(s.handleLogout), console},
 		{"GET /api/me", s.api(s.handleMe), console},
 		{"PATCH /api/me/preferences", s.api(s.handlePreferences), console},
+		{"POST /api/me/password", s.api(s.handleChangePassword), console},
 		{"GET /api/languages", s.api(s.handleLanguages), console},
 		{"PUT /api/languages/{code}", s.api(s.handleSetLanguage), console},
 		{"GET /api/users", s.api(s.handleUsers), console},
 		{"POST /api/users", s.api(s.handleCreateUser), console},
+		{"GET /api/users/{id}", s.api(s.handleUser), console},
+		{"PATCH /api/users/{id}", s.api(s.handleEditUser), console},
+		{"DELETE /api/users/{id}", s.api(s.handleDeleteUser), console},
+		{"PUT /api/users/{id}/password", s.api(s.handleResetPassword), console},
+		{"GET /api/users/{id}/sessions", s.api(s.handleUserSessions), console},
+		{"DELETE /api/users/{id}/sessions", s.api(s.handleRevokeSessions), console},
+		{"DELETE /api/users/{id}/sessions/{session_id}", s.api(s.handleRevokeSession), console},
 		{"GET /api/channels", s.api(s.handleChannels), console},
 		{"POST /api/channels", s.api(s.handleCreateChannel), console},
 		{"GET /api/channels/{id}", s.api(s.handleChannel), console},

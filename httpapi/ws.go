@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -36,7 +37,21 @@ type wsConn struct {
 	writing bool     // a writer goroutine runs
 	closing bool     // too slow, or closed: nothing more is queued
 	ping    *time.Timer
+
+	// A console's session: the connection closes when it ends (accountNotice).
+	userID  int64
+	session string // token hash; "" for a visitor
+	onEnded func()
+	done    atomic.Bool // accounted for as closed or ended: see finish
 }
+
+// finish marks the connection as over, once: it reports whether this call did, so
+// that either its close or its session's end is accounted for, never both.
+func (c *wsConn) finish() bool { return c.done.CompareAndSwap(false, true) }
+
+// over reports whether the connection is over (its session ended): its frames are no
+// longer served.
+func (c *wsConn) over() bool { return c.done.Load() }
 
 // enqueue is the bus subscriber: it never blocks, and drops a client too slow to keep up.
 func (c *wsConn) enqueue(payload []byte) {
@@ -199,6 +214,16 @@ type wsSession struct {
 	onFrame func(ctx context.Context, f clientFrame) (reply *parley.Event, err error)
 	// filter, when set, tells which published events reach this connection.
 	filter func(payload []byte) bool
+
+	// A console's user and session (its token hash): the connection closes when the
+	// session ends.
+	userID  int64
+	session []byte
+	// onEnded is called instead of onClose when the console's session ends.
+	onEnded func()
+	// stillValid, when set, checks once the connection is tracked that its session did
+	// not end meanwhile (a logout between the handshake and tracking).
+	stillValid func(ctx context.Context) bool
 }
 
 // serveWS opens one WebSocket, and serves it until either side closes it. It subscribes
@@ -210,7 +235,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 		writeLimited(w, r, s.logger, err.(*limitError))
 		return
 	}
-	c := &wsConn{}
+	c := &wsConn{userID: sess.userID, session: string(sess.session), onEnded: sess.onEnded}
 	deliver := c.enqueue
 	if sess.filter != nil {
 		deliver = func(payload []byte) {
@@ -240,7 +265,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 	go func() {
 		defer release()
 		defer unsubscribe()
-		defer sess.onClose()
+		defer func() {
+			if c.finish() {
+				sess.onClose()
+			}
+		}()
 		s.readFrames(c, sess)
 	}()
 }
@@ -256,6 +285,12 @@ func (s *Server) readFrames(c *wsConn, sess wsSession) {
 		return
 	}
 	defer s.untrack(c)
+	if sess.stillValid != nil && !sess.stillValid(context.Background()) {
+		if s.endConn(c) {
+			conn.Close(StatusSessionEnded, sessionEnded)
+		}
+		return
+	}
 	gauge := s.metrics.websockets.WithLabelValues(sess.side)
 	gauge.Inc()
 	defer gauge.Dec()
@@ -275,6 +310,9 @@ func (s *Server) readFrames(c *wsConn, sess wsSession) {
 		if frames != nil && !frames.Allow() {
 			conn.Close(websocket.StatusPolicyViolation, "Too many frames; slow down.")
 			return
+		}
+		if c.over() {
+			continue // its session ended: the close is on its way, and read here
 		}
 		f, err := parseFrame(data)
 		var reply *parley.Event
@@ -334,6 +372,60 @@ func (s *Server) untrack(c *wsConn) {
 	delete(s.conns, c)
 }
 
+// Close status and reason of a console WebSocket whose session ended: the console goes
+// to its login screen rather than reconnect.
+const (
+	StatusSessionEnded websocket.StatusCode = 4001
+	sessionEnded                            = "Session ended; log in again."
+)
+
+// accountNotice is the server's subscriber to parley.AccountsTopic: it closes every
+// console WebSocket opened with a session that ended, on whichever server it ended.
+func (s *Server) accountNotice(payload []byte) {
+	var n parley.AccountNotice
+	if err := json.Unmarshal(payload, &n); err != nil {
+		s.logger.Error("decode account notice", "err", err)
+		return
+	}
+	if len(n.EndedSessions) == 0 {
+		return
+	}
+	ended := make(map[string]bool, len(n.EndedSessions))
+	for _, h := range n.EndedSessions {
+		ended[string(h)] = true
+	}
+	var conns []*wsConn
+	s.mu.Lock()
+	for c := range s.conns {
+		if c.session != "" && ended[c.session] {
+			conns = append(conns, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		if s.endConn(c) {
+			go c.conn.Close(StatusSessionEnded, sessionEnded)
+		}
+	}
+}
+
+// endConn ends a tracked connection whose session ended: at once it is sent and serves
+// nothing more, and its operator's presence counts it gone (no reload grace). It
+// reports whether it did (not already closed); the caller then closes the connection
+// with StatusSessionEnded.
+func (s *Server) endConn(c *wsConn) bool {
+	if !c.finish() {
+		return false
+	}
+	c.mu.Lock()
+	c.closing, c.queue = true, nil
+	c.mu.Unlock()
+	if c.onEnded != nil {
+		c.onEnded()
+	}
+	return true
+}
+
 // CloseWebSockets tells every client to reconnect (status 1012, service restart) and
 // refuses new WebSockets: http.Server.Shutdown does not wait for hijacked connections.
 // The connections close side by side: a client that never answers the close holds up
@@ -362,14 +454,22 @@ func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, parley.Errorf(parley.EFORBIDDEN, "Cross-origin WebSocket refused."))
 		return
 	}
+	token, _ := consoleToken(r)
 	s.serveWS(w, r, wsSession{
-		side:   "operator",
-		topic:  parley.UserTopic(u.ID),
-		accept: nil, // the console is served by Parley itself: same origin only
+		side:    "operator",
+		topic:   parley.UserTopic(u.ID),
+		userID:  u.ID,
+		session: sessionFrom(r.Context()),
+		accept:  nil, // the console is served by Parley itself: same origin only
 		onOpen: func(ctx context.Context) {
 			s.service.ConsoleOpened(ctx, u.ID)
 		},
 		onClose: func() { s.service.ConsoleClosed(u.ID) },
+		onEnded: func() { s.service.ConsoleEnded(u.ID) },
+		stillValid: func(ctx context.Context) bool {
+			_, err := s.service.Authenticate(ctx, token)
+			return parley.ErrorCode(err) != parley.EUNAUTHORIZED
+		},
 		onFrame: func(ctx context.Context, f clientFrame) (*parley.Event, error) {
 			switch f.Type {
 			case "activity":

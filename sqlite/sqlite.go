@@ -93,6 +93,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
+	if err := fillLoginKeys(ctx, writer); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
 
 	// The store holds the writer's one connection and runs its transactions itself,
 	// with prepared BEGIN and COMMIT statements: database/sql's Tx would compile both
@@ -286,7 +290,7 @@ func exists(ctx context.Context, q querier, query string, args ...any) (bool, er
 }
 
 func userExists(ctx context.Context, q querier, id int64) error {
-	ok, err := exists(ctx, q, `SELECT 1 FROM users WHERE id = ?`, id)
+	ok, err := exists(ctx, q, `SELECT 1 FROM users WHERE id = ? AND deleted_at IS NULL`, id)
 	if err != nil {
 		return err
 	} else if !ok {

@@ -50,6 +50,13 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"Idempotency", testIdempotency},
 		{"VisitorChannels", testVisitorChannels},
 		{"StartReplay", testStartReplay},
+		{"LoginKeys", testLoginKeys},
+		{"EditUser", testEditUser},
+		{"DisabledUser", testDisabledUser},
+		{"SessionList", testSessionList},
+		{"SetPassword", testSetPassword},
+		{"DeleteUser", testDeleteUser},
+		{"RequeueConversations", testRequeueConversations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,11 +180,11 @@ func testSessions(t *testing.T, s parley.Store) {
 	u := mustUser(t, s, "dave")
 	valid, expired, deleted := []byte("valid-token-hash"), []byte("expired-token-hash"), []byte("deleted-token-hash")
 	for _, h := range [][]byte{valid, deleted} {
-		if err := s.CreateSession(ctx, h, u.ID, t0.Add(time.Hour)); err != nil {
+		if _, err := s.CreateSession(ctx, parley.NewSession{TokenHash: h, UserID: u.ID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.CreateSession(ctx, expired, u.ID, t0.Add(-time.Second)); err != nil {
+	if _, err := s.CreateSession(ctx, parley.NewSession{TokenHash: expired, UserID: u.ID, CreatedAt: t0.Add(-time.Hour), ExpiresAt: t0.Add(-time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteSession(ctx, deleted); err != nil {
@@ -1665,7 +1672,8 @@ func wantIDs(tb testing.TB, what string, got, want []int64) {
 func wantUser(tb testing.TB, got, want *parley.User) {
 	tb.Helper()
 	if got.ID != want.ID || got.Login != want.Login || got.Name != want.Name || got.Role != want.Role ||
-		got.ChatName != want.ChatName || got.MainLanguage != want.MainLanguage || !slices.Equal(got.ChatLanguages, want.ChatLanguages) {
+		got.ChatName != want.ChatName || got.MainLanguage != want.MainLanguage || !slices.Equal(got.ChatLanguages, want.ChatLanguages) ||
+		got.Disabled != want.Disabled {
 		tb.Errorf("user = %+v, want %+v", got, want)
 	}
 }
@@ -1900,5 +1908,301 @@ func testStartReplay(t *testing.T, s parley.Store) {
 	}
 	if got, err := s.VisitorByToken(ctx, []byte("hash-2")); err != nil || got.ID != v1.ID {
 		t.Errorf("the returning visitor's token: %+v, %v", got, err)
+	}
+}
+
+func mustSession(tb testing.TB, s parley.Store, userID int64, hash string, created time.Time) *parley.Session {
+	tb.Helper()
+	sess, err := s.CreateSession(tb.Context(), parley.NewSession{TokenHash: []byte(hash), UserID: userID,
+		CreatedAt: created, ExpiresAt: created.Add(time.Hour), UserAgent: "agent of " + hash, Address: "192.0.2.1"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sess
+}
+
+// sessionHashes lists the token hashes of the user's sessions at t0, newest first.
+func sessionHashes(tb testing.TB, s parley.Store, userID int64) []string {
+	tb.Helper()
+	list, err := s.UserSessions(tb.Context(), userID, t0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := []string{}
+	for _, sess := range list {
+		out = append(out, string(sess.TokenHash))
+	}
+	return out
+}
+
+func hashes(list [][]byte) []string {
+	out := []string{}
+	for _, h := range list {
+		out = append(out, string(h))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Logins are compared by their PRECIS key: one differing only in case or width is the
+// same login, for creating a user and for finding one.
+func testLoginKeys(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	alice := mustUser(t, s, "Alice")
+	for _, login := range []string{"alice", "ALICE", "\uff21lice"} {
+		err := s.CreateUser(ctx, &parley.User{Login: login, Name: "Other", Role: parley.RoleOperator}, "x")
+		wantCode(t, err, parley.ECONFLICT)
+		u, _, err := s.UserByLogin(ctx, login)
+		if err != nil {
+			t.Fatalf("UserByLogin(%q): %v", login, err)
+		}
+		wantUser(t, u, alice)
+	}
+	err := s.CreateUser(ctx, &parley.User{Login: "al ice", Name: "Other", Role: parley.RoleOperator}, "x")
+	wantCode(t, err, parley.EINVALID)
+	_, _, err = s.UserByLogin(ctx, "al ice")
+	wantCode(t, err, parley.ENOTFOUND)
+}
+
+// An admin's edit changes name, role and the disabled flag, as the preferences.
+func testEditUser(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	u := mustUser(t, s, "erin")
+	got, err := s.UpdateUser(ctx, u.ID, parley.UserUpdate{Name: ptr("Erin Smith"), Role: ptr(parley.RoleAdmin), Disabled: ptr(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *u
+	want.Name, want.Role, want.Disabled = "Erin Smith", parley.RoleAdmin, true
+	wantUser(t, got, &want)
+	if !got.Disabled {
+		t.Error("Disabled not set")
+	}
+	stored, err := s.User(ctx, u.ID)
+	if err != nil || !stored.Disabled || stored.Role != parley.RoleAdmin {
+		t.Fatalf("stored user %+v, %v", stored, err)
+	}
+	if got, err = s.UpdateUser(ctx, u.ID, parley.UserUpdate{Disabled: ptr(false)}); err != nil || got.Disabled || got.Name != "Erin Smith" {
+		t.Fatalf("enabled again: %+v, %v", got, err)
+	}
+}
+
+// A disabled user is found by login (to be told they are disabled) but has no session.
+func testDisabledUser(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	u := mustUser(t, s, "fay")
+	mustSession(t, s, u.ID, "fay-session", t0)
+	if _, err := s.UpdateUser(ctx, u.ID, parley.UserUpdate{Disabled: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.SessionUser(ctx, []byte("fay-session"), t0)
+	wantCode(t, err, parley.EUNAUTHORIZED)
+	got, _, err := s.UserByLogin(ctx, "fay")
+	if err != nil || !got.Disabled {
+		t.Fatalf("UserByLogin of a disabled user: %+v, %v", got, err)
+	}
+	if _, err := s.UpdateUser(ctx, u.ID, parley.UserUpdate{Disabled: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SessionUser(ctx, []byte("fay-session"), t0); err != nil {
+		t.Fatalf("the session after enabling again: %v", err)
+	}
+}
+
+// Sessions are listed newest first with what the login recorded, under distinct opaque
+// ids; one is ended by id (only its own user's), or all but one.
+func testSessionList(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	u := mustUser(t, s, "gus")
+	other := mustUser(t, s, "hal")
+	old := mustSession(t, s, u.ID, "gus-old", t0.Add(-time.Minute))
+	mid := mustSession(t, s, u.ID, "gus-mid", t0.Add(-30*time.Second))
+	mustSession(t, s, u.ID, "gus-new", t0.Add(-time.Second))
+	mustSession(t, s, u.ID, "gus-expired", t0.Add(-2*time.Hour))
+	theirs := mustSession(t, s, other.ID, "hal-1", t0)
+
+	list, err := s.UserSessions(ctx, u.ID, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sessionHashes(t, s, u.ID); !slices.Equal(got, []string{"gus-new", "gus-mid", "gus-old"}) {
+		t.Fatalf("sessions = %v, want the three open ones, newest first", got)
+	}
+	ids := map[int64]bool{theirs.ID: true}
+	for _, sess := range list {
+		if sess.ID <= 0 || ids[sess.ID] {
+			t.Errorf("session id %d: not positive or not distinct", sess.ID)
+		}
+		ids[sess.ID] = true
+		if sess.UserID != u.ID || sess.Address != "192.0.2.1" || sess.UserAgent != "agent of "+string(sess.TokenHash) ||
+			sess.ExpiresAt.Sub(sess.CreatedAt) != time.Hour || sess.LastSeenAt.Before(sess.CreatedAt) {
+			t.Errorf("session %+v", sess)
+		}
+	}
+	if list[2].ID != old.ID || !list[2].CreatedAt.Equal(old.CreatedAt) {
+		t.Errorf("oldest session %+v, want %+v", list[2], old)
+	}
+
+	// A session's use is recorded when the last one recorded is older than asked.
+	for _, touch := range []struct{ now, since, want time.Time }{
+		{t0, t0, t0}, // last seen at creation, 30 s before since: recorded
+		{t0.Add(10 * time.Second), t0.Add(-time.Minute), t0}, // seen at t0, after since: not again
+		{t0.Add(2 * time.Minute), t0.Add(time.Minute), t0.Add(2 * time.Minute)},
+	} {
+		if err := s.TouchSession(ctx, []byte("gus-mid"), touch.now, touch.since); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.UserSessions(ctx, u.ID, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !list[1].LastSeenAt.Equal(touch.want) || !list[0].LastSeenAt.Equal(list[0].CreatedAt) {
+			t.Fatalf("after touching at %v (since %v): last seen %v, want %v; the untouched one %v", touch.now, touch.since, list[1].LastSeenAt, touch.want, list[0].LastSeenAt)
+		}
+	}
+	if err := s.TouchSession(ctx, []byte("unknown"), t0, t0); err != nil {
+		t.Errorf("TouchSession of an unknown session: %v", err)
+	}
+
+	_, err = s.DeleteUserSession(ctx, other.ID, mid.ID)
+	wantCode(t, err, parley.ENOTFOUND)
+	h, err := s.DeleteUserSession(ctx, u.ID, mid.ID)
+	if err != nil || string(h) != "gus-mid" {
+		t.Fatalf("DeleteUserSession = %q, %v", h, err)
+	}
+	_, err = s.DeleteUserSession(ctx, u.ID, mid.ID)
+	wantCode(t, err, parley.ENOTFOUND)
+
+	ended, err := s.DeleteUserSessions(ctx, u.ID, []byte("gus-new"))
+	if err != nil || !slices.Equal(hashes(ended), []string{"gus-expired", "gus-old"}) {
+		t.Fatalf("DeleteUserSessions but one = %q, %v", hashes(ended), err)
+	}
+	if got := sessionHashes(t, s, u.ID); !slices.Equal(got, []string{"gus-new"}) {
+		t.Fatalf("sessions left = %v", got)
+	}
+	if ended, err = s.DeleteUserSessions(ctx, u.ID, nil); err != nil || !slices.Equal(hashes(ended), []string{"gus-new"}) {
+		t.Fatalf("DeleteUserSessions = %q, %v", hashes(ended), err)
+	}
+	if got := sessionHashes(t, s, other.ID); !slices.Equal(got, []string{"hal-1"}) {
+		t.Fatalf("the other user's sessions = %v", got)
+	}
+}
+
+// Setting a password ends every session but the one kept, in the same write.
+func testSetPassword(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	u := mustUser(t, s, "ida")
+	mustSession(t, s, u.ID, "ida-1", t0)
+	mustSession(t, s, u.ID, "ida-2", t0)
+	ended, err := s.SetPassword(ctx, u.ID, "new hash", []byte("ida-2"))
+	if err != nil || !slices.Equal(hashes(ended), []string{"ida-1"}) {
+		t.Fatalf("SetPassword = %q, %v", hashes(ended), err)
+	}
+	if _, hash, err := s.UserByLogin(ctx, "ida"); err != nil || hash != "new hash" {
+		t.Fatalf("hash after SetPassword = %q, %v", hash, err)
+	}
+	if got := sessionHashes(t, s, u.ID); !slices.Equal(got, []string{"ida-2"}) {
+		t.Fatalf("sessions left = %v", got)
+	}
+	ended, err = s.SetPassword(ctx, u.ID, "newer hash", nil)
+	if err != nil || !slices.Equal(hashes(ended), []string{"ida-2"}) {
+		t.Fatalf("SetPassword keeping none = %q, %v", hashes(ended), err)
+	}
+	_, err = s.SetPassword(ctx, 9999, "x", nil)
+	wantCode(t, err, parley.ENOTFOUND)
+}
+
+// A deleted user is found by nothing, loses their sessions and memberships, and frees
+// their login; the conversations and messages naming them stay.
+func testDeleteUser(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	u := mustUser(t, s, "jo", func(u *parley.User) { u.ChatName = "Jo" })
+	ch := mustChannel(t, s, "Deleting", 0)
+	mustJoin(t, s, ch.ID, u.ID)
+	v := mustVisitor(t, s, "Vic")
+	c, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "Hello", Now: t0}, pick(u.ID))
+	mustAdd(t, s, c.ID, parley.Author{Kind: parley.AuthorOperator, ID: u.ID, Name: "Jo"}, "Hi", t0)
+	mustEnd(t, s, c.ID, "", t0)
+	mustSession(t, s, u.ID, "jo-1", t0)
+
+	if err := s.DeleteUser(ctx, u.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.User(ctx, u.ID)
+	wantCode(t, err, parley.ENOTFOUND)
+	_, _, err = s.UserByLogin(ctx, "jo")
+	wantCode(t, err, parley.ENOTFOUND)
+	_, err = s.SessionUser(ctx, []byte("jo-1"), t0)
+	wantCode(t, err, parley.EUNAUTHORIZED)
+	wantCode(t, s.DeleteUser(ctx, u.ID, t0), parley.ENOTFOUND)
+	_, err = s.UpdateUser(ctx, u.ID, parley.UserUpdate{Disabled: ptr(false)})
+	wantCode(t, err, parley.ENOTFOUND)
+	members, err := s.ChannelMembers(ctx, ch.ID)
+	if err != nil || len(members) != 0 {
+		t.Fatalf("members after deleting = %v, %v", members, err)
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range users {
+		if x.ID == u.ID {
+			t.Fatalf("deleted user listed")
+		}
+	}
+	msgs := mustMessages(t, s, c.ID, 0, 0)
+	if len(msgs) != 2 || msgs[1].Author.ID != u.ID || msgs[1].Author.Name != "Jo" {
+		t.Fatalf("messages after deleting their author: %+v", msgs)
+	}
+	if got := mustConversation(t, s, c.ID); got.OperatorID != u.ID || got.OperatorName != "Jo" {
+		t.Fatalf("conversation after deleting its operator: %+v", got)
+	}
+	again := mustUser(t, s, "jo")
+	if again.ID == u.ID {
+		t.Fatal("the new jo took the deleted one's id")
+	}
+}
+
+// Requeueing puts the operator's active conversations back in the queue, unassigned,
+// ahead of those that came later, and leaves ended ones alone; the next assignment
+// sees the operator's load without them.
+func testRequeueConversations(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	kim := mustUser(t, s, "kim")
+	lee := mustUser(t, s, "lee")
+	ch := mustChannel(t, s, "Requeue", 0)
+	mustJoin(t, s, ch.ID, kim.ID)
+	start := func(name string, choose parley.Chooser) *parley.Conversation {
+		c, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, name).ID, Body: "Hello", Now: t0}, choose)
+		return c
+	}
+	ended := start("v1", pick(kim.ID))
+	mustEnd(t, s, ended.ID, "", t0)
+	active := start("v2", pick(kim.ID))
+	waiting := start("v3", queue)
+
+	left, err := s.LeaveChannels(ctx, kim.ID)
+	if err != nil || !slices.Equal(left, []int64{ch.ID}) {
+		t.Fatalf("LeaveChannels = %v, %v", left, err)
+	}
+	requeued, err := s.RequeueConversations(ctx, kim.ID)
+	if err != nil || len(requeued) != 1 || requeued[0].ID != active.ID || requeued[0].Status != parley.StatusQueued || requeued[0].OperatorID != 0 {
+		t.Fatalf("RequeueConversations = %+v, %v", requeued, err)
+	}
+	queued, err := s.QueuedConversations(ctx, ch.ID)
+	if err != nil || len(queued) != 2 || queued[0].ID != active.ID || queued[1].ID != waiting.ID {
+		t.Fatalf("queue = %+v, %v; want the requeued one first", queued, err)
+	}
+	if got := mustConversation(t, s, ended.ID); got.Status != parley.StatusEnded || got.OperatorID != kim.ID {
+		t.Fatalf("ended conversation %+v", got)
+	}
+	mustJoin(t, s, ch.ID, lee.ID)
+	assigned, err := s.AssignQueued(ctx, ch.ID, t0, pick(lee.ID))
+	if err != nil || len(assigned) != 2 || assigned[0].ID != active.ID || assigned[0].OperatorID != lee.ID {
+		t.Fatalf("AssignQueued = %+v, %v", assigned, err)
+	}
+	m := mustAdd(t, s, active.ID, parley.Author{Kind: parley.AuthorVisitor, Name: "v2"}, "Still there?", t0)
+	if m.Seq != 2 {
+		t.Fatalf("message after requeueing: seq %d", m.Seq)
 	}
 }

@@ -11,7 +11,7 @@ import (
 func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	s := mustStart(t, "")
 	admin := s.adminToken(t)
-	_, alice := s.mustOperator(t, admin, "alice", nil)
+	aliceID, alice := s.mustOperator(t, admin, "alice", nil)
 	_, mallory := s.mustOperator(t, admin, "mallory", nil)
 	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
 	s.mustChannel(t, admin, map[string]any{"name": "Elsewhere"})
@@ -24,6 +24,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	// The calls each route gets; bodies are valid, so only the credentials are wrong.
 	bodies := map[string]any{
 		"PATCH /api/me/preferences":                  map[string]any{"chat_name": "Evil"},
+		"POST /api/me/password":                      map[string]any{"current_password": "password-alice", "new_password": "evil-password"},
+		"PATCH /api/users/{id}":                      map[string]any{"disabled": true},
+		"PUT /api/users/{id}/password":               map[string]any{"password": "evil-password"},
 		"PUT /api/languages/{code}":                  map[string]any{"enabled": true},
 		"POST /api/users":                            map[string]any{"login": "eve", "password": "password-eve", "name": "Eve"},
 		"POST /api/channels":                         map[string]any{"name": "Evil"},
@@ -54,27 +57,35 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /livechat/channels/{id}/conversations":    nil, // anyone may start a chat
 		"POST /livechat/channels/{id}/offline-messages": nil,
 
-		"DELETE /api/session":                   {noone, forged},
-		"GET /api/me":                           {noone, forged},
-		"PATCH /api/me/preferences":             {noone, forged},
-		"GET /api/languages":                    {noone, forged},
-		"PUT /api/languages/{code}":             {noone, forged, operator},
-		"GET /api/users":                        {noone, forged, operator},
-		"POST /api/users":                       {noone, forged, operator},
-		"GET /api/channels":                     {noone, forged},
-		"POST /api/channels":                    {noone, forged, operator},
-		"GET /api/channels/{id}":                {noone, forged},
-		"PATCH /api/channels/{id}":              {noone, forged, operator},
-		"POST /api/channels/{id}/join":          {noone, forged},
-		"POST /api/channels/{id}/leave":         {noone, forged},
-		"GET /api/conversations":                {noone, forged},
-		"GET /api/conversations/{id}":           {noone, forged, outsider},
-		"GET /api/conversations/{id}/messages":  {noone, forged, outsider},
-		"POST /api/conversations/{id}/messages": {noone, forged, outsider},
-		"POST /api/conversations/{id}/read":     {noone, forged, outsider},
-		"POST /api/conversations/{id}/end":      {noone, forged, outsider},
-		"GET /api/offline-messages":             {noone, forged}, // operators see their channels' only: below
-		"GET /api/ws":                           {noone, forged},
+		"DELETE /api/session":                          {noone, forged},
+		"GET /api/me":                                  {noone, forged},
+		"PATCH /api/me/preferences":                    {noone, forged},
+		"POST /api/me/password":                        {noone, forged},
+		"GET /api/languages":                           {noone, forged},
+		"PUT /api/languages/{code}":                    {noone, forged, operator},
+		"GET /api/users":                               {noone, forged, operator},
+		"POST /api/users":                              {noone, forged, operator},
+		"GET /api/users/{id}":                          {noone, forged, operator},
+		"PATCH /api/users/{id}":                        {noone, forged, operator},
+		"DELETE /api/users/{id}":                       {noone, forged, operator},
+		"PUT /api/users/{id}/password":                 {noone, forged, operator},
+		"GET /api/users/{id}/sessions":                 {noone, forged, operator},
+		"DELETE /api/users/{id}/sessions":              {noone, forged, operator},
+		"DELETE /api/users/{id}/sessions/{session_id}": {noone, forged, operator},
+		"GET /api/channels":                            {noone, forged},
+		"POST /api/channels":                           {noone, forged, operator},
+		"GET /api/channels/{id}":                       {noone, forged},
+		"PATCH /api/channels/{id}":                     {noone, forged, operator},
+		"POST /api/channels/{id}/join":                 {noone, forged},
+		"POST /api/channels/{id}/leave":                {noone, forged},
+		"GET /api/conversations":                       {noone, forged},
+		"GET /api/conversations/{id}":                  {noone, forged, outsider},
+		"GET /api/conversations/{id}/messages":         {noone, forged, outsider},
+		"POST /api/conversations/{id}/messages":        {noone, forged, outsider},
+		"POST /api/conversations/{id}/read":            {noone, forged, outsider},
+		"POST /api/conversations/{id}/end":             {noone, forged, outsider},
+		"GET /api/offline-messages":                    {noone, forged}, // operators see their channels' only: below
+		"GET /api/ws":                                  {noone, forged},
 
 		"GET /livechat/conversations/{id}":           {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/conversations/{id}/messages":  {noone, forged, operatorAsVisitor, otherVisitor},
@@ -106,6 +117,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		p := strings.NewReplacer("{id}", fmt.Sprint(conv), "{code}", "fr").Replace(route)
 		if strings.HasPrefix(route, "/api/channels/{id}") {
 			p = strings.Replace(route, "{id}", fmt.Sprint(ch), 1)
+		}
+		if strings.HasPrefix(route, "/api/users/{id}") {
+			p = strings.NewReplacer("{id}", fmt.Sprint(aliceID), "{session_id}", "1").Replace(route)
 		}
 		for _, a := range attempts {
 			t.Run(pattern+" by "+a.who, func(t *testing.T) {

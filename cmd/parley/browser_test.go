@@ -104,21 +104,50 @@ func newPage(tb testing.TB) context.Context {
 	return ctx
 }
 
-// ScreenshotDir is where browser tests write the screenshots that the README shows.
+// ScreenshotDir is where browser tests write the screenshots that the README shows, when
+// PARLEY_UPDATE_SCREENSHOTS=1; otherwise they go to a temporary folder, so that a test run
+// leaves the work tree as it was.
 const ScreenshotDir = "../../docs/screenshots"
 
-// screenshot saves a PNG of the page's viewport as docs/screenshots/NAME.png.
+var (
+	screenshotOnce sync.Once
+	screenshotDir  string
+	screenshotErr  error
+)
+
+// screenshotsDir is ScreenshotDir when PARLEY_UPDATE_SCREENSHOTS=1, else a temporary
+// folder made once per test binary and kept for looking at the pictures.
+func screenshotsDir(tb testing.TB) string {
+	tb.Helper()
+	screenshotOnce.Do(func() {
+		if os.Getenv("PARLEY_UPDATE_SCREENSHOTS") == "1" {
+			screenshotDir, screenshotErr = ScreenshotDir, os.MkdirAll(ScreenshotDir, 0o755)
+			return
+		}
+		screenshotDir, screenshotErr = os.MkdirTemp("", "parley-screenshots-")
+	})
+	if screenshotErr != nil {
+		tb.Fatal(screenshotErr)
+	}
+	return screenshotDir
+}
+
+// screenshot saves a PNG of the page's viewport as NAME.png in screenshotsDir.
 func screenshot(tb testing.TB, ctx context.Context, name string) {
 	tb.Helper()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		tb.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.MkdirAll(ScreenshotDir, 0o755); err != nil {
+	dir := screenshotsDir(tb)
+	file := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(ScreenshotDir, name+".png"), png, 0o644); err != nil {
-		tb.Fatal(err)
+	if dir == ScreenshotDir {
+		tb.Logf("screenshot %s", file)
+	} else {
+		tb.Logf("screenshot %s (PARLEY_UPDATE_SCREENSHOTS=1 writes it to docs/screenshots)", file)
 	}
 }
 

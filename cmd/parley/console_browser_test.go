@@ -77,6 +77,9 @@ package main
 //   channel-form-saved, channel-form-error
 //   copy-snippet, widget-snippet   the "Copy widget snippet" button and the snippet it shows
 //   languages-table, language-row (data-code, data-enabled), language-toggle, language-filter, languages-error
+//
+// The ids of Admin → Users' editor and of My Profile → Account Security are listed in
+// accounts_browser_test.go.
 
 import (
 	"context"

@@ -33,6 +33,11 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWithInput(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// runWithInput is run reading what a command asks for (a password) from stdin.
+func runWithInput(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -41,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "user":
-		return userCommand(ctx, args, getenv, stdout, stderr)
+		return userCommand(ctx, args, getenv, stdin, stdout, stderr)
 	case "watch":
 		return watch(ctx, args, getenv, stdout, stderr)
 	case "help":
@@ -55,6 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 const usage = `usage:
   parley [serve] [flags]          run the server (parley serve -h lists the flags)
   parley user add [flags]         add an operator or admin (parley user add -h)
+  parley user passwd LOGIN        set a user's password and end their sessions (parley user passwd -h)
   parley watch [flags]            log in as an operator, stay online and print live events
 `
 
@@ -106,7 +112,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Store = store
 	m.Service = chat.New(store, inmem.NewBus(), m.Logger, m.Config.InactivityTimeout, nil)
 	created, generated, err := m.Service.EnsureAdmin(ctx, m.Config.AdminPassword)
-	if err != nil {
+	if errors.Is(err, chat.ErrAdminExists) {
+		// Silence here would let an operator believe the password they passed works.
+		m.Logger.Warn("--admin-password (PARLEY_ADMIN_PASSWORD) ignored: users exist already, and the admin keeps their password; to set a new one, run: parley user passwd admin")
+	} else if err != nil {
 		return err
 	}
 	if created && generated != "" {

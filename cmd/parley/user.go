@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -14,12 +15,36 @@ import (
 	"github.com/parleychat/parley/sqlite"
 )
 
-// userCommand is "parley user add": it creates a user straight in the database, for the
-// first operators or when no admin can log in.
-func userCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("usage: parley user add --login LOGIN --password PASSWORD --name NAME [--role operator|admin] [--languages fr,de] [--db FILE]")
+const userUsage = `usage:
+  parley user add --login LOGIN --password PASSWORD --name NAME [--role operator|admin] [--languages fr,de] [--db FILE]
+  parley user passwd [--password PASSWORD] [--db FILE] LOGIN   (the password is read from standard input without --password)`
+
+// userCommand is "parley user add" and "parley user passwd": they work straight on the
+// database, for the first operators or when no admin can log in.
+func userCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%s", userUsage)
 	}
+	switch args[0] {
+	case "add":
+		return userAdd(ctx, args[1:], getenv, stdout, stderr)
+	case "passwd":
+		return userPasswd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	default:
+		return fmt.Errorf("%s", userUsage)
+	}
+}
+
+func openService(ctx context.Context, db string) (*chat.Service, func(), error) {
+	store, err := sqlite.Open(ctx, db)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	svc := chat.New(store, inmem.NewBus(), slog.New(slog.DiscardHandler), parley.DefaultInactivityTimeout, nil)
+	return svc, func() { store.Close() }, nil
+}
+
+func userAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("parley user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var nu chat.NewUser
@@ -32,7 +57,7 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 	fs.StringVar(&role, "role", "operator", "operator or admin")
 	fs.StringVar(&nu.MainLanguage, "main-language", "", "main language (an enabled language; default en)")
 	fs.StringVar(&langs, "languages", "", "comma-separated online chat languages (enabled languages)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	nu.Role = parley.Role(role)
@@ -41,16 +66,54 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 			nu.ChatLanguages = append(nu.ChatLanguages, l)
 		}
 	}
-	store, err := sqlite.Open(ctx, *db)
+	svc, done, err := openService(ctx, *db)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return err
 	}
-	defer store.Close()
-	svc := chat.New(store, inmem.NewBus(), slog.New(slog.DiscardHandler), parley.DefaultInactivityTimeout, nil)
+	defer done()
 	u, err := svc.CreateUser(ctx, nil, nu)
 	if err != nil {
 		return fmt.Errorf("%s", parley.ErrorMessage(err))
 	}
 	fmt.Fprintf(stdout, "Created %s %q (id %d).\n", u.Role, u.Login, u.ID)
+	return nil
+}
+
+// userPasswd sets a user's password: the way back in for an admin who lost theirs.
+// Without --password it reads the first line of stdin, so that the password need not
+// appear in the shell's history or the process list. The user's sessions end; a
+// running server forgets the ones it keeps in memory within a minute.
+func userPasswd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("parley user passwd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", envOr(getenv, "PARLEY_DB", DefaultConfig().DB), "SQLite database file (PARLEY_DB)")
+	password := fs.String("password", "", "the new password, at least 8 characters (default: read from standard input)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%s", userUsage)
+	}
+	login := fs.Arg(0)
+	if *password == "" {
+		fmt.Fprintf(stderr, "New password for %s: ", login)
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("read the password from standard input: %w", err)
+		}
+		*password = strings.TrimRight(line, "\r\n")
+	}
+	svc, done, err := openService(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := svc.SetPasswordByLogin(ctx, login, *password)
+	if parley.ErrorCode(err) == parley.ENOTFOUND {
+		return fmt.Errorf("no user %q", login)
+	} else if err != nil {
+		return fmt.Errorf("%s", parley.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "Set the password of %s %q; their sessions have ended.\n", u.Role, u.Login)
 	return nil
 }

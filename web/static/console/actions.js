@@ -29,11 +29,18 @@ export const live = new LiveConnection({
       return e.status !== 401;
     }
   },
+  onSessionEnded: () => sessionEnded(),
 });
 
-onUnauthorized(() => {
-  if (getState().me) signedOut('Your session has ended. Log in again.');
-});
+const SESSION_ENDED = 'Your session has ended. Log in again.';
+
+// sessionEnded shows the login page at once: the server ended the session (a logout
+// elsewhere, a password change, an admin's revocation, a disabled or deleted account).
+function sessionEnded() {
+  if (getState().me) signedOut(SESSION_ENDED);
+}
+
+onUnauthorized(sessionEnded);
 
 // Session.
 
@@ -471,6 +478,11 @@ function handleEvent(ev) {
   }
 }
 
+// The operator's own password: every other session of theirs ends, this one stays.
+export async function changePassword(current, next) {
+  await api.changePassword(current, next);
+}
+
 // Users (admin).
 
 export async function loadUsers() {
@@ -479,6 +491,41 @@ export async function loadUsers() {
 
 export async function createUser(body) {
   return api.createUser(body);
+}
+
+export async function loadUser(id) {
+  return api.user(id);
+}
+
+// ownChange keeps the menu bar and My Profile in step when an admin edits their own user.
+function ownChange(u) {
+  const { me } = getState();
+  if (me && u && u.id === me.id) setState({ me: u });
+  return u;
+}
+
+export async function updateUser(id, fields) {
+  return ownChange(await api.updateUser(id, fields));
+}
+
+export async function deleteUser(id) {
+  await api.deleteUser(id);
+}
+
+export async function resetPassword(id, password) {
+  await api.resetPassword(id, password);
+}
+
+export async function loadSessions(id) {
+  return api.sessions(id);
+}
+
+export async function revokeSession(id, sessionID) {
+  await api.revokeSession(id, sessionID);
+}
+
+export async function revokeSessions(id) {
+  await api.revokeSessions(id);
 }
 
 document.addEventListener('visibilitychange', () => {

@@ -22,7 +22,7 @@ function Page({ route, me }) {
     case 'channels':
       return html`<${ChannelsPage} />`;
     case 'profile':
-      return html`<${ProfilePage} />`;
+      return html`<${ProfilePage} route=${route} />`;
     case 'admin':
       return html`<${AdminPage} route=${route} me=${me} />`;
     default:

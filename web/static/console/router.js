@@ -1,8 +1,10 @@
-// Hash routing: #/discuss[/ID], #/channels, #/profile, #/admin/users|channels|languages.
+// Hash routing: #/discuss[/ID], #/channels, #/profile[/preferences|security],
+// #/admin/users[/ID]|channels|languages.
 import { setState } from './store.js';
 
 export const PAGES = ['discuss', 'channels', 'profile', 'admin'];
 export const ADMIN_PAGES = ['users', 'channels', 'languages'];
+export const PROFILE_TABS = ['preferences', 'security'];
 
 export function parseRoute(hash) {
   const parts = String(hash || '')
@@ -13,6 +15,8 @@ export function parseRoute(hash) {
   const route = { page, id: 0, sub: '' };
   if (page === 'discuss') route.id = Number.parseInt(parts[1], 10) > 0 ? Number.parseInt(parts[1], 10) : 0;
   if (page === 'admin') route.sub = ADMIN_PAGES.includes(parts[1]) ? parts[1] : 'users';
+  if (page === 'admin' && route.sub === 'users') route.id = Number.parseInt(parts[2], 10) > 0 ? Number.parseInt(parts[2], 10) : 0;
+  if (page === 'profile') route.sub = PROFILE_TABS.includes(parts[1]) ? parts[1] : 'preferences';
   return route;
 }
 

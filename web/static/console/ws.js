@@ -3,6 +3,11 @@
 // reported on it at most once a minute. Messages are sent on it too.
 import { ApiError } from './api.js';
 
+// SESSION_ENDED is the close status the server sends when the session behind the socket
+// has ended (logout, password change, revoked, account disabled or deleted): reopening
+// would only be refused, so the console goes to the login page instead.
+export const SESSION_ENDED = 4001;
+
 const MAX_DELAY = 15000;
 const ANSWER_WAIT = 10000; // a send frame with no answer by then is given up (status 0)
 const ACTIVITY_EVERY = 60000;
@@ -11,12 +16,15 @@ const ACTIVITY_EVENTS = ['keydown', 'mousemove', 'mousedown', 'touchstart', 'foc
 export class LiveConnection {
   // onEvent(event) gets every server event; onOpen(reconnected) runs each time the socket
   // opens; onStatus(status) follows connecting/open/closed; beforeReconnect() may return
-  // false (or a promise of it) to give up, e.g. when the session has expired.
-  constructor({ onEvent, onOpen, onStatus, beforeReconnect }) {
+  // false (or a promise of it) to give up, e.g. when the session has expired;
+  // onSessionEnded(reason) runs, instead of a reconnection, when the server closes the
+  // socket because the session has ended.
+  constructor({ onEvent, onOpen, onStatus, beforeReconnect, onSessionEnded }) {
     this.onEvent = onEvent;
     this.onOpen = onOpen;
     this.onStatus = onStatus;
     this.beforeReconnect = beforeReconnect || (() => true);
+    this.onSessionEnded = onSessionEnded || (() => {});
     this.ws = null;
     this.timer = 0;
     this.attempt = 0;
@@ -85,10 +93,15 @@ export class LiveConnection {
       this.answer(ev);
       this.onEvent(ev);
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       this.giveUp(ws);
       if (this.ws !== ws) return;
       this.ws = null;
+      if (e.code === SESSION_ENDED) {
+        this.stop();
+        this.onSessionEnded(e.reason);
+        return;
+      }
       this.retry();
     };
   }

@@ -24,6 +24,6 @@ export function AdminPage({ route, me }) {
           aria-current=${route.sub === key ? 'page' : undefined} data-testid=${`admin-tab-${key}`}>${label}</a>`,
       )}
     </nav>
-    ${route.sub === 'channels' ? html`<${AdminChannels} />` : route.sub === 'languages' ? html`<${AdminLanguages} />` : html`<${AdminUsers} />`}
+    ${route.sub === 'channels' ? html`<${AdminChannels} />` : route.sub === 'languages' ? html`<${AdminLanguages} />` : html`<${AdminUsers} route=${route} me=${me} />`}
   </main>`;
 }

@@ -1,37 +1,41 @@
-// My Profile, Preferences tab: the Online Chat Name visitors see and the languages the
-// operator chats in. Only enabled languages are offered; the server has the last word.
-import { html, useState, useEffect, useMemo } from '/vendor/preact-htm.js';
+// My Profile: the Preferences tab (the Online Chat Name visitors see and the languages the
+// operator chats in; only enabled languages are offered, the server has the last word) and
+// the Account Security tab (change one's own password).
+import { html, useState, useEffect, useMemo, useRef } from '/vendor/preact-htm.js';
 import { useStore } from '../store.js';
-import { savePreferences, loadLanguages } from '../actions.js';
+import { savePreferences, loadLanguages, changePassword } from '../actions.js';
+import { href, navigate, PROFILE_TABS } from '../router.js';
 import { Avatar, Alert, Spinner } from './common.js';
 import { IconClose, IconCheck } from '../icons.js';
 import { languageName } from '../util.js';
 
-function sameList(a, b) {
+export function sameList(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function ChatLanguagesPicker({ value, onChange, enabled, main, languages }) {
+// ChatLanguagesPicker chooses the Online Chat Languages among the enabled ones; prefix
+// names its ids and test ids, so that My Profile and Admin → Users can both hold one.
+export function ChatLanguagesPicker({ value, onChange, enabled, main, languages, prefix = 'pref' }) {
   const offered = enabled.filter((l) => l.code !== main && !value.includes(l.code));
   const isEnabled = (code) => enabled.some((l) => l.code === code);
-  return html`<div class="tag-picker" data-testid="pref-chat-languages">
+  return html`<div class="tag-picker" data-testid=${`${prefix}-chat-languages`}>
     <ul class="tags" aria-label="Chosen languages">
       ${value.length === 0 ? html`<li class="muted small tags-empty">None</li>` : null}
       ${value.map(
-        (code) => html`<li key=${code} class=${isEnabled(code) ? 'tag' : 'tag tag-warning'} data-testid="pref-chat-language-chip" data-code=${code}>
+        (code) => html`<li key=${code} class=${isEnabled(code) ? 'tag' : 'tag tag-warning'} data-testid=${`${prefix}-chat-language-chip`} data-code=${code}>
           <span>${languageName(languages, code)}${isEnabled(code) ? '' : ' (not enabled)'}</span>
           <button type="button" class="tag-remove" onClick=${() => onChange(value.filter((c) => c !== code))}
-            aria-label=${`Remove ${languageName(languages, code)}`} data-testid="pref-chat-language-remove"><${IconClose} size=${12} /></button>
+            aria-label=${`Remove ${languageName(languages, code)}`} data-testid=${`${prefix}-chat-language-remove`}><${IconClose} size=${12} /></button>
         </li>`,
       )}
     </ul>
-    <select id="pref-chat-language-add" class="tag-add" value="" disabled=${offered.length === 0}
+    <select id=${`${prefix}-chat-language-add`} class="tag-add" value="" disabled=${offered.length === 0}
       onChange=${(e) => {
         const code = e.currentTarget.value;
         if (code) onChange([...value, code]);
         e.currentTarget.value = '';
       }}
-      data-testid="pref-chat-language-add">
+      data-testid=${`${prefix}-chat-language-add`}>
       <option value="">${offered.length ? 'Add a language…' : 'No other enabled language'}</option>
       ${offered.map((l) => html`<option key=${l.code} value=${l.code}>${l.name}</option>`)}
     </select>
@@ -125,9 +129,110 @@ function PreferencesForm({ me, languages }) {
   </form>`;
 }
 
-export function ProfilePage() {
+// PASSWORD_MIN is the server's rule for a new password, checked here only to say it sooner.
+export const PASSWORD_MIN = 8;
+
+function PasswordForm() {
+  const empty = { current: '', next: '', confirm: '' };
+  const [form, setForm] = useState(empty);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState({ field: '', text: '' });
+  const [done, setDone] = useState(false);
+  const fields = { current: useRef(null), next: useRef(null), confirm: useRef(null) };
+  const set = (field) => (e) => {
+    setForm({ ...form, [field]: e.currentTarget.value });
+    setDone(false);
+  };
+
+  function fail(field, text) {
+    setError({ field, text });
+    const el = fields[field] && fields[field].current;
+    if (el) el.focus();
+  }
+
+  async function submit(e) {
+    e.preventDefault();
+    setDone(false);
+    setError({ field: '', text: '' });
+    if (!form.current) return fail('current', 'Enter your current password.');
+    if ([...form.next].length < PASSWORD_MIN) return fail('next', `The new password must have at least ${PASSWORD_MIN} characters.`);
+    if (form.next !== form.confirm) return fail('confirm', 'The two new passwords are not the same.');
+    setBusy(true);
+    try {
+      await changePassword(form.current, form.next);
+      setForm(empty);
+      setDone(true);
+    } catch (err) {
+      // The server names the problem; a wrong current password is the usual one.
+      fail(/current/i.test(err.message) ? 'current' : 'next', err.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const invalid = (field) => (error.field === field ? 'true' : undefined);
+  const describedBy = (field, hint) => [hint, error.field === field ? 'password-error' : ''].filter(Boolean).join(' ') || undefined;
+  return html`<form class="password-form" novalidate onSubmit=${submit} data-testid="password-form" aria-labelledby="password-title">
+    <fieldset class="form-group">
+      <legend id="password-title">Change password</legend>
+      <div class="field">
+        <label for="password-current">Current password</label>
+        <input id="password-current" ref=${fields.current} type="password" autocomplete="current-password" value=${form.current}
+          onInput=${set('current')} required aria-invalid=${invalid('current')} aria-describedby=${describedBy('current')}
+          data-testid="password-current" />
+      </div>
+      <div class="field">
+        <label for="password-new">New password</label>
+        <input id="password-new" ref=${fields.next} type="password" autocomplete="new-password" value=${form.next}
+          onInput=${set('next')} required minlength=${PASSWORD_MIN} aria-invalid=${invalid('next')}
+          aria-describedby=${describedBy('next', 'password-new-hint')} data-testid="password-new" />
+        <p class="hint" id="password-new-hint">At least ${PASSWORD_MIN} characters.</p>
+      </div>
+      <div class="field">
+        <label for="password-confirm">Confirm new password</label>
+        <input id="password-confirm" ref=${fields.confirm} type="password" autocomplete="new-password" value=${form.confirm}
+          onInput=${set('confirm')} required aria-invalid=${invalid('confirm')} aria-describedby=${describedBy('confirm')}
+          data-testid="password-confirm" />
+      </div>
+    </fieldset>
+    ${error.text ? html`<div class="alert alert-error" role="alert" id="password-error" data-testid="password-error">${error.text}</div>` : null}
+    ${done
+      ? html`<${Alert} kind="success" testid="password-saved">Password changed. Your other sessions have been logged out; this one stays open.<//>`
+      : null}
+    <div class="form-actions form-footer">
+      <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="password-submit">${busy ? 'Changing…' : 'Change password'}</button>
+    </div>
+  </form>`;
+}
+
+const TAB_LABELS = { preferences: 'Preferences', security: 'Account Security' };
+
+// ProfileTabs follows the tabs pattern: one tab in the tab order, the arrow keys (and
+// Home, End) move between them.
+function ProfileTabs({ current }) {
+  const refs = useRef({});
+  function onKeyDown(e) {
+    const i = PROFILE_TABS.indexOf(current);
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: PROFILE_TABS.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const tab = PROFILE_TABS[(next + PROFILE_TABS.length) % PROFILE_TABS.length];
+    navigate(href('profile', tab));
+    setTimeout(() => refs.current[tab] && refs.current[tab].focus(), 0);
+  }
+  return html`<div class="tabs" role="tablist" aria-label="My Profile" onKeyDown=${onKeyDown}>
+    ${PROFILE_TABS.map(
+      (tab) => html`<button key=${tab} type="button" role="tab" id=${`tab-${tab}`} aria-selected=${tab === current ? 'true' : 'false'}
+        aria-controls=${`panel-${tab}`} tabindex=${tab === current ? '0' : '-1'} class=${tab === current ? 'tab active' : 'tab'}
+        ref=${(el) => (refs.current[tab] = el)} onClick=${() => navigate(href('profile', tab))} data-testid=${`tab-${tab}`}>${TAB_LABELS[tab]}</button>`,
+    )}
+  </div>`;
+}
+
+export function ProfilePage({ route }) {
   const me = useStore((s) => s.me);
   const languages = useStore((s) => s.languages);
+  const tab = route && PROFILE_TABS.includes(route.sub) ? route.sub : 'preferences';
 
   // Languages may have been enabled since the console loaded: ask again.
   useEffect(() => {
@@ -144,12 +249,13 @@ export function ProfilePage() {
           ${me.chat_name ? html`<div class="muted small">Visitors see you as <strong>${me.chat_name}</strong></div>` : null}
         </div>
       </div>
-      <div class="tabs" role="tablist" aria-label="My Profile">
-        <button type="button" role="tab" id="tab-preferences" aria-selected="true" aria-controls="panel-preferences"
-          class="tab active" data-testid="tab-preferences">Preferences</button>
-      </div>
-      <div role="tabpanel" id="panel-preferences" aria-labelledby="tab-preferences" class="tab-panel">
-        ${languages ? html`<${PreferencesForm} me=${me} languages=${languages} />` : html`<${Spinner} />`}
+      <${ProfileTabs} current=${tab} />
+      <div role="tabpanel" id=${`panel-${tab}`} aria-labelledby=${`tab-${tab}`} class="tab-panel">
+        ${tab === 'security'
+          ? html`<${PasswordForm} />`
+          : languages
+            ? html`<${PreferencesForm} me=${me} languages=${languages} />`
+            : html`<${Spinner} />`}
       </div>
     </div>
   </main>`;

@@ -1,0 +1,105 @@
+package chat_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/chat"
+	"github.com/parleychat/parley/inmem"
+	"github.com/parleychat/parley/sqlite"
+)
+
+// The sessions kept in memory (a minute at most) follow account changes at once: a
+// password change ends the other sessions, a role change applies to the next request,
+// and a disabled user's sessions end.
+func TestSessionsInMemoryFollowAccounts(t *testing.T) {
+	ctx := context.Background()
+	f := mustService(t, 30*time.Minute)
+	alice := f.mustOperator(t, "alice")
+	login := func() string {
+		token, _, err := f.svc.Login(ctx, "alice", "password-alice", chat.Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Authenticate(ctx, token); err != nil { // now in memory
+			t.Fatal(err)
+		}
+		return token
+	}
+	here, there := login(), login()
+	if err := f.svc.ChangePassword(ctx, alice, chat.HashToken(here), "password-alice", "new-password-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, there); parley.ErrorCode(err) != parley.EUNAUTHORIZED {
+		t.Fatalf("the other session after a password change: %v, want EUNAUTHORIZED", err)
+	}
+	if _, err := f.svc.Authenticate(ctx, here); err != nil {
+		t.Fatalf("the session that changed the password: %v", err)
+	}
+
+	admin := parley.RoleAdmin
+	if _, err := f.svc.EditUser(ctx, f.admin, alice.ID, chat.UserEdit{Role: &admin}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := f.svc.Authenticate(ctx, here); err != nil || u.Role != parley.RoleAdmin {
+		t.Fatalf("after the role change: %+v, %v; want an admin", u, err)
+	}
+	disabled := true
+	if _, err := f.svc.EditUser(ctx, f.admin, alice.ID, chat.UserEdit{Disabled: &disabled}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, here); parley.ErrorCode(err) != parley.EUNAUTHORIZED {
+		t.Fatalf("after disabling: %v, want EUNAUTHORIZED", err)
+	}
+}
+
+// Two services on one database and one bus stand for two servers: a logout on one
+// ends the session the other keeps in memory, at once.
+func TestLogoutReachesTheOtherServers(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	bus := inmem.NewBus()
+	a := chat.New(store, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
+	b := chat.New(store, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
+	if _, _, err := a.EnsureAdmin(ctx, "admin-secret-1"); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := a.Login(ctx, "admin", "admin-secret-1", chat.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Logout(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, token); parley.ErrorCode(err) != parley.EUNAUTHORIZED {
+		t.Fatalf("the other server after the logout: %v, want EUNAUTHORIZED", err)
+	}
+}
+
+// EnsureAdmin given a password on an installation with users changes nothing and says
+// so; without one it is quiet.
+func TestEnsureAdminSaysThePasswordWasIgnored(t *testing.T) {
+	ctx := context.Background()
+	f := mustService(t, 30*time.Minute)
+	if created, _, err := f.svc.EnsureAdmin(ctx, "other-password-1"); created || !errors.Is(err, chat.ErrAdminExists) {
+		t.Fatalf("EnsureAdmin with a password: created %v, %v; want ErrAdminExists", created, err)
+	}
+	if created, _, err := f.svc.EnsureAdmin(ctx, ""); created || err != nil {
+		t.Fatalf("EnsureAdmin without a password: created %v, %v", created, err)
+	}
+	if _, _, err := f.svc.Login(ctx, "admin", "admin-secret-1", chat.Client{}); err != nil {
+		t.Fatalf("the admin's password changed: %v", err)
+	}
+}
