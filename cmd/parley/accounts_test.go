@@ -441,6 +441,10 @@ func TestUserPasswdCommand(t *testing.T) {
 	if err := runWithInput(context.Background(), []string{"user", "passwd", "--db", db, "admin"}, env, strings.NewReader("stdin-password-1\n"), &out, &errOut); err != nil {
 		t.Fatalf("user passwd from stdin: %v", err)
 	}
+	// As the README writes it: the flags after the login.
+	if err := runWithInput(context.Background(), []string{"user", "passwd", "admin", "--db", db, "--password", "after-login-1"}, env, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("user passwd LOGIN --password: %v", err)
+	}
 	for _, c := range []struct {
 		args []string
 		says string
@@ -448,6 +452,7 @@ func TestUserPasswdCommand(t *testing.T) {
 		{[]string{"user", "passwd", "--db", db, "--password", "short", "admin"}, "at least 8"},
 		{[]string{"user", "passwd", "--db", db, "--password", "long-enough-1", "nobody"}, "nobody"},
 		{[]string{"user", "passwd", "--db", db}, "usage"},
+		{[]string{"user", "passwd", "admin", "bob", "--db", db}, "usage"},
 	} {
 		err := runWithInput(context.Background(), c.args, env, strings.NewReader(""), &out, &errOut)
 		if err == nil || !strings.Contains(err.Error(), c.says) {
@@ -458,5 +463,6 @@ func TestUserPasswdCommand(t *testing.T) {
 	s = mustStart(t, db)
 	s.must(t, 401, "GET", "/api/me", admin, nil)
 	s.must(t, 401, "POST", "/api/session", "", map[string]string{"login": "admin", "password": "shell-password-1"})
-	s.login(t, "admin", "stdin-password-1")
+	s.must(t, 401, "POST", "/api/session", "", map[string]string{"login": "admin", "password": "stdin-password-1"})
+	s.login(t, "admin", "after-login-1")
 }

@@ -91,10 +91,17 @@ func userPasswd(ctx context.Context, args []string, getenv func(string) string, 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() == 0 {
 		return fmt.Errorf("%s", userUsage)
 	}
+	// Flags may also follow the login (parley user passwd admin --password …).
 	login := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%s", userUsage)
+	}
 	if *password == "" {
 		fmt.Fprintf(stderr, "New password for %s: ", login)
 		line, err := bufio.NewReader(stdin).ReadString('\n')
