@@ -112,7 +112,10 @@ func (s *Service) EditUser(ctx context.Context, actor *parley.User, id int64, e 
 	if !actor.IsAdmin() {
 		return nil, parley.Errorf(parley.EFORBIDDEN, "Only an admin can edit users.")
 	}
-	var upd parley.UserUpdate
+	upd, err := s.preferencesUpdate(ctx, Preferences{ChatName: e.ChatName, MainLanguage: e.MainLanguage, ChatLanguages: e.ChatLanguages})
+	if err != nil {
+		return nil, err
+	}
 	if e.Name != nil {
 		name := strings.TrimSpace(*e.Name)
 		if err := parley.ValidateName("Name", name, parley.MaxNameLength, true); err != nil {
@@ -125,27 +128,6 @@ func (s *Service) EditUser(ctx context.Context, actor *parley.User, id int64, e 
 			return nil, parley.Errorf(parley.EINVALID, "Role %q is not one of operator, admin.", *e.Role)
 		}
 		upd.Role = e.Role
-	}
-	if e.ChatName != nil {
-		name := strings.TrimSpace(*e.ChatName)
-		if err := parley.ValidateName("Chat name", name, parley.MaxNameLength, false); err != nil {
-			return nil, err
-		}
-		upd.ChatName = &name
-	}
-	if e.MainLanguage != nil {
-		langs, err := s.enabledLanguages(ctx, []string{*e.MainLanguage})
-		if err != nil {
-			return nil, err
-		}
-		upd.MainLanguage = &langs[0]
-	}
-	if e.ChatLanguages != nil {
-		langs, err := s.enabledLanguages(ctx, *e.ChatLanguages)
-		if err != nil {
-			return nil, err
-		}
-		upd.ChatLanguages = &langs
 	}
 	upd.Disabled = e.Disabled
 

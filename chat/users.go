@@ -223,31 +223,41 @@ type Preferences struct {
 // UpdatePreferences changes the online chat name and languages of the caller. Only
 // enabled languages are accepted.
 func (s *Service) UpdatePreferences(ctx context.Context, actor *parley.User, p Preferences) (*parley.User, error) {
+	upd, err := s.preferencesUpdate(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.UpdateUser(ctx, actor.ID, upd)
+	s.announce(ctx, parley.AccountNotice{UserID: actor.ID, Changed: true})
+	return u, err
+}
+
+// preferencesUpdate checks the preferences an operator (or an admin editing them) sets:
+// a chat name of one line, and enabled languages only.
+func (s *Service) preferencesUpdate(ctx context.Context, p Preferences) (parley.UserUpdate, error) {
 	var upd parley.UserUpdate
 	if p.ChatName != nil {
 		name := strings.TrimSpace(*p.ChatName)
 		if err := parley.ValidateName("Online chat name", name, parley.MaxNameLength, false); err != nil {
-			return nil, err
+			return upd, err
 		}
 		upd.ChatName = &name
 	}
 	if p.MainLanguage != nil {
 		langs, err := s.enabledLanguages(ctx, []string{*p.MainLanguage})
 		if err != nil {
-			return nil, err
+			return upd, err
 		}
 		upd.MainLanguage = &langs[0]
 	}
 	if p.ChatLanguages != nil {
 		langs, err := s.enabledLanguages(ctx, *p.ChatLanguages)
 		if err != nil {
-			return nil, err
+			return upd, err
 		}
 		upd.ChatLanguages = &langs
 	}
-	u, err := s.store.UpdateUser(ctx, actor.ID, upd)
-	s.announce(ctx, parley.AccountNotice{UserID: actor.ID, Changed: true})
-	return u, err
+	return upd, nil
 }
 
 // enabledLanguages canonicalises codes and refuses any that is not enabled. Duplicates
