@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/chat"
 	"github.com/prometheus/client_golang/prometheus"
@@ -170,6 +172,7 @@ func (s *Server) Handler() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, parley.Errorf(parley.EFORBIDDEN, "Cross-origin request refused."))
 	}))
+	compress := compressJSON()
 	for _, r := range s.routes() {
 		var h http.Handler = r.handler
 		switch r.zone {
@@ -182,6 +185,9 @@ func (s *Server) Handler() http.Handler {
 			if r.pattern == "POST /api/session" {
 				h = cookieCSRF(csrf, h)
 			}
+		}
+		if !strings.HasSuffix(r.pattern, "/ws") { // a WebSocket's connection is hijacked, its frames its own
+			h = compress(h)
 		}
 		mux.Handle(r.pattern, s.instrument(r.pattern, h))
 	}
@@ -202,6 +208,18 @@ func (s *Server) Handler() http.Handler {
 		notFound(w, r)
 	})
 	return s.transport(mux)
+}
+
+// compressJSON gzips JSON answers of 1 KiB and more for clients that accept it (lists of
+// conversations, messages, the OpenAPI document); smaller ones, errors among them, gain
+// less than the compression costs.
+func compressJSON() func(http.Handler) http.HandlerFunc {
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.ContentTypes([]string{"application/json"}),
+		gzhttp.EnableZstd(false), gzhttp.CompressionLevel(gzip.DefaultCompression))
+	if err != nil {
+		panic(err) // the options above are valid
+	}
+	return wrap
 }
 
 // transport applies what every answer needs, whatever its route: the time limit on the

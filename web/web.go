@@ -10,7 +10,7 @@ import (
 	"encoding/base64"
 	"io/fs"
 	"net/http"
-	"path"
+	"slices"
 	"strings"
 )
 
@@ -63,47 +63,54 @@ func inlineScriptHashes(name string) string {
 	return strings.Join(sources, " ")
 }
 
-// Handler serves the console at /, its assets, /widget.js and /demo.
+// How long browsers keep each kind of file. The console's files and its libraries are
+// served under a URL naming their version, so a browser may keep them for a year: a new
+// Parley names new URLs in index.html, which browsers check at every load. /widget.js
+// keeps its URL, which is in websites' pages: browsers keep it five minutes, then check
+// it with its ETag. Everything else is checked at every use.
+const (
+	cacheVersioned = "public, max-age=31536000, immutable"
+	cacheWidget    = "public, max-age=300"
+	cacheCheck     = "no-cache"
+)
+
+// Handler serves the console at /, its assets, /widget.js and /demo. Every file has an
+// ETag from its content and is sent compressed (brotli or gzip) to a browser that takes it.
 func Handler() http.Handler {
-	static := Static()
-	files := noDirectories(static, http.FileServerFS(static))
+	site := assets()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", consolePolicy)
 		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, static, "index.html")
+		site.index.serve(w, r, cacheCheck)
 	})
 	mux.HandleFunc("GET /demo", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", demoPolicy)
 		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, static, "demo.html")
+		site.files["demo.html"].serve(w, r, cacheCheck)
 	})
-	for _, p := range []string{"GET /console/", "GET /vendor/", "GET /widget/", "GET /widget.js"} {
-		mux.Handle(p, noCache(files))
-	}
-	return mux
-}
-
-// noDirectories answers 404 for a directory: the file server would list it, and what
-// Parley ships is no one's business but the files a page asks for.
-func noDirectories(static fs.FS, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
-		if st, err := fs.Stat(static, name); strings.HasSuffix(r.URL.Path, "/") || (err == nil && st.IsDir()) {
+	mux.HandleFunc("GET /widget.js", func(w http.ResponseWriter, r *http.Request) {
+		site.files["widget.js"].serve(w, r, cacheWidget)
+	})
+	mux.HandleFunc("GET /assets/{version}/{name...}", func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		a, ok := site.files[name]
+		if r.PathValue("version") != site.version || !ok || !slices.ContainsFunc(versioned, func(dir string) bool { return strings.HasPrefix(name, dir) }) {
 			http.NotFound(w, r)
 			return
 		}
-		next.ServeHTTP(w, r)
+		a.serve(w, r, cacheVersioned)
 	})
-}
-
-// noCache makes browsers revalidate, so an upgraded Parley is seen at the next load.
-func noCache(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		next.ServeHTTP(w, r)
-	})
+	// The same files under their plain paths, for anything that still names them.
+	for _, dir := range []string{"console", "vendor", "widget"} {
+		mux.HandleFunc("GET /"+dir+"/{name...}", func(w http.ResponseWriter, r *http.Request) {
+			a, ok := site.files[dir+"/"+r.PathValue("name")]
+			if !ok { // directories too: what Parley ships is no one's business but the files a page asks for
+				http.NotFound(w, r)
+				return
+			}
+			a.serve(w, r, cacheCheck)
+		})
+	}
+	return mux
 }

@@ -1,7 +1,7 @@
 // Parley's operator console: plain ES modules with Preact + htm, no build step. This entry
 // renders the page for the current hash route, the menu bar and the chat windows, and
 // keeps the tab's title counting unread visitor messages.
-import { html, render, useEffect } from '/vendor/preact-htm.js';
+import { html, render, useEffect } from '../vendor/preact-htm.js';
 import { useStore, subscribe } from './store.js';
 import { boot } from './actions.js';
 import { startRouter } from './router.js';

@@ -1,7 +1,7 @@
 // The chat windows in the bottom-right corner, on every page: one per open conversation,
 // side by side from right to left, each foldable to its header, closable, and working
 // like the Discuss pane.
-import { html, useState, useEffect, useLayoutEffect } from '/vendor/preact-htm.js';
+import { html, useState, useEffect, useLayoutEffect } from '../vendor/preact-htm.js';
 import { useStore } from './store.js';
 import { closeWindow, toggleFold } from './windows.js';
 import { href } from './router.js';

@@ -1,6 +1,6 @@
 // Inline SVG icons (the CSP allows no icon font from elsewhere). Decorative: hidden from
 // screen readers, the buttons that hold them carry the label.
-import { html } from '/vendor/preact-htm.js';
+import { html } from '../vendor/preact-htm.js';
 
 const svg = (body, size = 20) => html`<svg class="icon" width=${size} height=${size} viewBox="0 0 24 24" fill="none"
   stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"

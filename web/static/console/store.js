@@ -1,6 +1,6 @@
 // One immutable state for the whole console, changed only through setState, and a hook
 // that re-renders a component when the part of the state it reads changes.
-import { useLayoutEffect, useRef, useState } from '/vendor/preact-htm.js';
+import { useLayoutEffect, useRef, useState } from '../vendor/preact-htm.js';
 
 export function initialState() {
   return {

@@ -1,7 +1,7 @@
 // Admin → Channels: the live chat channels, a form to create or edit one (its widget's
 // texts and colours, the cap of ongoing conversations per operator, the websites allowed
 // to embed it), and the snippet that puts its widget on a website.
-import { html, useState, useEffect } from '/vendor/preact-htm.js';
+import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { createChannel, updateChannel, loadChannels } from '../actions.js';
 import { Alert, Spinner } from './common.js';

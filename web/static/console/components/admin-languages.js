@@ -1,6 +1,6 @@
 // Admin → Languages: switch languages on and off. Only enabled ones can be chosen by
 // operators, and visitors are matched to the closest enabled one.
-import { html, useState, useEffect } from '/vendor/preact-htm.js';
+import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { loadLanguages, setLanguageEnabled } from '../actions.js';
 import { Alert, Spinner } from './common.js';

@@ -1,7 +1,7 @@
 // Admin → Users: every user, a form to add an operator or an admin, and for the user
 // chosen in the list (#/admin/users/ID) an editor: their profile, a new password, their
 // open sessions, and disabling or deleting the account.
-import { html, useState, useEffect, useMemo, useRef } from '/vendor/preact-htm.js';
+import { html, useState, useEffect, useMemo, useRef } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import {
   loadUsers,

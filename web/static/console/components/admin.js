@@ -1,5 +1,5 @@
 // The admin pages (role admin only): Users, Channels and Languages, as tabs.
-import { html } from '/vendor/preact-htm.js';
+import { html } from '../../vendor/preact-htm.js';
 import { href } from '../router.js';
 import { PageHeader } from './common.js';
 import { AdminUsers } from './admin-users.js';

@@ -1,6 +1,6 @@
 // Channels: one card per live chat channel, with its operators and their presence, and a
 // Join or Leave button for the signed-in operator.
-import { html, useState, useEffect } from '/vendor/preact-htm.js';
+import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { joinChannel, leaveChannel, loadChannels } from '../actions.js';
 import { Avatar, PresenceDot, Spinner, PageHeader, Alert } from './common.js';

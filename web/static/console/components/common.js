@@ -1,5 +1,5 @@
 // Small pieces used on several pages.
-import { html } from '/vendor/preact-htm.js';
+import { html } from '../../vendor/preact-htm.js';
 import { avatarHue, initials, cx } from '../util.js';
 
 export function Avatar({ name, size = 32, className, testid }) {

@@ -1,6 +1,6 @@
 // Discuss: the LIVECHAT list of the operator's conversations on the left (unread ones in
 // bold, ended ones faded below), the selected conversation in the main pane.
-import { html, useMemo } from '/vendor/preact-htm.js';
+import { html, useMemo } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { href } from '../router.js';
 import { Thread, EndButton } from './thread.js';

@@ -1,5 +1,5 @@
 // The login page, shown to anyone without a valid session.
-import { html, useState, useRef, useEffect } from '/vendor/preact-htm.js';
+import { html, useState, useRef, useEffect } from '../../vendor/preact-htm.js';
 import { login } from '../actions.js';
 import { IconLogo } from '../icons.js';
 import { Alert } from './common.js';

@@ -1,6 +1,6 @@
 // The menu bar on every page: the app, its pages, the messages icon with its drop-down of
 // conversations, and the user's avatar menu (My Profile, Log out).
-import { html, useState, useRef, useEffect, useMemo } from '/vendor/preact-htm.js';
+import { html, useState, useRef, useEffect, useMemo } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { logout, markRead, displayedInDiscuss } from '../actions.js';
 import { openWindow } from '../windows.js';

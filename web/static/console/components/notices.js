@@ -1,6 +1,6 @@
 // Notices under the menu bar: what the server told the operator out of turn (a removal
 // from a channel after inactivity, a refused WebSocket frame, an expired session).
-import { html } from '/vendor/preact-htm.js';
+import { html } from '../../vendor/preact-htm.js';
 import { useStore, dismiss } from '../store.js';
 import { IconClose } from '../icons.js';
 

@@ -1,7 +1,7 @@
 // My Profile: the Preferences tab (the Online Chat Name visitors see and the languages the
 // operator chats in; only enabled languages are offered, the server has the last word) and
 // the Account Security tab (change one's own password).
-import { html, useState, useEffect, useMemo, useRef } from '/vendor/preact-htm.js';
+import { html, useState, useEffect, useMemo, useRef } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { savePreferences, loadLanguages, changePassword } from '../actions.js';
 import { href, navigate, PROFILE_TABS } from '../router.js';

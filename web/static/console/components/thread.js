@@ -1,6 +1,6 @@
 // One conversation as the operator chats in it, the same in the Discuss pane and in a chat
 // window: the whole history, who is typing, the composer, and the End button.
-import { html, useState, useRef, useEffect, useLayoutEffect } from '/vendor/preact-htm.js';
+import { html, useState, useRef, useEffect, useLayoutEffect } from '../../vendor/preact-htm.js';
 import { useStore, notify } from '../store.js';
 import { ensureHistory, markRead, sendMessage, sendTyping, endConversation } from '../actions.js';
 import { IconSend } from '../icons.js';
