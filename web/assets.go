@@ -152,8 +152,10 @@ type site struct {
 	modules []string // the console's modules, in the order index.html preloads them
 }
 
-// assets are built once per process: the embedded files never change while it runs, and
-// their compressed forms are then shared by every Handler (tests start many servers).
+// assets are built once per process, at the first request rather than before Parley
+// listens (hashing every file and reading the modules' imports takes a few milliseconds,
+// as long as the rest of the start-up): the embedded files never change while it runs,
+// and their compressed forms are then shared by every Handler (tests start many servers).
 var assets = sync.OnceValue(func() *site {
 	s, err := newSite(Static())
 	if err != nil {

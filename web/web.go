@@ -77,23 +77,22 @@ const (
 // Handler serves the console at /, its assets, /widget.js and /demo. Every file has an
 // ETag from its content and is sent compressed (brotli or gzip) to a browser that takes it.
 func Handler() http.Handler {
-	site := assets()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", consolePolicy)
 		w.Header().Set("X-Frame-Options", "DENY")
-		site.index.serve(w, r, cacheCheck)
+		assets().index.serve(w, r, cacheCheck)
 	})
 	mux.HandleFunc("GET /demo", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", demoPolicy)
 		w.Header().Set("X-Frame-Options", "DENY")
-		site.files["demo.html"].serve(w, r, cacheCheck)
+		assets().files["demo.html"].serve(w, r, cacheCheck)
 	})
 	mux.HandleFunc("GET /widget.js", func(w http.ResponseWriter, r *http.Request) {
-		site.files["widget.js"].serve(w, r, cacheWidget)
+		assets().files["widget.js"].serve(w, r, cacheWidget)
 	})
 	mux.HandleFunc("GET /assets/{version}/{name...}", func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("name")
+		site, name := assets(), r.PathValue("name")
 		a, ok := site.files[name]
 		if r.PathValue("version") != site.version || !ok || !slices.ContainsFunc(versioned, func(dir string) bool { return strings.HasPrefix(name, dir) }) {
 			http.NotFound(w, r)
@@ -104,7 +103,7 @@ func Handler() http.Handler {
 	// The same files under their plain paths, for anything that still names them.
 	for _, dir := range []string{"console", "vendor", "widget"} {
 		mux.HandleFunc("GET /"+dir+"/{name...}", func(w http.ResponseWriter, r *http.Request) {
-			a, ok := site.files[dir+"/"+r.PathValue("name")]
+			a, ok := assets().files[dir+"/"+r.PathValue("name")]
 			if !ok { // directories too: what Parley ships is no one's business but the files a page asks for
 				http.NotFound(w, r)
 				return
