@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -451,11 +452,27 @@ func TestWidgetHistoryKeyboardScroll(t *testing.T) {
 	bottom := evalJS[float64](p, byTestID("messages")+`.scrollTop`)
 	p.press(kb.PageUp)
 	p.wait("PageUp scrolled the history up", fmt.Sprintf(`%s.scrollTop < %f - 100`, byTestID("messages"), bottom))
-	p.wait("the scroll is over", `((m) => new Promise(r => { const a = m.scrollTop; setTimeout(() => r(m.scrollTop === a), 200); }))(`+byTestID("messages")+`)`)
-	after := evalJS[float64](p, byTestID("messages")+`.scrollTop`)
+	after := p.scrollStill("messages")
 	p.press(kb.ArrowUp)
 	p.wait("ArrowUp scrolled the history up", fmt.Sprintf(`%s.scrollTop < %f`, byTestID("messages"), after))
 	p.waitFocus("messages")
+}
+
+// scrollStill waits until the element's scrolling (smooth, from the keyboard) is over and
+// returns where it stopped.
+func (p *widgetPage) scrollStill(id string) float64 {
+	p.t.Helper()
+	last := -1.0
+	for range 100 {
+		top := evalJS[float64](p, byTestID(id)+`.scrollTop`)
+		if top == last {
+			return top
+		}
+		last = top
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.t.Fatalf("%s keeps scrolling", id)
+	return 0
 }
 
 // At phone widths the open widget fills the screen and keeps the focus: the page behind
