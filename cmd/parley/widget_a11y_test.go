@@ -103,6 +103,7 @@ func TestWidgetAccessible(t *testing.T) {
 			p.wait("window", visible(byTestID("window")))
 			p.settled()
 			checkAccessible(t, p.ctx, "the widget open")
+			p.checkPlaceholder("input")
 
 			p.typeInto("input", "Is anyone there?\n")
 			p.waitText("queue-position", "You are number 1 in line")
@@ -130,6 +131,7 @@ func TestWidgetAccessible(t *testing.T) {
 			p.click("rate-good")
 			p.wait("comment", visible(byTestID("rating-comment")))
 			checkAccessible(t, p.ctx, "the rating card with a score chosen")
+			p.checkPlaceholder("rating-comment")
 			p.click("rating-submit")
 			p.wait("thanks", visible(byTestID("rating-thanks")))
 			checkAccessible(t, p.ctx, "the rating's thanks")
@@ -225,6 +227,17 @@ const a11yJS = `window.__a11y = window.__a11y || (() => {
   };
   return {rgba, ratio, background, ring, visit};
 })()`
+
+// checkPlaceholder fails the test unless the placeholder of the widget's field reads
+// (4.5:1 on the field's background): axe-core does not check placeholders.
+func (p *widgetPage) checkPlaceholder(id string) {
+	p.t.Helper()
+	evalJS[chromedp.Void](p, a11yJS)
+	r := evalJS[float64](p, `((el) => __a11y.ratio(__a11y.rgba(getComputedStyle(el, '::placeholder').color), __a11y.background(el)))(`+byTestID(id)+`)`)
+	if r < 4.5 {
+		p.t.Errorf("the placeholder of %s has a contrast of %.2f:1, want 4.5:1", id, r)
+	}
+}
 
 // focusRing is the measure of the focused element's focus indicator.
 type focusRing struct {
