@@ -216,7 +216,7 @@ func newWidgetSetup(t *testing.T, channel map[string]any) *widgetSetup {
 		"name":              "Fernwood Support",
 		"button_text":       "Questions? Chat with us",
 		"welcome_message":   "Hi! Ask us anything about our coffee.",
-		"button_color":      "#B5653B",
+		"button_color":      "#9C522B",
 		"button_text_color": "#FFFFFF",
 	}
 	for k, v := range channel {
@@ -254,8 +254,8 @@ func TestWidgetChat(t *testing.T) {
 	if box["right"] < 0 || box["right"] > 40 || box["bottom"] < 0 || box["bottom"] > 40 || box["width"] < 40 || box["width"] != box["height"] {
 		t.Errorf("launcher is not a round button in the bottom-right corner: %v", box)
 	}
-	if bg := evalJS[string](p, `getComputedStyle(`+byTestID("launcher")+`).backgroundColor`); bg != "rgb(181, 101, 59)" {
-		t.Errorf("launcher background %s, want the channel colour #B5653B", bg)
+	if bg := evalJS[string](p, `getComputedStyle(`+byTestID("launcher")+`).backgroundColor`); bg != "rgb(156, 82, 43)" {
+		t.Errorf("launcher background %s, want the channel colour #9C522B", bg)
 	}
 	if fg := evalJS[string](p, `getComputedStyle(`+byTestID("launcher")+`).color`); fg != "rgb(255, 255, 255)" {
 		t.Errorf("launcher colour %s, want the channel text colour #FFFFFF", fg)
@@ -270,7 +270,7 @@ func TestWidgetChat(t *testing.T) {
 	p.waitText("welcome", "Hi! Ask us anything about our coffee.")
 	p.waitText("title", "Fernwood Support")
 	p.wait("input focused", shadowJS+`.activeElement === `+byTestID("input"))
-	if bg := evalJS[string](p, `getComputedStyle(`+byTestID("header")+`).backgroundColor`); bg != "rgb(181, 101, 59)" {
+	if bg := evalJS[string](p, `getComputedStyle(`+byTestID("header")+`).backgroundColor`); bg != "rgb(156, 82, 43)" {
 		t.Errorf("header background %s", bg)
 	}
 	if list := w.operatorConversations(t, w.alice); len(list) != 0 {
@@ -546,7 +546,7 @@ func TestWidgetHostileCSS(t *testing.T) {
 	if box["right"] < 0 || box["right"] > 40 || box["bottom"] < 0 || box["bottom"] > 40 || box["width"] != 60 {
 		t.Errorf("launcher moved or resized by the page's CSS: %v", box)
 	}
-	if bg := evalJS[string](p, `getComputedStyle(`+byTestID("launcher")+`).backgroundColor`); bg != "rgb(181, 101, 59)" {
+	if bg := evalJS[string](p, `getComputedStyle(`+byTestID("launcher")+`).backgroundColor`); bg != "rgb(156, 82, 43)" {
 		t.Errorf("launcher background %s, want the channel colour", bg)
 	}
 	label := evalJS[map[string]string](p, `(() => { const s = getComputedStyle(`+byTestID("launcher-label")+`); return {color: s.color, size: s.fontSize, family: s.fontFamily}; })()`)
@@ -560,7 +560,7 @@ func TestWidgetHostileCSS(t *testing.T) {
 	p.typeInto("input", "Styled?\n")
 	p.waitMessage("visitor", "Styled?")
 	bubble := evalJS[map[string]string](p, `(() => { const s = getComputedStyle(`+shadowJS+`.querySelector('[data-kind=visitor] [data-testid=message-body]')); return {color: s.color, bg: s.backgroundColor, size: s.fontSize}; })()`)
-	if bubble["color"] != "rgb(255, 255, 255)" || bubble["bg"] != "rgb(181, 101, 59)" || bubble["size"] != "14px" {
+	if bubble["color"] != "rgb(255, 255, 255)" || bubble["bg"] != "rgb(156, 82, 43)" || bubble["size"] != "14px" {
 		t.Errorf("visitor bubble restyled by the page: %v", bubble)
 	}
 }
@@ -588,7 +588,7 @@ func TestWidgetCrossOrigin(t *testing.T) {
 
 	p := openSite(t, site.URL, "en-US")
 	p.wait("launcher", visible(byTestID("launcher")))
-	if bg := evalJS[string](p, `getComputedStyle(`+byTestID("launcher")+`).backgroundColor`); bg != "rgb(181, 101, 59)" {
+	if bg := evalJS[string](p, `getComputedStyle(`+byTestID("launcher")+`).backgroundColor`); bg != "rgb(156, 82, 43)" {
 		t.Errorf("launcher background %s under a strict CSP", bg)
 	}
 	p.click("launcher")

@@ -54,6 +54,7 @@
       title: 'Chat',
       open: 'Open chat',
       close: 'Close chat',
+      history: 'Messages',
       placeholder: 'Type a message…',
       send: 'Send',
       end: 'End chat',
@@ -97,6 +98,7 @@
       title: 'Discussion',
       open: 'Ouvrir la discussion',
       close: 'Fermer la discussion',
+      history: 'Messages',
       placeholder: 'Écrivez un message…',
       send: 'Envoyer',
       end: 'Terminer la discussion',
@@ -316,13 +318,33 @@
   const codePoints = (s) => Array.from(s).length;
   const validColor = (c, fallback) => (/^#[0-9a-f]{6}$/i.test(c || '') ? c : fallback);
 
+  // Colours as [r, g, b] of 0..255, for the contrast rules of WCAG 2.
+  const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const lum = (c) => c.map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const contrast = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+  const css = (c) => 'rgb(' + c + ')';
+  const WHITE = [255, 255, 255];
+  const BLACK = [0, 0, 0];
+
+  // readable gives the channel's button and text colours, as an admin set them when the
+  // text reads on the button (4.5:1); otherwise the button colour shaded by up to a
+  // quarter until it does, or failing that black or white text, whichever reads better.
+  function readable(bg, fg) {
+    const to = lum(fg) > lum(bg) ? BLACK : WHITE;
+    for (let i = 0; i <= 5; i++) {
+      const b = bg.map((v, j) => Math.round(v + (to[j] - v) * i / 20));
+      if (contrast(b, fg) >= 4.5) return [b, fg];
+    }
+    return [bg, contrast(bg, WHITE) >= contrast(bg, BLACK) ? WHITE : BLACK];
+  }
+
   // ---------------------------------------------------------------- styles
 
   const CSS = `
 :host { all: initial !important; }
 .pw, .pw * { box-sizing: border-box; }
 .pw {
-  --pw-accent: #875A7B; --pw-on-accent: #FFFFFF;
+  --pw-accent: #875A7B; --pw-on-accent: #FFFFFF; --pw-ring: var(--pw-accent);
   --pw-text: #1d1d21; --pw-muted: #6b6f7b; --pw-line: #e7e7ec; --pw-soft: #f5f5f8; --pw-grey: #ebebf0;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif;
   font-size: 14px; line-height: 1.45; font-weight: 400; color: var(--pw-text);
@@ -335,7 +357,8 @@ button { cursor: pointer; }
 svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; flex: none; display: block; }
 a { color: inherit; text-decoration: underline; }
 :focus { outline: none; }
-:focus-visible { outline: 2px solid var(--pw-accent); outline-offset: 2px; }
+:focus-visible { outline: 2px solid var(--pw-ring); outline-offset: 2px; }
+::placeholder { color: var(--pw-muted); opacity: 1; }
 
 .dock { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; display: flex; align-items: center; gap: 12px; }
 .launcher {
@@ -345,7 +368,7 @@ a { color: inherit; text-decoration: underline; }
   transition: transform .15s ease, box-shadow .15s ease;
 }
 .launcher:hover { transform: scale(1.06); box-shadow: 0 8px 26px rgba(15, 15, 30, .28), 0 2px 6px rgba(15, 15, 30, .12); }
-.launcher:focus-visible { outline-color: var(--pw-text); outline-offset: 3px; }
+.launcher:focus-visible { outline-color: var(--pw-text); outline-offset: 3px; box-shadow: 0 0 0 3px #fff; }
 .launcher svg { width: 28px; height: 28px; }
 .badge {
   position: absolute; top: -2px; right: -2px; min-width: 20px; height: 20px; padding: 0 6px; border-radius: 10px;
@@ -381,11 +404,11 @@ a { color: inherit; text-decoration: underline; }
 .avatar svg { width: 20px; height: 20px; }
 .titles { flex: 1; min-width: 0; }
 .title { font-weight: 650; font-size: 15.5px; line-height: 1.3; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.subtitle { font-size: 12.5px; line-height: 1.35; opacity: .88; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.subtitle { font-size: 12.5px; line-height: 1.35; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: #3ddc84; margin-right: 6px; vertical-align: 1px; box-shadow: 0 0 0 2px color-mix(in srgb, currentColor 25%, transparent); }
 .hbtn { flex: none; border: 0; background: transparent; color: inherit; border-radius: 999px; padding: 7px; display: grid; place-items: center; }
 .hbtn:hover { background: color-mix(in srgb, currentColor 16%, transparent); }
-.hbtn:focus-visible { outline-color: currentColor; }
+.hbtn:focus-visible, .visitor a:focus-visible { outline-color: currentColor; }
 
 .notice { flex: none; padding: 8px 14px; font-size: 12.5px; text-align: center; background: #fff7dc; color: #6a5000; border-bottom: 1px solid #f1e3b0; }
 .notice.conn { background: #fdeceb; color: #8a1c12; border-bottom-color: #f5cfcb; }
@@ -394,6 +417,7 @@ a { color: inherit; text-decoration: underline; }
   flex: 1; min-height: 0; overflow-y: auto; overscroll-behavior: contain;
   display: flex; flex-direction: column; gap: 3px; padding: 16px 14px 10px; background: var(--pw-soft);
 }
+.messages:focus-visible { outline-offset: -2px; }
 .row { display: flex; flex-direction: column; max-width: 82%; }
 .row.group { margin-top: 10px; }
 .row:first-child { margin-top: 0; }
@@ -409,16 +433,16 @@ a { color: inherit; text-decoration: underline; }
 .typing { flex: none; min-height: 0; padding: 2px 16px 6px; background: var(--pw-soft); font-size: 12px; color: var(--pw-muted); font-style: italic; }
 .error { flex: none; padding: 7px 14px; font-size: 12.5px; background: #fdeceb; color: #8a1c12; border-top: 1px solid #f5cfcb; }
 
-.footer { flex: none; display: flex; align-items: center; gap: 12px; min-height: 26px; padding: 0 16px 8px; background: #fff; font-size: 11.5px; color: #a0a3ae; }
+.footer { flex: none; display: flex; align-items: center; gap: 12px; min-height: 26px; padding: 0 16px 8px; background: #fff; font-size: 11.5px; color: var(--pw-muted); }
 .linkbtn { border: 0; background: transparent; padding: 2px 0; color: var(--pw-muted); font-size: 12px; font-weight: 600; text-decoration: underline; text-decoration-color: #c8cad2; text-underline-offset: 3px; }
 .linkbtn:hover { color: var(--pw-text); text-decoration-color: currentColor; }
 .powered { margin-left: auto; white-space: nowrap; }
-.composer { flex: none; display: flex; align-items: flex-end; gap: 8px; padding: 10px 10px 10px 16px; border-top: 1px solid var(--pw-line); background: #fff; }
+.composer { flex: none; display: flex; align-items: flex-end; gap: 8px; padding: 10px 10px 10px 6px; border-top: 1px solid var(--pw-line); background: #fff; }
 .input {
-  flex: 1; min-width: 0; resize: none; border: 0; outline: none; background: transparent; color: var(--pw-text);
-  font-size: 14px; line-height: 20px; height: 36px; max-height: 120px; padding: 8px 0; overflow-y: auto;
+  flex: 1; min-width: 0; resize: none; border: 0; border-radius: 10px; background: transparent; color: var(--pw-text);
+  font-size: 14px; line-height: 20px; height: 36px; max-height: 120px; padding: 8px 10px; overflow-y: auto;
 }
-.input::placeholder { color: #9a9dab; opacity: 1; }
+.input:focus-visible { outline-offset: 0; }
 .send { flex: none; width: 36px; height: 36px; border-radius: 50%; border: 0; padding: 0; display: grid; place-items: center; background: var(--pw-accent); color: var(--pw-on-accent); transition: opacity .15s; }
 .send svg { width: 17px; height: 17px; margin-left: -2px; }
 .send:disabled { opacity: .35; cursor: default; }
@@ -436,9 +460,9 @@ a { color: inherit; text-decoration: underline; }
 .score[aria-pressed="true"] svg { color: var(--pw-accent); }
 .field {
   display: block; width: 100%; border: 1px solid #dcdce3; border-radius: 9px; padding: 9px 11px; background: #fff; color: var(--pw-text);
-  font-size: 14px; line-height: 1.4; outline: none; transition: border-color .15s, box-shadow .15s;
+  font-size: 14px; line-height: 1.4;
 }
-.field:focus { border-color: var(--pw-accent); box-shadow: 0 0 0 3px color-mix(in srgb, var(--pw-accent) 18%, transparent); }
+.field:focus-visible { outline-offset: 1px; }
 textarea.field { resize: vertical; min-height: 64px; }
 .card .field { margin-top: 10px; }
 .primary {
@@ -467,8 +491,8 @@ textarea.field { resize: vertical; min-height: 64px; }
   const ui = {};
 
   function build() {
-    const host = h('div', { id: HOST_ID });
-    const shadow = host.attachShadow({ mode: 'open' });
+    const host = (ui.host = h('div', { id: HOST_ID }));
+    const shadow = (ui.shadow = host.attachShadow({ mode: 'open' }));
     // A constructed stylesheet is not an inline style, so a host page whose
     // Content-Security-Policy refuses inline styles still shows the widget right.
     try {
@@ -500,7 +524,7 @@ textarea.field { resize: vertical; min-height: 64px; }
 
     // chat pane
     ui.welcome = h('div', { class: 'row operator', testid: 'welcome' }, h('div', { class: 'bubble' }));
-    ui.messages = h('div', { class: 'messages', testid: 'messages', role: 'log', 'aria-live': 'polite', tabindex: '-1' }, ui.welcome);
+    ui.messages = h('div', { class: 'messages', testid: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': T.history, tabindex: '0' }, ui.welcome);
     ui.typing = h('div', { class: 'typing', testid: 'typing', 'aria-live': 'polite', hidden: true });
     ui.error = h('div', { class: 'error', testid: 'error', role: 'alert', hidden: true });
     ui.input = h('textarea', {
@@ -530,12 +554,57 @@ textarea.field { resize: vertical; min-height: 64px; }
 
     ui.window = h('div', {
       class: 'window', id: 'pw-window', testid: 'window', role: 'dialog', 'aria-label': T.title, hidden: true,
-      onkeydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); closeWindow(); } },
+      onkeydown: onWindowKey,
     }, header, ui.queue, ui.conn, ...ui.chat, ui.offForm, ui.offThanks, ui.footer);
 
     ui.root = h('div', { class: 'pw', testid: 'root', 'data-open': 'false', 'data-mode': 'chat', 'data-ws': 'closed' }, ui.window, ui.dock);
     shadow.append(ui.root);
     document.body.append(host);
+    PHONE.addEventListener('change', modal);
+  }
+
+  // At phone widths the open window fills the screen: it is then a modal dialog, the
+  // host page behind it inert, and Tab cycles through the window's controls.
+  const PHONE = matchMedia('(max-width: 480px)');
+  let inerted = [];
+
+  function modal() {
+    const on = state.open && PHONE.matches;
+    ui.window.setAttribute('aria-modal', String(on));
+    if (on && !inerted.length) {
+      for (const el of document.body.children) {
+        if (el !== ui.host && !el.inert) {
+          el.inert = true;
+          inerted.push(el);
+        }
+      }
+    } else if (!on) {
+      for (const el of inerted) el.inert = false;
+      inerted = [];
+    }
+  }
+
+  function onWindowKey(e) {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      closeWindow();
+    } else if (e.key === 'Tab' && PHONE.matches) {
+      const list = Array.from(ui.window.querySelectorAll('button, input, textarea, a[href], [tabindex="0"]')).filter((el) => !el.disabled && el.getClientRects().length);
+      const at = ui.shadow.activeElement;
+      const [first, last] = [list[0], list[list.length - 1]];
+      if (at === (e.shiftKey ? first : last)) {
+        e.preventDefault();
+        (e.shiftKey ? last : first).focus();
+      }
+    }
+  }
+
+  // rescueFocus puts the focus back in the window when the control that had it went
+  // away: on the rating card when there is one to fill, else where the visitor writes.
+  function rescueFocus() {
+    const rate = ui.messages.querySelector('[data-testid=rate-good]');
+    const target = rate || (state.mode === 'chat' ? ui.input : ui.offForm.hidden ? ui.close : ui.offName);
+    target.focus({ preventScroll: !rate });
   }
 
   function setRootData() {
@@ -552,8 +621,12 @@ textarea.field { resize: vertical; min-height: 64px; }
   function applyChannel() {
     const ch = state.channel;
     if (ch) {
-      ui.root.style.setProperty('--pw-accent', validColor(ch.button_color, '#875A7B'));
-      ui.root.style.setProperty('--pw-on-accent', validColor(ch.button_text_color, '#FFFFFF'));
+      const [accent, on] = readable(rgb(validColor(ch.button_color, '#875A7B')), rgb(validColor(ch.button_text_color, '#FFFFFF')));
+      ui.root.style.setProperty('--pw-accent', css(accent));
+      ui.root.style.setProperty('--pw-on-accent', css(on));
+      // Focus rings on the window's light backgrounds take the accent when it shows
+      // there (3:1 on the darkest of them, the operator's bubbles), else the text colour.
+      ui.root.style.setProperty('--pw-ring', contrast(accent, [235, 235, 240]) >= 3 ? css(accent) : 'var(--pw-text)');
       const text = (ch.button_text || '').trim() || T.launcher;
       ui.label.textContent = text;
       ui.launcher.setAttribute('aria-label', text);
@@ -574,6 +647,7 @@ textarea.field { resize: vertical; min-height: 64px; }
   }
 
   function render() {
+    const had = ui.shadow.activeElement;
     const chat = state.mode === 'chat';
     for (const el of ui.chat) if (el !== ui.error && el !== ui.typing) el.hidden = !chat;
     if (!chat) {
@@ -618,6 +692,8 @@ textarea.field { resize: vertical; min-height: 64px; }
     }
     updateSend();
     setRootData();
+    modal();
+    if (had && state.open && !had.getClientRects().length) rescueFocus();
   }
 
   function updateSend() {
@@ -837,11 +913,14 @@ textarea.field { resize: vertical; min-height: 64px; }
         try {
           const c = await request('POST', '/conversations/' + state.conv.id + '/rating', { score: state.score, comment: comment.value.trim() }, true);
           if (state.conv && state.conv.id === c.id) state.conv = c;
-          card.replaceChildren(h('div', { class: 'card-title', testid: 'rating-thanks', text: T.rateThanks }), h('div', { class: 'hint', text: T.newChat }));
+          const thanks = h('div', { class: 'card-title', testid: 'rating-thanks', tabindex: '-1', text: T.rateThanks });
+          card.replaceChildren(thanks, h('div', { class: 'hint', text: T.newChat }));
           scrollToBottom();
+          thanks.focus();
           save();
         } catch (err) {
           submit.disabled = false;
+          submit.focus();
           showError(error, errorText(err));
         }
       },
@@ -850,9 +929,11 @@ textarea.field { resize: vertical; min-height: 64px; }
     if (stick || state.open) scrollToBottom();
   }
 
+  // endChat leaves End enabled while it works: a disabled button would drop the focus,
+  // which render moves to the rating card once End is hidden.
   async function endChat() {
-    if (!live()) return;
-    ui.end.disabled = true;
+    if (!live() || ui.end.getAttribute('aria-disabled')) return;
+    ui.end.setAttribute('aria-disabled', 'true');
     try {
       const c = await request('POST', '/conversations/' + state.conv.id + '/end', undefined, true);
       setConversation(c, true);
@@ -860,7 +941,7 @@ textarea.field { resize: vertical; min-height: 64px; }
       if (err.status === 409) await refreshConversation();
       else showError(ui.error, errorText(err));
     } finally {
-      ui.end.disabled = false;
+      ui.end.removeAttribute('aria-disabled');
     }
   }
 
@@ -946,6 +1027,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     }
     showError(ui.error, '');
     if (state.conv && state.conv.status === 'ended') clearConversation(); // a new chat
+    if (ui.shadow.activeElement === ui.send) ui.input.focus(); // the button is disabled next
     ui.input.value = '';
     autosize();
     updateSend();
@@ -1208,9 +1290,10 @@ textarea.field { resize: vertical; min-height: 64px; }
     if (!state.open) return;
     state.open = false;
     if (ui.offForm.dataset.sent === 'true') resetOffline();
+    const inside = !!ui.shadow.activeElement;
     save();
     render();
-    ui.launcher.focus({ preventScroll: true });
+    if (inside) ui.launcher.focus({ preventScroll: true });
     schedulePoll();
   }
 
@@ -1233,6 +1316,8 @@ textarea.field { resize: vertical; min-height: 64px; }
       ui.close.focus({ preventScroll: true });
     } catch (err) {
       showError(ui.offError, errorText(err));
+      ui.offSubmit.disabled = false;
+      ui.offSubmit.focus(); // it lost the focus while disabled
     } finally {
       ui.offSubmit.disabled = false;
     }
