@@ -8,12 +8,19 @@ import { href } from '../router.js';
 import { IconMessages, IconLogo, IconUser, IconLogout, IconInbox } from '../icons.js';
 import { Avatar } from './common.js';
 import { cx, formatWhen, preview, sortConversations, visitorName } from '../util.js';
+import { rescueFocus } from '../util.js';
 
-// useDropdown closes a drop-down on a click outside it and on Escape.
+// useDropdown closes a drop-down on a click outside it and on Escape. A drop-down that
+// closes with the focus inside it gives the focus back to its button.
 function useDropdown() {
   const [open, setOpen] = useState(false);
   const root = useRef(null);
   const button = useRef(null);
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (wasOpen.current && !open) rescueFocus(() => button.current);
+    wasOpen.current = open;
+  }, [open]);
   useEffect(() => {
     if (!open) return undefined;
     const onDown = (e) => {
@@ -45,8 +52,9 @@ function MessagesMenu() {
   function openConversation(id) {
     dd.setOpen(false);
     markRead(id);
-    // In Discuss, the pane already shows that conversation.
+    // In Discuss, the pane already shows that conversation: its message box takes the focus.
     if (!displayedInDiscuss(id)) openWindow(id, { folded: false, focus: true });
+    else rescueFocus(() => document.querySelector('[data-testid="discuss-thread"] [data-testid="composer-input"], [data-testid="discuss-thread"] [data-testid="thread-ended"]'));
   }
 
   const label = unreadCount ? `Messages, ${unreadCount} unread conversation${unreadCount > 1 ? 's' : ''}` : 'Messages';
