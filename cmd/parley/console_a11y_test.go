@@ -11,9 +11,14 @@ package main
 //   chat-window-status         "Ended" in a chat window's header
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // busyConsole is a server whose admin is an operator of a channel with three visitors:
@@ -134,4 +139,159 @@ func (p *consolePage) jsClick(sel string) {
 		el.click();
 		return true;
 	})()`, sel, sel))
+}
+
+// press sends keys to the focused element, as a keyboard does.
+func (p *consolePage) press(keys string, opts ...chromedp.KeyOption) {
+	p.t.Helper()
+	p.do(chromedp.KeyEvent(keys, opts...))
+}
+
+// focusedJS describes the focused element: its data-testid, else its tag, id and text.
+const focusedJS = `(() => {
+	const el = document.activeElement;
+	if (!el || el === document.body) return "(body)";
+	if (el.dataset.testid) return el.dataset.testid;
+	return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + JSON.stringify((el.innerText || el.value || "").trim().slice(0, 40));
+})()`
+
+func (p *consolePage) focused() string {
+	p.t.Helper()
+	return consoleEval[string](p, focusedJS)
+}
+
+// waitFocus waits until the focused element matches the CSS selector.
+func (p *consolePage) waitFocus(sel, what string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, waitTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`!!document.activeElement?.matches(%q)`, sel),
+		chromedp.WithPollingInterval(40*time.Millisecond), chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		p.t.Fatalf("%s: the focus is on %s, want %s", what, p.focused(), sel)
+	}
+}
+
+// tabTo presses Tab (Shift+Tab when back) until the focus is on the selector, at most max
+// times, as a keyboard user moves through the page.
+func (p *consolePage) tabTo(sel string, back bool, max int) {
+	p.t.Helper()
+	var opts []chromedp.KeyOption
+	if back {
+		opts = append(opts, chromedp.KeyModifiers(chromedp.ModifierShift))
+	}
+	var path []string
+	for range max {
+		if consoleEval[bool](p, fmt.Sprintf(`!!document.activeElement?.matches(%q)`, sel)) {
+			return
+		}
+		p.press(kb.Tab, opts...)
+		path = append(path, p.focused())
+	}
+	if !consoleEval[bool](p, fmt.Sprintf(`!!document.activeElement?.matches(%q)`, sel)) {
+		p.t.Fatalf("%s not reached with the keyboard; the focus went through %s", sel, strings.Join(path, ", "))
+	}
+}
+
+// After each action that removes the focused element, the focus goes somewhere sensible
+// rather than to the page's body: login, End (in a chat window and in Discuss), closing
+// a window, a drop-down, a confirmation, a revoked session, a deleted user, a removed
+// language, a channel left. The console also announces a new conversation politely.
+func TestConsoleA11yFocusAfterActions(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), admin, nil)
+	s.must(t, 200, "PUT", "/api/languages/fr", admin, map[string]bool{"enabled": true})
+	s.must(t, 200, "PUT", "/api/languages/de", admin, map[string]bool{"enabled": true})
+	s.must(t, 200, "PATCH", "/api/me/preferences", admin, map[string]any{"chat_languages": []string{"fr", "de"}})
+
+	p := newConsolePage(t, s)
+	p.navigate("/channels")
+	p.login("admin", adminPassword)
+	p.waitFocus("#main-content", "after logging in")
+	p.waitConnected()
+	if got := consoleEval[string](p, fmt.Sprintf(`document.querySelector(%q)?.getAttribute("aria-live") ?? ""`, tid("announcer"))); got != "polite" {
+		t.Fatalf("announcer aria-live %q, want polite", got)
+	}
+
+	camille, _ := s.visitorStart(t, ch, "Camille", "Hello! Can I still change the delivery address of my order?")
+	p.wait(fmt.Sprintf(`document.querySelector(%q)?.innerText.trim() === "New conversation with Camille"`, tid("announcer")), "the announcement of Camille's conversation")
+	jonas, _ := s.visitorStart(t, ch, "Jonas", "Hi, do you ship to Norway?")
+	p.wait(fmt.Sprintf(`document.querySelector(%q)?.innerText.trim() === "New conversation with Jonas"`, tid("announcer")), "the announcement of Jonas's conversation")
+	win := func(id int64) string { return fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("chat-window"), id) }
+	p.wait(existsJS(win(camille)+" "+tid("end-button"))+" && "+existsJS(win(jonas)+" "+tid("end-button")), "both chat windows")
+
+	// End in a chat window: the notice that the conversation has ended.
+	p.do(chromedp.Focus(chromedp.CSS(win(camille)+" "+tid("end-button"))), chromedp.KeyEvent(kb.Enter))
+	p.waitFocus(win(camille)+" "+tid("thread-ended"), "after End in a chat window")
+
+	// Folding keeps the focus on the fold button; closing goes to the next window, then
+	// to the messages icon.
+	p.do(chromedp.Focus(chromedp.CSS(win(jonas)+" "+tid("chat-window-fold"))), chromedp.KeyEvent(kb.Enter))
+	p.wait(fmt.Sprintf(`document.querySelector(%q).dataset.folded === "true"`, win(jonas)), "Jonas's window to fold")
+	p.waitFocus(win(jonas)+" "+tid("chat-window-fold"), "after folding a window")
+	p.press(kb.Enter)
+	p.wait(fmt.Sprintf(`document.querySelector(%q).dataset.folded === "false"`, win(jonas)), "Jonas's window to open")
+	p.do(chromedp.Focus(chromedp.CSS(win(camille)+" "+tid("chat-window-close"))), chromedp.KeyEvent(kb.Enter))
+	p.wait("!"+existsJS(win(camille)), "Camille's window to close")
+	p.waitFocus(win(jonas)+" "+tid("chat-window-toggle"), "after closing a window beside another")
+	p.do(chromedp.Focus(chromedp.CSS(win(jonas)+" "+tid("chat-window-close"))), chromedp.KeyEvent(kb.Enter))
+	p.wait("!"+existsJS(tid("chat-window")), "Jonas's window to close")
+	p.waitFocus(tid("messages-button"), "after closing the last window")
+
+	// The messages drop-down: Escape gives the focus back to its button.
+	p.press(kb.Enter)
+	p.wait(existsJS(tid("messages-dropdown")), "the messages drop-down")
+	p.press(kb.Tab)
+	p.waitFocus(tid("messages-item"), "Tab into the drop-down")
+	p.press(kb.Escape)
+	p.wait("!"+existsJS(tid("messages-dropdown")), "the drop-down to close")
+	p.waitFocus(tid("messages-button"), "after Escape in the drop-down")
+
+	// End in Discuss: the notice in the pane.
+	p.navigate(fmt.Sprintf("/discuss/%d", jonas))
+	pane := tid("discuss-thread")
+	p.wait(existsJS(pane+" "+tid("end-button")), "Jonas's conversation in Discuss")
+	p.do(chromedp.Focus(chromedp.CSS(pane+" "+tid("end-button"))), chromedp.KeyEvent(kb.Enter))
+	p.waitFocus(pane+" "+tid("thread-ended"), "after End in Discuss")
+
+	// Leaving a channel disables its button for a moment: the focus comes back to it.
+	p.navigate("/channels")
+	p.wait(existsJS(tid("channel-leave")), "the Leave button")
+	p.do(chromedp.Focus(chromedp.CSS(tid("channel-leave"))), chromedp.KeyEvent(kb.Enter))
+	p.waitFocus(tid("channel-join"), "after leaving a channel")
+
+	// Removing a chat language: the next language's remove button, then the select.
+	p.navigate("/profile/preferences")
+	p.wait(fmt.Sprintf(`document.querySelectorAll(%q).length === 2`, tid("pref-chat-language-remove")), "two chat languages")
+	p.do(chromedp.Focus(chromedp.CSS(tid("pref-chat-language-remove"))), chromedp.KeyEvent(kb.Enter))
+	p.wait(fmt.Sprintf(`document.querySelectorAll(%q).length === 1`, tid("pref-chat-language-remove")), "one chat language")
+	p.waitFocus(tid("pref-chat-language-remove"), "after removing a language")
+	p.press(kb.Enter)
+	p.wait("!"+existsJS(tid("pref-chat-language-remove")), "no chat language")
+	p.waitFocus(tid("pref-chat-language-add"), "after removing the last language")
+
+	// Admin → Users: a confirmation cancelled, a session revoked, a user deleted.
+	bob, _ := s.mustOperator(t, admin, "bob", nil)
+	p.navigate(fmt.Sprintf("/admin/users/%d", bob))
+	p.waitEditor(bob)
+	p.do(chromedp.Focus(chromedp.CSS(tid("user-disable"))), chromedp.KeyEvent(kb.Enter))
+	p.waitFocus(tid("confirm-cancel"), "the confirmation")
+	p.press(kb.Escape)
+	p.waitFocus(tid("user-disable"), "after cancelling the confirmation")
+	p.do(chromedp.Focus(chromedp.CSS(tid("session-revoke"))), chromedp.KeyEvent(kb.Enter))
+	p.wait(existsJS(tid("sessions-empty")), "bob's session to be revoked")
+	p.waitFocus("#sessions-title", "after revoking a session")
+	p.do(chromedp.Focus(chromedp.CSS(tid("user-delete"))), chromedp.KeyEvent(kb.Enter))
+	p.waitFocus(tid("confirm-cancel"), "the delete confirmation")
+	p.do(chromedp.Focus(chromedp.CSS(tid("confirm-ok"))), chromedp.KeyEvent(kb.Enter))
+	p.wait(existsJS(tid("users-notice")), "the deletion notice")
+	p.waitFocus(tid("users-notice"), "after deleting a user")
+
+	// Logging out: the login form's first field.
+	p.do(chromedp.Focus(chromedp.CSS(tid("user-menu-button"))), chromedp.KeyEvent(kb.Enter))
+	p.wait(existsJS(tid("menu-logout")), "the user menu")
+	p.do(chromedp.Focus(chromedp.CSS(tid("menu-logout"))), chromedp.KeyEvent(kb.Enter))
+	p.wait(existsJS(tid("login-form")), "the login form")
+	p.waitFocus(tid("login-input"), "after logging out")
 }

@@ -39,7 +39,15 @@ function useDropdown() {
       document.removeEventListener('keydown', onKey);
     };
   }, [open]);
-  return { open, setOpen, root, button };
+  // Escape inside the drop-down closes it even before the effect above has run, when the
+  // keyboard is quicker than the browser's next frame.
+  const onKeyDown = (e) => {
+    if (e.key === 'Escape' && open) {
+      setOpen(false);
+      if (button.current) button.current.focus();
+    }
+  };
+  return { open, setOpen, root, button, onKeyDown };
 }
 
 function MessagesMenu() {
@@ -58,7 +66,7 @@ function MessagesMenu() {
   }
 
   const label = unreadCount ? `Messages, ${unreadCount} unread conversation${unreadCount > 1 ? 's' : ''}` : 'Messages';
-  return html`<div class="menu-dropdown" ref=${dd.root}>
+  return html`<div class="menu-dropdown" ref=${dd.root} onKeyDown=${dd.onKeyDown}>
     <button type="button" class="icon-button" ref=${dd.button} aria-label=${label} title="Messages"
       aria-haspopup="true" aria-expanded=${dd.open ? 'true' : 'false'} onClick=${() => dd.setOpen(!dd.open)}
       data-testid="messages-button">
@@ -99,7 +107,7 @@ function MessagesMenu() {
 
 function UserMenu({ me }) {
   const dd = useDropdown();
-  return html`<div class="menu-dropdown" ref=${dd.root}>
+  return html`<div class="menu-dropdown" ref=${dd.root} onKeyDown=${dd.onKeyDown}>
     <button type="button" class="user-button" ref=${dd.button} aria-haspopup="true" aria-expanded=${dd.open ? 'true' : 'false'}
       onClick=${() => dd.setOpen(!dd.open)} data-testid="user-menu-button" title=${me.name}>
       <${Avatar} name=${me.name} size=${30} />
