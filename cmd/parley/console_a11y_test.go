@@ -52,81 +52,90 @@ func startBusyConsole(t *testing.T) (*busyConsole, *consolePage) {
 // Every page of the console, in a state that shows most of what it can show, with a chat
 // window open, has no serious or critical axe-core violation.
 func TestConsoleA11yPages(t *testing.T) {
+	// check runs axe-core and asks for one main landmark, which axe counts only as a
+	// moderate problem: screen reader users jump to it.
+	check := func(p *consolePage, what string) {
+		t.Helper()
+		checkAccessible(t, p.ctx, what)
+		if n := consoleEval[int](p, `document.querySelectorAll('main, [role="main"]').length`); n != 1 {
+			t.Errorf("%s: %d main landmarks, want 1", what, n)
+		}
+	}
 	s := mustStart(t, "")
 	login := newConsolePage(t, s)
 	login.navigate("/discuss")
 	login.wait(existsJS(tid("login-form")), "the login form")
-	checkAccessible(t, login.ctx, "the login page")
+	check(login, "the login page")
 	if got := login.loginFails("admin", "not-the-password"); got == "" {
 		t.Fatal("no login error")
 	}
-	checkAccessible(t, login.ctx, "the login page with an error")
+	check(login, "the login page with an error")
 
 	b, p := startBusyConsole(t)
-	checkAccessible(t, p.ctx, "Channels with a chat window")
+	check(p, "Channels with a chat window")
 
 	p.click(tid("nav-discuss"))
 	p.wait(fmt.Sprintf(`document.querySelectorAll(%q).length === 3`, tid("livechat-item")), "three conversations under LIVECHAT")
-	checkAccessible(t, p.ctx, "Discuss with unread, read and ended conversations")
+	check(p, "Discuss with unread, read and ended conversations")
 
 	p.navigate(fmt.Sprintf("/discuss/%d", b.jonas))
 	p.wait(fmt.Sprintf(`!!document.querySelector('%s %s')`, tid("discuss-thread"), tid("message")), "Jonas's conversation in the pane")
 	p.wait(existsJS(tid("chat-window")), "Camille's chat window beside the pane")
-	checkAccessible(t, p.ctx, "Discuss with a conversation and a chat window")
+	check(p, "Discuss with a conversation and a chat window")
 
 	p.navigate(fmt.Sprintf("/discuss/%d", b.mia))
 	p.wait(fmt.Sprintf(`!!document.querySelector('%s %s')`, tid("discuss-thread"), tid("thread-ended")), "Mia's ended conversation in the pane")
-	checkAccessible(t, p.ctx, "Discuss with an ended conversation")
+	check(p, "Discuss with an ended conversation")
 
 	p.click(tid("messages-button"))
 	p.wait(existsJS(tid("messages-item")), "the messages drop-down")
-	checkAccessible(t, p.ctx, "the messages drop-down")
+	check(p, "the messages drop-down")
 	p.click(tid("messages-button"))
 
 	p.click(tid("user-menu-button"))
 	p.wait(existsJS(tid("user-menu")), "the user menu")
-	checkAccessible(t, p.ctx, "the user menu")
+	check(p, "the user menu")
 	p.click(tid("menu-profile"))
 	p.wait(existsJS(tid("preferences-form")), "My Profile → Preferences")
-	checkAccessible(t, p.ctx, "My Profile → Preferences")
+	check(p, "My Profile → Preferences")
 	p.navigate("/profile/security")
 	p.wait(existsJS(tid("password-form")), "My Profile → Account Security")
-	checkAccessible(t, p.ctx, "My Profile → Account Security")
+	check(p, "My Profile → Account Security")
 
 	p.navigate("/admin/channels")
 	row := fmt.Sprintf(`%s[data-channel-id="%d"]`, tid("admin-channel-row"), b.channel)
 	p.wait(existsJS(row), "the channel in Admin → Channels")
-	checkAccessible(t, p.ctx, "Admin → Channels, a new channel")
+	check(p, "Admin → Channels, a new channel")
 	p.jsClick(row)
 	p.jsClick(tid("copy-snippet"))
 	p.wait(existsJS(tid("widget-snippet")), "the widget snippet")
-	checkAccessible(t, p.ctx, "Admin → Channels with the widget snippet")
+	check(p, "Admin → Channels with the widget snippet")
 
 	bob, _ := b.s.mustOperator(t, b.admin, "bob", nil)
 	p.navigate("/admin/users")
 	p.wait(existsJS(fmt.Sprintf(`%s[data-login="bob"]`, tid("user-row"))), "the users list")
-	checkAccessible(t, p.ctx, "Admin → Users")
+	check(p, "Admin → Users")
 	p.navigate(fmt.Sprintf("/admin/users/%d", bob))
 	p.waitEditor(bob)
-	checkAccessible(t, p.ctx, "Admin → Users, editing a user with sessions")
+	check(p, "Admin → Users, editing a user with sessions")
 	p.jsClick(tid("user-disable"))
 	p.wait(existsJS(tid("confirm")), "the confirmation")
-	checkAccessible(t, p.ctx, "Admin → Users, a confirmation")
+	check(p, "Admin → Users, a confirmation")
 	p.jsClick(tid("confirm-cancel"))
 
 	p.navigate("/admin/languages")
 	p.wait(existsJS(tid("language-row")), "Admin → Languages")
-	checkAccessible(t, p.ctx, "Admin → Languages")
+	check(p, "Admin → Languages")
 
 	// A folded window, and an ended one.
 	p.click(tid("chat-window-fold"))
 	p.wait(fmt.Sprintf(`document.querySelector(%q).dataset.folded === "true"`, tid("chat-window")), "the window to fold")
-	checkAccessible(t, p.ctx, "a folded chat window")
+	check(p, "a folded chat window")
 	p.click(tid("chat-window-fold"))
 	p.wait(existsJS(tid("chat-window")+" "+tid("end-button")), "the window to open")
 	p.click(tid("chat-window") + " " + tid("end-button"))
 	p.wait(existsJS(tid("chat-window")+" "+tid("thread-ended")), "the window's conversation to end")
-	checkAccessible(t, p.ctx, "an ended chat window")
+	check(p, "an ended chat window")
 }
 
 // jsClick clicks the element from the page's JavaScript, for an element that the chat
@@ -427,4 +436,81 @@ func TestConsoleA11yFocusRings(t *testing.T) {
 	p.navigate("/admin/languages")
 	p.wait(existsJS(tid("language-row")), "Admin → Languages")
 	p.checkFocusRings("Admin → Languages")
+}
+
+// An operator's conversation from the keyboard alone: log in, open the new conversation
+// from the messages icon, reply, end it, close its window; each step checks where the
+// focus is. The visitor writes through the HTTP API.
+func TestConsoleA11yKeyboardOnly(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	_, alice := s.mustOperator(t, admin, "alice", map[string]any{"chat_name": "Alice"})
+	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
+
+	p := newConsolePage(t, s)
+	p.navigate("/discuss")
+	p.wait(existsJS(tid("login-form")), "the login form")
+	p.waitFocus(tid("login-input"), "the login page")
+	p.press("alice")
+	p.press(kb.Tab)
+	p.waitFocus(tid("password-input"), "Tab from the login")
+	p.press("password-alice")
+	p.press(kb.Enter)
+	p.wait(existsJS(tid("menubar")), "the console after logging in")
+	p.waitFocus("#main-content", "after logging in")
+	p.waitConnected()
+
+	conv, visitor := s.visitorStart(t, ch, "Camille", "Hello! Can I still change the delivery address of my order?")
+	p.wait(fmt.Sprintf(`document.querySelector(%q)?.innerText.trim() === "New conversation with Camille"`, tid("announcer")), "the announcement")
+	p.wait(existsJS(tid("messages-badge")), "the unread badge on the messages icon")
+
+	// Back from the page's content to the messages icon in the menu bar; Space opens it.
+	p.tabTo(tid("messages-button"), true, 8)
+	p.press(" ")
+	p.wait(existsJS(tid("messages-dropdown")), "the messages drop-down")
+	p.waitFocus(tid("messages-button"), "the drop-down opened")
+	p.press(kb.Tab)
+	item := fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("messages-item"), conv)
+	p.waitFocus(item, "Tab into the drop-down")
+	p.press(kb.Enter)
+	win := fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("chat-window"), conv)
+	p.waitFocus(win+" "+tid("composer-input"), "the conversation opened from the drop-down")
+	if consoleEval[bool](p, existsJS(tid("messages-dropdown"))) {
+		t.Error("the drop-down stayed open")
+	}
+
+	// Reply: Enter sends, the message box keeps the focus.
+	reply := "Hi Camille! Yes, it can still be changed today."
+	p.press(reply)
+	p.press(kb.Enter)
+	p.wait(fmt.Sprintf(`!!document.querySelector('%s %s[data-author-kind="operator"]')`, win, tid("message")), "the reply in the window")
+	p.waitFocus(win+" "+tid("composer-input"), "after sending")
+	eventually(t, "the visitor to receive the reply", func() string {
+		msgs := s.visitorMessages(t, conv, visitor)
+		if last := msgs[len(msgs)-1]; last["body"] != reply {
+			return fmt.Sprintf("last message %v", last)
+		}
+		return ""
+	})
+
+	// End, from the window's header: the focus lands on the notice that it has ended.
+	p.tabTo(win+" "+tid("end-button"), true, 8)
+	p.press(kb.Enter)
+	p.waitFocus(win+" "+tid("thread-ended"), "after End")
+	if got := path(s.must(t, 200, "GET", fmt.Sprintf("/api/conversations/%d", conv), alice, nil).object(t), "status"); got != "ended" {
+		t.Errorf("conversation status %v after End, want ended", got)
+	}
+
+	// Close the window: the focus goes back to the messages icon. Escape closes the
+	// drop-down opened again.
+	p.tabTo(win+" "+tid("chat-window-close"), true, 4)
+	p.press(" ")
+	p.wait("!"+existsJS(win), "the window to close")
+	p.waitFocus(tid("messages-button"), "after closing the window")
+	p.press(kb.Enter)
+	p.wait(existsJS(tid("messages-dropdown")), "the messages drop-down")
+	p.press(kb.Escape)
+	p.wait("!"+existsJS(tid("messages-dropdown")), "the drop-down to close")
+	p.waitFocus(tid("messages-button"), "after Escape")
 }
