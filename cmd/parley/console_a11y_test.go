@@ -3,12 +3,17 @@ package main
 // Accessibility of the operator console (WCAG 2.1 AA), kept by the browser: axe-core on
 // every page in a busy state, focus after each action that removes the focused element,
 // focus indicators of at least 3:1, the polite announcement of a new conversation, and an
-// operator's whole day done with the keyboard alone. Test ids besides those listed in
+// operator's conversation done with the keyboard alone. Test ids besides those listed in
 // console_browser_test.go:
 //
-//   announcer                  the polite live region that announces new conversations
-//   discuss-status             the status of the conversation in the Discuss pane's header
-//   chat-window-status         "Ended" in a chat window's header
+//   announcer                  the polite live region, on the page from the start, that says
+//                              "New conversation with NAME" when one is assigned to the operator
+//
+// Where the focus goes when an action removes the focused element: the page's main content
+// (#main-content) after logging in, the notice "This conversation has ended." (thread-ended)
+// after End, the next chat window's title (else the messages icon) after a window closes,
+// the drop-down's button when a drop-down closes, the Sessions heading (#sessions-title)
+// after a revoke, the users-notice after a user is deleted.
 
 import (
 	"context"
@@ -216,12 +221,15 @@ func TestConsoleA11yFocusAfterActions(t *testing.T) {
 
 	p := newConsolePage(t, s)
 	p.navigate("/channels")
+	// The live region is there from the start, so that screen readers follow it before
+	// anything is said in it.
+	p.wait(existsJS(tid("login-form")), "the login form")
+	if got := consoleEval[string](p, fmt.Sprintf(`document.querySelector(%q)?.getAttribute("aria-live") ?? ""`, tid("announcer"))); got != "polite" {
+		t.Fatalf("announcer aria-live %q on the login page, want polite", got)
+	}
 	p.login("admin", adminPassword)
 	p.waitFocus("#main-content", "after logging in")
 	p.waitConnected()
-	if got := consoleEval[string](p, fmt.Sprintf(`document.querySelector(%q)?.getAttribute("aria-live") ?? ""`, tid("announcer"))); got != "polite" {
-		t.Fatalf("announcer aria-live %q, want polite", got)
-	}
 
 	camille, _ := s.visitorStart(t, ch, "Camille", "Hello! Can I still change the delivery address of my order?")
 	p.wait(fmt.Sprintf(`document.querySelector(%q)?.innerText.trim() === "New conversation with Camille"`, tid("announcer")), "the announcement of Camille's conversation")
