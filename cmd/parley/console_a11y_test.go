@@ -241,6 +241,13 @@ func TestConsoleA11yFocusAfterActions(t *testing.T) {
 	// End in a chat window: the notice that the conversation has ended.
 	p.do(chromedp.Focus(chromedp.CSS(win(camille)+" "+tid("end-button"))), chromedp.KeyEvent(kb.Enter))
 	p.waitFocus(win(camille)+" "+tid("thread-ended"), "after End in a chat window")
+	// After a reload, the restored window of the ended conversation takes no focus.
+	p.do(chromedp.Reload())
+	p.wait(existsJS(win(camille)+" "+tid("thread-ended"))+" && "+existsJS(win(jonas)+" "+tid("end-button")), "the windows after a reload")
+	p.do(chromedp.Sleep(300 * time.Millisecond))
+	if got := p.focused(); got != "(body)" {
+		t.Errorf("after a reload the focus is on %s, want the page's body", got)
+	}
 
 	// Folding keeps the focus on the fold button; closing goes to the next window, then
 	// to the messages icon.

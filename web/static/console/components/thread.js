@@ -179,10 +179,16 @@ export function Thread({ id, place, autoRead, focusKey, compact }) {
 
   // Ending removes the End button and the composer: whoever had the focus there (the
   // operator who pressed End, or was typing when the visitor left) goes on from the notice
-  // that says the conversation has ended.
+  // that says the conversation has ended. An ended conversation shown afresh (restored
+  // windows after a reload) takes no focus, unless it was opened to be worked in.
+  const wasEnded = useRef(conv ? ended : null);
   useEffect(() => {
-    if (ended) rescueFocus(() => endedNote.current);
-  }, [ended]);
+    if (ended && wasEnded.current === false) rescueFocus(() => endedNote.current);
+    if (conv) wasEnded.current = ended;
+  }, [ended, !!conv]);
+  useEffect(() => {
+    if (focusKey && ended) rescueFocus(() => endedNote.current);
+  }, [focusKey]);
   const typingName = typing ? typing.name || (conv ? visitorName(conv) : 'The visitor') : '';
   return html`<section class=${cx('thread', compact && 'thread-compact')} ref=${root} data-testid="thread" data-conversation-id=${id}
     onFocusIn=${() => setFocused(true)} onFocusOut=${onFocusOut} onMouseDown=${() => markRead(id)}>
