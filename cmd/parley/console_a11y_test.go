@@ -272,12 +272,27 @@ func TestConsoleA11yFocusAfterActions(t *testing.T) {
 	p.wait("!"+existsJS(tid("messages-dropdown")), "the drop-down to close")
 	p.waitFocus(tid("messages-button"), "after Escape in the drop-down")
 
-	// End in Discuss: the notice in the pane.
+	// In Discuss, the drop-down's item for the conversation in the pane gives the focus to
+	// the pane's message box.
 	p.navigate(fmt.Sprintf("/discuss/%d", jonas))
 	pane := tid("discuss-thread")
 	p.wait(existsJS(pane+" "+tid("end-button")), "Jonas's conversation in Discuss")
+	p.do(chromedp.Focus(chromedp.CSS(tid("messages-button"))), chromedp.KeyEvent(kb.Enter))
+	p.wait(existsJS(tid("messages-item")), "the messages drop-down")
+	p.do(chromedp.Focus(chromedp.CSS(fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("messages-item"), jonas))), chromedp.KeyEvent(kb.Enter))
+	p.waitFocus(pane+" "+tid("composer-input"), "after choosing the pane's conversation in the drop-down")
+
+	// End in Discuss: the notice in the pane.
 	p.do(chromedp.Focus(chromedp.CSS(pane+" "+tid("end-button"))), chromedp.KeyEvent(kb.Enter))
 	p.waitFocus(pane+" "+tid("thread-ended"), "after End in Discuss")
+
+	// The visitor leaves while the operator writes: the composer goes, the focus goes to
+	// the notice that the conversation has ended.
+	mia, miaToken := s.visitorStart(t, ch, "Mia", "Hello, is the shop open on Sunday?")
+	p.wait(existsJS(win(mia)+" "+tid("composer-input")), "Mia's chat window")
+	p.typeText(win(mia)+" "+tid("composer-input"), "Yes, from ten")
+	s.must(t, 200, "POST", fmt.Sprintf("/livechat/conversations/%d/end", mia), miaToken, nil)
+	p.waitFocus(win(mia)+" "+tid("thread-ended"), "after the visitor ended the conversation")
 
 	// Leaving a channel disables its button for a moment: the focus comes back to it.
 	p.navigate("/channels")
