@@ -3,6 +3,8 @@
 // read the state; nothing else talks to the API or the WebSocket.
 import { api, onUnauthorized } from './api.js';
 import { getState, setState, resetState, notify } from './store.js';
+import { announce } from './store.js';
+import { visitorName } from './util.js';
 import { LiveConnection } from './ws.js';
 import { loadWindows, openWindow, closeWindow } from './windows.js';
 
@@ -239,7 +241,10 @@ export async function loadConversations(reconnected) {
   if (reconnected && hadList) {
     // Conversations assigned while the connection was down open like new ones.
     for (const c of list) {
-      if (!before.conversations[c.id] && c.status === 'active' && c.unread > 0 && !displayedInDiscuss(c.id)) openWindow(c.id);
+      if (!before.conversations[c.id] && c.status === 'active' && c.unread > 0 && !displayedInDiscuss(c.id)) {
+        openWindow(c.id);
+        announce(`New conversation with ${visitorName(c)}`);
+      }
     }
   }
   // Windows restored from an earlier visit whose conversation is not in the list.
@@ -362,7 +367,10 @@ function onConversationEvent(c) {
   if (known && seqOf(known) > seqOf(c)) next = { ...c, last_message: known.last_message, unread: known.unread };
   setState((st) => ({ conversations: { ...st.conversations, [c.id]: next } }));
   const mine = s.me && c.operator && c.operator.id === s.me.id;
-  if (!known && mine && c.status === 'active' && !displayedInDiscuss(c.id)) openWindow(c.id);
+  if (!known && mine && c.status === 'active') {
+    if (!displayedInDiscuss(c.id)) openWindow(c.id);
+    announce(`New conversation with ${visitorName(c)}`);
+  }
 }
 
 // Typing.

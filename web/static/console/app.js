@@ -37,6 +37,15 @@ function skipToContent(e) {
   if (main) main.focus();
 }
 
+// Announcer is the polite live region, on the page from the first render so that screen
+// readers follow it before anything is said in it (a new conversation, for instance).
+function Announcer() {
+  const said = useStore((s) => s.announcement);
+  return html`<div class="visually-hidden" aria-live="polite" data-testid="announcer">
+    ${said ? html`<span key=${said.n}>${said.text}</span>` : null}
+  </div>`;
+}
+
 function App() {
   const authChecked = useStore((s) => s.authChecked);
   const me = useStore((s) => s.me);
@@ -47,6 +56,10 @@ function App() {
     document.body.classList.toggle('signed-in', !!me);
   }, [me]);
 
+  return html`<${Face} authChecked=${authChecked} me=${me} route=${route} bootError=${bootError} /><${Announcer} />`;
+}
+
+function Face({ authChecked, me, route, bootError }) {
   if (!authChecked) return html`<div class="boot"><${Spinner} label="Loading Parley…" /></div>`;
   if (!me) {
     return html`<div class="app app-login"><${Notices} /><${LoginPage} bootError=${bootError} /></div>`;

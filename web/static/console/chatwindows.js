@@ -16,6 +16,18 @@ function fitting() {
   return Math.max(1, Math.floor((window.innerWidth - 16) / WINDOW_WIDTH));
 }
 
+// closeAndRefocus closes a window and gives the focus to the window that takes its place
+// (the next one to its left, else the one to its right), or to the messages icon when it
+// was the last one, rather than to the top of the page.
+function closeAndRefocus(id) {
+  const shown = [...document.querySelectorAll('[data-testid="chat-window"]')];
+  const at = shown.findIndex((el) => el.dataset.conversationId === String(id));
+  const next = shown[at + 1] || shown[at - 1];
+  closeWindow(id);
+  const target = next ? next.querySelector('[data-testid="chat-window-toggle"]') : document.querySelector('[data-testid="messages-button"]');
+  if (target) target.focus();
+}
+
 function ChatWindow({ id, folded }) {
   const conv = useStore((s) => s.conversations[id]);
   const fw = useStore((s) => s.focusWindow);
@@ -39,7 +51,7 @@ function ChatWindow({ id, folded }) {
         data-testid="chat-window-expand"><${IconExpand} /></a>
       <button type="button" class="header-icon" onClick=${() => toggleFold(id)} aria-label=${folded ? 'Open' : 'Fold'}
         title=${folded ? 'Open' : 'Fold'} data-testid="chat-window-fold">${folded ? html`<${IconChevronUp} />` : html`<${IconMinus} />`}</button>
-      <button type="button" class="header-icon" onClick=${() => closeWindow(id)} aria-label="Close" title="Close"
+      <button type="button" class="header-icon" onClick=${() => closeAndRefocus(id)} aria-label="Close" title="Close"
         data-testid="chat-window-close"><${IconClose} /></button>
     </header>
     ${folded ? null : html`<${Thread} id=${id} place="window" focusKey=${focusKey} compact=${true} />`}

@@ -19,6 +19,7 @@ export function initialState() {
     windows: [], // open chat windows, rightmost first: [{id, folded}]
     focusWindow: null, // {id, n}: the chat window whose composer should take the focus
     notices: [], // [{id, kind, text}]
+    announcement: null, // {n, text}: what the polite live region last said
   };
 }
 
@@ -65,6 +66,14 @@ export function useStore(selector) {
     return unsubscribe;
   }, []);
   return value;
+}
+
+// announce has screen readers say text politely (after what they are reading). Each
+// announcement is a new node, so that the same words said twice are heard twice.
+let announceSeq = 0;
+
+export function announce(text) {
+  setState({ announcement: { n: ++announceSeq, text } });
 }
 
 // Notices: short messages at the top of every page. Errors and infos fade by themselves;

@@ -85,3 +85,29 @@ export function languageName(languages, code) {
 export function cx(...names) {
   return names.filter(Boolean).join(' ');
 }
+
+// focusLost tells whether the focus fell to the page's body, as it does when the focused
+// element is removed or disabled.
+export function focusLost() {
+  const a = document.activeElement;
+  return !a || a === document.body || a === document.documentElement || !a.isConnected;
+}
+
+// rescueFocus moves the focus to target (an element, or a function that finds it) once
+// the page has re-rendered, if an action removed the focused element meanwhile: keyboard
+// and screen reader users then go on from a sensible place instead of the top of the page.
+export function rescueFocus(target) {
+  setTimeout(() => {
+    if (!focusLost()) return;
+    const el = typeof target === 'function' ? target() : target;
+    if (!el || !el.isConnected) return;
+    // A heading or a status message takes the focus without entering the Tab order.
+    if (!el.matches('a[href], button, input, select, textarea, [tabindex]')) el.setAttribute('tabindex', '-1');
+    el.focus();
+  }, 0);
+}
+
+// mainContent is the page's main content, which takes the focus when nothing closer does.
+export function mainContent() {
+  return document.getElementById('main-content');
+}

@@ -20,6 +20,7 @@ import { Avatar, Alert, Spinner } from './common.js';
 import { ChatLanguagesPicker, sameList, PASSWORD_MIN } from './profile.js';
 import { IconPlus, IconCheck } from '../icons.js';
 import { cx, languageName } from '../util.js';
+import { rescueFocus } from '../util.js';
 
 const roleLabel = (role) => (role === 'admin' ? 'Admin' : 'Operator');
 
@@ -322,9 +323,14 @@ function Sessions({ user, version }) {
       setError(err.message);
     } finally {
       setBusy(0);
-      load();
+      await load();
+      refocusSessions();
     }
   }
+
+  // A revoked session's row is gone, and Revoke all is disabled while it works: the focus
+  // goes on from the section's heading.
+  const refocusSessions = () => rescueFocus(() => document.getElementById('sessions-title'));
 
   async function revokeAll() {
     setBusy(-1);
@@ -337,7 +343,8 @@ function Sessions({ user, version }) {
       setError(err.message);
     } finally {
       setBusy(0);
-      load();
+      await load();
+      refocusSessions();
     }
   }
 
@@ -528,6 +535,8 @@ export function AdminUsers({ route, me }) {
     setUsers((list) => (list || []).filter((x) => x.id !== u.id));
     setNotice(`${u.name} (${u.login}) was deleted.`);
     navigate(href('admin', 'users'));
+    // The editor is gone with the user: the focus goes to the notice that says so.
+    rescueFocus(() => document.querySelector('[data-testid="users-notice"]') || document.getElementById('users-title'));
   };
 
   const langs = (u) => [u.main_language, ...(u.chat_languages || [])].filter(Boolean).map((c) => languageName(languages, c)).join(', ');

@@ -6,6 +6,7 @@ import { joinChannel, leaveChannel, loadChannels } from '../actions.js';
 import { Avatar, PresenceDot, Spinner, PageHeader, Alert } from './common.js';
 import { href } from '../router.js';
 import { cx } from '../util.js';
+import { rescueFocus } from '../util.js';
 
 const REFRESH_EVERY = 30000; // presence dots are refreshed this often while the page is shown
 
@@ -13,7 +14,8 @@ function ChannelCard({ ch, me }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
 
-  async function toggle() {
+  async function toggle(ev) {
+    const card = ev.currentTarget.closest('article');
     setBusy(true);
     setError('');
     try {
@@ -23,6 +25,8 @@ function ChannelCard({ ch, me }) {
       setError(e.message);
     } finally {
       setBusy(false);
+      // The button was disabled meanwhile, which takes the focus from it: it gets it back.
+      rescueFocus(() => card.querySelector('.channel-card-foot button'));
     }
   }
 

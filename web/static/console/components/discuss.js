@@ -60,7 +60,7 @@ export function DiscussPage({ route }) {
   const unreadTotal = list.filter((c) => c.unread > 0).length;
   const selected = route.id ? conversations[route.id] : null;
 
-  return html`<div class=${cx('discuss', route.id && 'has-selection')} data-testid="discuss-page">
+  return html`<main class=${cx('discuss', route.id && 'has-selection')} data-testid="discuss-page">
     <aside class="discuss-sidebar" aria-labelledby="livechat-heading">
       <h2 class="sidebar-heading" id="livechat-heading" data-testid="livechat-heading">
         LIVECHAT ${unreadTotal ? html`<span class="count count-muted">${unreadTotal}</span>` : null}
@@ -89,5 +89,5 @@ export function DiscussPage({ route }) {
               <p>Your live chat conversations are listed on the left, newest first. Unread ones are in bold.</p>
             </div>`}
     </section>
-  </div>`;
+  </main>`;
 }

@@ -3,6 +3,7 @@ import { html, useState, useRef, useEffect } from '../../vendor/preact-htm.js';
 import { login } from '../actions.js';
 import { IconLogo } from '../icons.js';
 import { Alert } from './common.js';
+import { mainContent, rescueFocus } from '../util.js';
 
 export function LoginPage({ bootError }) {
   const [name, setName] = useState('');
@@ -21,6 +22,8 @@ export function LoginPage({ bootError }) {
     setError('');
     try {
       await login(name.trim(), password);
+      // The login form is gone: the focus goes on from the page the operator lands on.
+      rescueFocus(mainContent);
     } catch (err) {
       setError(err.message);
       setPassword('');

@@ -8,12 +8,19 @@ import { href } from '../router.js';
 import { IconMessages, IconLogo, IconUser, IconLogout, IconInbox } from '../icons.js';
 import { Avatar } from './common.js';
 import { cx, formatWhen, preview, sortConversations, visitorName } from '../util.js';
+import { rescueFocus } from '../util.js';
 
-// useDropdown closes a drop-down on a click outside it and on Escape.
+// useDropdown closes a drop-down on a click outside it and on Escape. A drop-down that
+// closes with the focus inside it gives the focus back to its button.
 function useDropdown() {
   const [open, setOpen] = useState(false);
   const root = useRef(null);
   const button = useRef(null);
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (wasOpen.current && !open) rescueFocus(() => button.current);
+    wasOpen.current = open;
+  }, [open]);
   useEffect(() => {
     if (!open) return undefined;
     const onDown = (e) => {
@@ -32,7 +39,15 @@ function useDropdown() {
       document.removeEventListener('keydown', onKey);
     };
   }, [open]);
-  return { open, setOpen, root, button };
+  // Escape inside the drop-down closes it even before the effect above has run, when the
+  // keyboard is quicker than the browser's next frame.
+  const onKeyDown = (e) => {
+    if (e.key === 'Escape' && open) {
+      setOpen(false);
+      if (button.current) button.current.focus();
+    }
+  };
+  return { open, setOpen, root, button, onKeyDown };
 }
 
 function MessagesMenu() {
@@ -45,12 +60,13 @@ function MessagesMenu() {
   function openConversation(id) {
     dd.setOpen(false);
     markRead(id);
-    // In Discuss, the pane already shows that conversation.
+    // In Discuss, the pane already shows that conversation: its message box takes the focus.
     if (!displayedInDiscuss(id)) openWindow(id, { folded: false, focus: true });
+    else rescueFocus(() => document.querySelector('[data-testid="discuss-thread"] [data-testid="composer-input"], [data-testid="discuss-thread"] [data-testid="thread-ended"]'));
   }
 
   const label = unreadCount ? `Messages, ${unreadCount} unread conversation${unreadCount > 1 ? 's' : ''}` : 'Messages';
-  return html`<div class="menu-dropdown" ref=${dd.root}>
+  return html`<div class="menu-dropdown" ref=${dd.root} onKeyDown=${dd.onKeyDown}>
     <button type="button" class="icon-button" ref=${dd.button} aria-label=${label} title="Messages"
       aria-haspopup="true" aria-expanded=${dd.open ? 'true' : 'false'} onClick=${() => dd.setOpen(!dd.open)}
       data-testid="messages-button">
@@ -91,7 +107,7 @@ function MessagesMenu() {
 
 function UserMenu({ me }) {
   const dd = useDropdown();
-  return html`<div class="menu-dropdown" ref=${dd.root}>
+  return html`<div class="menu-dropdown" ref=${dd.root} onKeyDown=${dd.onKeyDown}>
     <button type="button" class="user-button" ref=${dd.button} aria-haspopup="true" aria-expanded=${dd.open ? 'true' : 'false'}
       onClick=${() => dd.setOpen(!dd.open)} data-testid="user-menu-button" title=${me.name}>
       <${Avatar} name=${me.name} size=${30} />

@@ -8,6 +8,7 @@ import { href, navigate, PROFILE_TABS } from '../router.js';
 import { Avatar, Alert, Spinner } from './common.js';
 import { IconClose, IconCheck } from '../icons.js';
 import { languageName } from '../util.js';
+import { rescueFocus } from '../util.js';
 
 export function sameList(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
@@ -18,13 +19,24 @@ export function sameList(a, b) {
 export function ChatLanguagesPicker({ value, onChange, enabled, main, languages, prefix = 'pref' }) {
   const offered = enabled.filter((l) => l.code !== main && !value.includes(l.code));
   const isEnabled = (code) => enabled.some((l) => l.code === code);
+  // Removing a language removes its button: the focus goes to the next language's, or to
+  // the select that adds one.
+  const remove = (code, e) => {
+    const picker = e.currentTarget.closest('.tag-picker');
+    const at = value.indexOf(code);
+    onChange(value.filter((c) => c !== code));
+    rescueFocus(() => {
+      const rest = picker.querySelectorAll('.tag-remove');
+      return rest[Math.min(at, rest.length - 1)] || picker.querySelector('select');
+    });
+  };
   return html`<div class="tag-picker" data-testid=${`${prefix}-chat-languages`}>
     <ul class="tags" aria-label="Chosen languages">
       ${value.length === 0 ? html`<li class="muted small tags-empty">None</li>` : null}
       ${value.map(
         (code) => html`<li key=${code} class=${isEnabled(code) ? 'tag' : 'tag tag-warning'} data-testid=${`${prefix}-chat-language-chip`} data-code=${code}>
           <span>${languageName(languages, code)}${isEnabled(code) ? '' : ' (not enabled)'}</span>
-          <button type="button" class="tag-remove" onClick=${() => onChange(value.filter((c) => c !== code))}
+          <button type="button" class="tag-remove" onClick=${(e) => remove(code, e)}
             aria-label=${`Remove ${languageName(languages, code)}`} data-testid=${`${prefix}-chat-language-remove`}><${IconClose} size=${12} /></button>
         </li>`,
       )}

@@ -6,6 +6,7 @@ import { ensureHistory, markRead, sendMessage, sendTyping, endConversation } fro
 import { IconSend } from '../icons.js';
 import { Spinner } from './common.js';
 import { cx, formatDay, formatTime, sameDay, visitorName } from '../util.js';
+import { rescueFocus } from '../util.js';
 
 const GROUP_WITHIN = 5 * 60 * 1000; // messages of one author this close share one header
 
@@ -157,6 +158,7 @@ export function Thread({ id, place, autoRead, focusKey, compact }) {
   const visible = useStore((s) => s.visible);
   const [focused, setFocused] = useState(false);
   const root = useRef(null);
+  const endedNote = useRef(null);
 
   useEffect(() => {
     ensureHistory(id);
@@ -173,7 +175,20 @@ export function Thread({ id, place, autoRead, focusKey, compact }) {
   };
 
   const messages = msgs ? msgs.list : [];
-  const ended = conv && conv.status === 'ended';
+  const ended = !!(conv && conv.status === 'ended');
+
+  // Ending removes the End button and the composer: whoever had the focus there (the
+  // operator who pressed End, or was typing when the visitor left) goes on from the notice
+  // that says the conversation has ended. An ended conversation shown afresh (restored
+  // windows after a reload) takes no focus, unless it was opened to be worked in.
+  const wasEnded = useRef(conv ? ended : null);
+  useEffect(() => {
+    if (ended && wasEnded.current === false) rescueFocus(() => endedNote.current);
+    if (conv) wasEnded.current = ended;
+  }, [ended, !!conv]);
+  useEffect(() => {
+    if (focusKey && ended) rescueFocus(() => endedNote.current);
+  }, [focusKey]);
   const typingName = typing ? typing.name || (conv ? visitorName(conv) : 'The visitor') : '';
   return html`<section class=${cx('thread', compact && 'thread-compact')} ref=${root} data-testid="thread" data-conversation-id=${id}
     onFocusIn=${() => setFocused(true)} onFocusOut=${onFocusOut} onMouseDown=${() => markRead(id)}>
@@ -184,7 +199,7 @@ export function Thread({ id, place, autoRead, focusKey, compact }) {
     ${!conv
       ? null
       : ended
-        ? html`<div class="thread-ended" data-testid="thread-ended">This conversation has ended.</div>`
+        ? html`<div class="thread-ended" ref=${endedNote} tabindex="-1" data-testid="thread-ended">This conversation has ended.</div>`
         : html`<${Composer} id=${id} conv=${conv} place=${place} focusKey=${focusKey} />`}
   </section>`;
 }
