@@ -59,9 +59,9 @@ func (p *widgetPage) shiftTab() {
 	p.press(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift))
 }
 
-// focusedJS names the focused element: the widget element's testid (or its tag) when the
+// widgetFocusedJS names the focused element: the widget element's testid (or its tag) when the
 // focus is in the widget, else "page:" and the page element's id (or its tag).
-const focusedJS = `(() => {
+const widgetFocusedJS = `(() => {
   const a = document.activeElement;
   if (a && a.id === 'parley-widget') {
     const f = a.shadowRoot.activeElement;
@@ -72,14 +72,14 @@ const focusedJS = `(() => {
 
 func (p *widgetPage) focused() string {
 	p.t.Helper()
-	return evalJS[string](p, focusedJS)
+	return evalJS[string](p, widgetFocusedJS)
 }
 
 // waitFocus waits until the focus is on the widget element with this testid (or the page
 // element "page:ID").
 func (p *widgetPage) waitFocus(want string) {
 	p.t.Helper()
-	p.wait("focus on "+want, fmt.Sprintf(`%s === %q`, focusedJS, want))
+	p.wait("focus on "+want, fmt.Sprintf(`%s === %q`, widgetFocusedJS, want))
 }
 
 // The demo page and the widget pass axe-core in every state a visitor meets, at both
