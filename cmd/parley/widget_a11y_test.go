@@ -239,8 +239,8 @@ func (p *widgetPage) checkPlaceholder(id string) {
 	}
 }
 
-// focusRing is the measure of the focused element's focus indicator.
-type focusRing struct {
+// widgetRing is the measure of the focused element's focus indicator.
+type widgetRing struct {
 	Name  string  `json:"name"`
 	Width float64 `json:"width"`
 	Ratio float64 `json:"ratio"`
@@ -248,15 +248,15 @@ type focusRing struct {
 }
 
 // ring measures the focus indicator of the focused element.
-func (p *widgetPage) ring() focusRing {
+func (p *widgetPage) ring() widgetRing {
 	p.t.Helper()
 	evalJS[chromedp.Void](p, a11yJS)
-	return evalJS[focusRing](p, `__a11y.ring()`)
+	return evalJS[widgetRing](p, `__a11y.ring()`)
 }
 
 // checkRing fails the test unless the focused element shows an indicator of at least
 // 2px with a contrast of at least 3:1 against what is behind it.
-func (p *widgetPage) checkRing(where string) focusRing {
+func (p *widgetPage) checkRing(where string) widgetRing {
 	p.t.Helper()
 	r := p.ring()
 	if r.Width < 2 || r.Ratio < 3 {
