@@ -10,17 +10,20 @@ import { Avatar } from './common.js';
 import { cx, formatWhen, preview, sortConversations, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
 
-// useDropdown closes a drop-down on a click outside it and on Escape. A drop-down that
-// closes with the focus inside it gives the focus back to its button.
+// useDropdown closes a drop-down on a click outside it and on Escape. close() shuts it and,
+// when the focus was inside, gives the focus back to its button; an item whose action puts
+// the focus somewhere itself (a conversation, logging out) shuts it with setOpen(false).
+// The decision is taken when the drop-down closes, not in an effect, which the browser may
+// run frames later, after the focus has moved on.
 function useDropdown() {
   const [open, setOpen] = useState(false);
   const root = useRef(null);
   const button = useRef(null);
-  const wasOpen = useRef(false);
-  useEffect(() => {
-    if (wasOpen.current && !open) rescueFocus(() => button.current);
-    wasOpen.current = open;
-  }, [open]);
+  const close = () => {
+    const inside = root.current && root.current.contains(document.activeElement);
+    setOpen(false);
+    if (inside) rescueFocus(() => button.current);
+  };
   useEffect(() => {
     if (!open) return undefined;
     const onDown = (e) => {
@@ -47,7 +50,7 @@ function useDropdown() {
       if (button.current) button.current.focus();
     }
   };
-  return { open, setOpen, root, button, onKeyDown };
+  return { open, setOpen, close, root, button, onKeyDown };
 }
 
 function MessagesMenu() {
@@ -99,7 +102,7 @@ function MessagesMenu() {
                     </li>`,
                   )}
                 </ul>`}
-          <a class="dropdown-footer" href=${href('discuss')} onClick=${() => dd.setOpen(false)}>Open Discuss</a>
+          <a class="dropdown-footer" href=${href('discuss')} onClick=${dd.close}>Open Discuss</a>
         </div>`
       : null}
   </div>`;
@@ -119,7 +122,7 @@ function UserMenu({ me }) {
             <div class="user-panel-name">${me.name}</div>
             <div class="user-panel-login">${me.login} · ${me.role === 'admin' ? 'Administrator' : 'Operator'}</div>
           </div>
-          <a class="dropdown-item" href=${href('profile')} onClick=${() => dd.setOpen(false)} data-testid="menu-profile">
+          <a class="dropdown-item" href=${href('profile')} onClick=${dd.close} data-testid="menu-profile">
             <${IconUser} /> My Profile
           </a>
           <button type="button" class="dropdown-item" onClick=${() => { dd.setOpen(false); logout(); }} data-testid="menu-logout">
