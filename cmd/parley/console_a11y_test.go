@@ -277,6 +277,9 @@ func TestConsoleA11yFocusAfterActions(t *testing.T) {
 	p.navigate(fmt.Sprintf("/discuss/%d", jonas))
 	pane := tid("discuss-thread")
 	p.wait(existsJS(pane+" "+tid("end-button")), "Jonas's conversation in Discuss")
+	// The pane gives its message box the focus once it has rendered: wait for that, or it
+	// could take the focus from the messages icon between the two steps below.
+	p.waitFocus(pane+" "+tid("composer-input"), "after opening a conversation in Discuss")
 	p.do(chromedp.Focus(chromedp.CSS(tid("messages-button"))), chromedp.KeyEvent(kb.Enter))
 	p.wait(existsJS(tid("messages-item")), "the messages drop-down")
 	p.do(chromedp.Focus(chromedp.CSS(fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("messages-item"), jonas))), chromedp.KeyEvent(kb.Enter))
@@ -446,7 +449,7 @@ func TestConsoleA11yFocusRings(t *testing.T) {
 	b, p := startBusyConsole(t)
 	p.checkFocusRings("Channels")
 	p.navigate(fmt.Sprintf("/discuss/%d", b.jonas))
-	p.wait(existsJS(tid("discuss-thread")+" "+tid("composer-input")), "Jonas's conversation in Discuss")
+	p.waitFocus(tid("discuss-thread")+" "+tid("composer-input"), "Jonas's conversation in Discuss")
 	p.checkFocusRings("Discuss")
 	p.click(tid("messages-button"))
 	p.wait(existsJS(tid("messages-item")), "the messages drop-down")
