@@ -338,83 +338,16 @@ func TestConsoleA11yFocusAfterActions(t *testing.T) {
 	p.waitFocus(tid("login-input"), "after logging out")
 }
 
-// focusRingJS measures the focus indicator of the focused element: the colour and width
-// of its outline (or of its box-shadow ring when it has no outline), and the contrast of
-// that colour against the background it is drawn on: the element's own for an outline
-// drawn inside it, else its parent's, semi-transparent layers composited up to the first
-// opaque one (white at the root). A visually hidden control (a switch's checkbox) shows
-// its focus on the element after it.
-const focusRingJS = `(() => {
-	const parse = (c) => {
-		const m = String(c).match(/rgba?\(([^)]+)\)/);
-		if (!m) return null;
-		const p = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number);
-		return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
-	};
-	const over = (top, bottom) => {
-		const a = top.a + bottom.a * (1 - top.a);
-		if (a === 0) return {r: 0, g: 0, b: 0, a: 0};
-		const mix = (x, y) => (x * top.a + y * bottom.a * (1 - top.a)) / a;
-		return {r: mix(top.r, bottom.r), g: mix(top.g, bottom.g), b: mix(top.b, bottom.b), a};
-	};
-	const backgroundOf = (el) => {
-		const layers = [];
-		for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
-			const c = parse(getComputedStyle(n).backgroundColor);
-			if (c && c.a > 0) layers.push(c);
-			if (c && c.a >= 1) break;
-		}
-		let bg = {r: 255, g: 255, b: 255, a: 1};
-		for (const c of layers.reverse()) bg = over(c, bg);
-		return bg;
-	};
-	const lum = (c) => {
-		const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-		return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
-	};
-	const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
-	const hex = (c) => "#" + [c.r, c.g, c.b].map((v) => Math.round(v).toString(16).padStart(2, "0")).join("");
-
-	let el = document.activeElement;
-	if (!el || el === document.body) return null;
-	const who = (el.dataset.testid || el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")) + " " +
-		JSON.stringify((el.getAttribute("aria-label") || el.innerText || el.value || "").trim().slice(0, 30));
-	const box = el.getBoundingClientRect();
-	if (box.width <= 1 && box.height <= 1 && el.nextElementSibling) el = el.nextElementSibling;
-	const cs = getComputedStyle(el);
-	let color = null, width = 0, inside = false;
-	if (cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0) {
-		color = parse(cs.outlineColor);
-		width = parseFloat(cs.outlineWidth);
-		inside = parseFloat(cs.outlineOffset) < 0;
-	} else if (cs.boxShadow && cs.boxShadow !== "none") {
-		const m = cs.boxShadow.match(/(rgba?\([^)]+\))\s+0px\s+0px\s+0px\s+([\d.]+)px(\s+inset)?/);
-		if (m) { color = parse(m[1]); width = parseFloat(m[2]); inside = !!m[3]; }
-	}
-	if (!color || color.a === 0) return {who, width: 0, ratio: 0, color: "none", bg: ""};
-	const bg = backgroundOf(inside ? el : el.parentElement);
-	const ring = over(color, bg);
-	return {who, width, ratio: Math.round(ratio(ring, bg) * 100) / 100, color: hex(ring), bg: hex(bg)};
-})()`
-
-// focusRing is what focusRingJS measures.
-type focusRing struct {
-	Who   string  `json:"who"`
-	Width float64 `json:"width"`
-	Ratio float64 `json:"ratio"`
-	Color string  `json:"color"`
-	Bg    string  `json:"bg"`
-}
-
 // checkFocusRings tabs through the whole page, once round, and fails for each focused
 // element whose focus indicator is thinner than 2px or below 3:1 against its background.
 func (p *consolePage) checkFocusRings(what string) {
 	p.t.Helper()
 	consoleEval[bool](p, `(delete window.firstTabbed, true)`)
+	consoleEval[chromedp.Void](p, a11yJS)
 	seen := 0
 	for nulls, steps := 0, 0; steps < 200; steps++ {
 		p.press(kb.Tab)
-		ring := consoleEval[*focusRing](p, focusRingJS)
+		ring := consoleEval[*focusRing](p, `__a11y.ring()`)
 		if ring == nil {
 			// Past the last control the focus leaves the page; the next Tab wraps round.
 			if nulls++; nulls > 2 {
@@ -427,7 +360,7 @@ func (p *consolePage) checkFocusRings(what string) {
 		}
 		seen++
 		if ring.Width < 2 || ring.Ratio < 3 {
-			p.t.Errorf("%s: focus indicator of %s: %gpx %s on %s, %.2f:1; want 2px and 3:1", what, ring.Who, ring.Width, ring.Color, ring.Bg, ring.Ratio)
+			p.t.Errorf("%s: focus indicator of %s: %gpx, %.2f:1 (%s); want 2px and 3:1", what, ring.Name, ring.Width, ring.Ratio, ring.What)
 		}
 	}
 	if seen < 3 {

@@ -154,80 +154,6 @@ func TestWidgetAccessible(t *testing.T) {
 	}
 }
 
-// a11yJS defines window.__a11y in the page: colours of any CSS syntax as [r, g, b, a]
-// (through a canvas), WCAG contrast ratios, the background behind an element (its own
-// and its ancestors' colours composed, across shadow roots, up to the first opaque
-// one), and ring, which measures the focus indicator of the focused element.
-const a11yJS = `window.__a11y = window.__a11y || (() => {
-  const ctx = document.createElement('canvas').getContext('2d', {willReadFrequently: true});
-  const rgba = (c) => {
-    ctx.clearRect(0, 0, 1, 1);
-    ctx.fillStyle = '#000';
-    ctx.fillStyle = c;
-    ctx.fillRect(0, 0, 1, 1);
-    const d = ctx.getImageData(0, 0, 1, 1).data;
-    return [d[0], d[1], d[2], d[3] / 255];
-  };
-  const over = (top, below) => [0, 1, 2].map(i => top[i] * top[3] + below[i] * (1 - top[3])).concat(1);
-  const lum = (c) => c.slice(0, 3).map(v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
-    .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
-  const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
-  const up = (el) => el.parentElement || el.getRootNode().host || null;
-  const background = (el) => {
-    const layers = [];
-    for (let e = el; e; e = up(e)) {
-      const c = rgba(getComputedStyle(e).backgroundColor);
-      if (c[3] > 0) layers.unshift(c);
-      if (c[3] >= 1) break;
-    }
-    return layers.reduce((below, c) => over(c, below), [255, 255, 255, 1]);
-  };
-  const focused = () => {
-    let el = document.activeElement;
-    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-    return el;
-  };
-  // ring is the focused element's indicator: its outline, or else a box-shadow with a
-  // spread, its colour and width, and its contrast with the background behind it (the
-  // parent's for a ring drawn outside the element, the element's own for one inside;
-  // both when it touches the element).
-  const ring = () => {
-    const el = focused();
-    const s = getComputedStyle(el);
-    const name = el.dataset.testid || (el.id ? '#' + el.id : el.tagName.toLowerCase());
-    let color = '', width = 0, offset = 0, inset = false;
-    if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) {
-      color = s.outlineColor;
-      width = parseFloat(s.outlineWidth);
-      offset = parseFloat(s.outlineOffset);
-      inset = offset <= -width;
-    } else {
-      const m = /(rgba?\([^)]*\)|color\([^)]*\))\s+-?[\d.]+px\s+-?[\d.]+px\s+0px\s+([\d.]+)px(\s+inset)?/.exec(s.boxShadow);
-      if (m) [color, width, inset] = [m[1], parseFloat(m[2]), !!m[3]];
-    }
-    if (!color) return {name, width: 0, ratio: 0, what: 'no outline and no box-shadow: ' + s.boxShadow};
-    const behind = [inset ? el : up(el)];
-    if (!inset && offset < 1) behind.push(el);
-    const fg = rgba(color);
-    let worst = Infinity, against = '';
-    for (const b of behind) {
-      const bg = background(b);
-      const r = ratio(over(fg, bg), bg);
-      if (r < worst) [worst, against] = [r, 'rgb(' + bg.slice(0, 3).map(Math.round) + ')'];
-    }
-    return {name, width, ratio: worst, what: color + ' on ' + against};
-  };
-  // visit tells whether the focused element was visited since the last reset.
-  let visited = new Set();
-  const visit = (reset) => {
-    if (reset) visited = new Set();
-    const el = focused(), was = visited.has(el);
-    visited.add(el);
-    return was;
-  };
-  return {rgba, ratio, background, ring, visit};
-})()`
-
 // checkPlaceholder fails the test unless the placeholder of the widget's field reads
 // (4.5:1 on the field's background): axe-core does not check placeholders.
 func (p *widgetPage) checkPlaceholder(id string) {
@@ -239,24 +165,20 @@ func (p *widgetPage) checkPlaceholder(id string) {
 	}
 }
 
-// widgetRing is the measure of the focused element's focus indicator.
-type widgetRing struct {
-	Name  string  `json:"name"`
-	Width float64 `json:"width"`
-	Ratio float64 `json:"ratio"`
-	What  string  `json:"what"`
-}
-
 // ring measures the focus indicator of the focused element.
-func (p *widgetPage) ring() widgetRing {
+func (p *widgetPage) ring() focusRing {
 	p.t.Helper()
 	evalJS[chromedp.Void](p, a11yJS)
-	return evalJS[widgetRing](p, `__a11y.ring()`)
+	r := evalJS[*focusRing](p, `__a11y.ring()`)
+	if r == nil {
+		p.t.Fatal("no element has the focus")
+	}
+	return *r
 }
 
 // checkRing fails the test unless the focused element shows an indicator of at least
 // 2px with a contrast of at least 3:1 against what is behind it.
-func (p *widgetPage) checkRing(where string) widgetRing {
+func (p *widgetPage) checkRing(where string) focusRing {
 	p.t.Helper()
 	r := p.ring()
 	if r.Width < 2 || r.Ratio < 3 {
