@@ -52,11 +52,53 @@ type Store struct {
 	checkpointed chan struct{}    // closed by the checkpointer when it has stopped
 	closeOnce    sync.Once
 	closeErr     error
+	serverLock   *os.File // held by a server's store (OpenServer), nil otherwise
 }
 
 // busyTimeout is how long a connection waits for a lock (a WAL checkpoint, another
 // process) before failing with SQLITE_BUSY.
 const busyTimeout = 10 * time.Second
+
+// OpenServer opens the database at path as Open does, for a server: one server at a
+// time may use a file, since the store keeps in memory what its writer needs (the next
+// sequence numbers and message keys, the assignment snapshot), which a second writer
+// would make wrong. A second server is refused with a clear error; the command-line
+// tools (Open) still work beside a running server.
+func OpenServer(ctx context.Context, path string) (*Store, error) {
+	if err := makeDir(path); err != nil {
+		return nil, err
+	}
+	lock, err := lockServer(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Open(ctx, path)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, err
+	}
+	s.serverLock = lock
+	return s, nil
+}
+
+// serverRunning is the refusal of a second server on one database file.
+func serverRunning(path, pid string) error {
+	if pid != "" {
+		pid = " (process " + pid + ")"
+	}
+	return fmt.Errorf("another Parley server%s is using the database %s: run one server per SQLite file (several servers need PostgreSQL)", pid, path)
+}
+
+func makeDir(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("open sqlite store: %w", err)
+		}
+	}
+	return nil
+}
 
 // Open opens the database file at path, creating it and its directory if missing, and
 // brings its schema up to date.
@@ -64,10 +106,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open sqlite store: empty path")
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("open sqlite store: %w", err)
-		}
+	if err := makeDir(path); err != nil {
+		return nil, err
 	}
 
 	pragmas := func(extra ...string) string {
@@ -163,6 +203,9 @@ func (s *Store) Close() error {
 		s.read.c.close()
 		s.wdb.c.close()
 		s.closeErr = errors.Join(s.reader.Close(), s.wconn.Close(), s.writer.Close())
+		if s.serverLock != nil {
+			s.closeErr = errors.Join(s.closeErr, s.serverLock.Close()) // closing drops the flock
+		}
 	})
 	return s.closeErr
 }

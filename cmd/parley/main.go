@@ -105,7 +105,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Stdout == nil {
 		m.Stdout = io.Discard
 	}
-	store, err := sqlite.Open(ctx, m.Config.DB)
+	store, err := sqlite.OpenServer(ctx, m.Config.DB)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
