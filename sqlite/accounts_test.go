@@ -1,15 +1,11 @@
 package sqlite_test
 
 import (
-	"database/sql"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/sqlite"
-	"github.com/pressly/goose/v3"
 )
 
 // TestMigrateAccounts opens a database of version 9 whose logins collide once compared
@@ -19,19 +15,7 @@ import (
 // made before get distinct ids and their login time.
 func TestMigrateAccounts(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "parley.db")
-	db, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 9); err != nil {
-		t.Fatal(err)
-	}
+	path, db, p := mustDatabaseAt(t, 9)
 	expires := time.Date(2025, 4, 13, 9, 0, 0, 0, time.UTC)
 	e := expires.UnixMicro()
 	for _, q := range []struct {

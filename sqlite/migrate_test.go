@@ -20,20 +20,7 @@ import (
 // columns again from the messages.
 func TestMigrateMessageTimes(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "parley.db")
-	db, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	// The files the store embeds, read from the package's directory.
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 6); err != nil {
-		t.Fatal(err)
-	}
+	path, db, p := mustDatabaseAt(t, 6)
 	t0 := time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
 	at := func(minutes int) int64 { return t0.Add(time.Duration(minutes) * time.Minute).UnixMicro() }
 	for _, q := range []struct {
@@ -107,4 +94,25 @@ func TestMigrateMessageTimes(t *testing.T) {
 			t.Errorf("conversation %d after going back: last seq %d, last message at %d; want %d, %d", id, seq, last, w.seq, w.last)
 		}
 	}
+}
+
+// mustDatabaseAt makes a database file migrated up to version, with the migration files
+// the store embeds, read from the package's directory; it returns the file's path, an
+// open handle and the migration provider, for a test to write old rows and migrate on.
+func mustDatabaseAt(t *testing.T, version int64) (string, *sql.DB, *goose.Provider) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	db, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(t.Context(), version); err != nil {
+		t.Fatal(err)
+	}
+	return path, db, p
 }
