@@ -25,44 +25,14 @@ func TestWidgetResendsAfterALostAnswer(t *testing.T) {
 	conv := p.conversationID()
 
 	// From now on the browser loses the answer to the first message it posts.
-	var mu sync.Mutex
-	lost, posts := 0, 0
-	chromedp.Listen(p.ctx, func(ev any) {
-		e, ok := ev.(*fetch.EventRequestPaused)
-		if !ok {
-			return
-		}
-		go func() {
-			mu.Lock()
-			if e.Request.Method == "POST" {
-				posts++ // paused at the response stage: the server has answered it
-			}
-			drop := e.Request.Method == "POST" && lost == 0
-			if drop {
-				lost++
-			}
-			mu.Unlock()
-			if drop {
-				chromedp.Call(p.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
-				return
-			}
-			chromedp.Call(p.ctx, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: e.RequestID})
-		}()
-	})
-	if _, err := chromedp.Call(p.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{
-		URLPattern: fmt.Sprintf("*/livechat/conversations/%d/messages*", conv), RequestStage: fetch.RequestStageResponse,
-	}}}); err != nil {
-		t.Fatal(err)
-	}
+	posts := loseFirstAnswer(t, p, fmt.Sprintf("*/livechat/conversations/%d/messages*", conv))
 
 	// While the socket is open, a message goes over it: no POST.
 	p.typeInto("input", "over the socket\n")
 	p.waitMessage("visitor", "over the socket")
-	mu.Lock()
-	if posts != 0 {
-		t.Errorf("a message sent while the WebSocket was open was posted %d times", posts)
+	if n := posts(); n != 0 {
+		t.Errorf("a message sent while the WebSocket was open was posted %d times", n)
 	}
-	mu.Unlock()
 
 	// The next send frame leaves, then the socket closes before its answer comes back.
 	evalJS[bool](p, `(() => {
@@ -84,9 +54,7 @@ func TestWidgetResendsAfterALostAnswer(t *testing.T) {
 	// no longer pending.
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		mu.Lock()
-		n := posts
-		mu.Unlock()
+		n := posts()
 		if n >= 1 && evalJS[int](p, shadowJS+`.querySelectorAll('[data-pending]').length`) == 0 {
 			break
 		}
@@ -107,5 +75,44 @@ func TestWidgetResendsAfterALostAnswer(t *testing.T) {
 	}
 	if n := evalJS[int](p, shadowJS+`.querySelectorAll('[data-testid=message][data-kind=visitor]').length`); n != 3 {
 		t.Fatalf("the widget shows %d visitor messages, want 3", n)
+	}
+}
+
+// loseFirstAnswer makes the browser lose the answer to the first POST to a URL matching
+// pattern (the server has stored it: the request is failed at the response stage, as a
+// connection reset), and lets every later one through. It returns the count of such
+// POSTs answered so far.
+func loseFirstAnswer(t *testing.T, p *widgetPage, pattern string) (posts func() int) {
+	t.Helper()
+	var mu sync.Mutex
+	n := 0
+	chromedp.Listen(p.ctx, func(ev any) {
+		e, ok := ev.(*fetch.EventRequestPaused)
+		if !ok {
+			return
+		}
+		go func() {
+			mu.Lock()
+			drop := e.Request.Method == "POST" && n == 0
+			if e.Request.Method == "POST" {
+				n++
+			}
+			mu.Unlock()
+			if drop {
+				chromedp.Call(p.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionReset})
+				return
+			}
+			chromedp.Call(p.ctx, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: e.RequestID})
+		}()
+	})
+	if _, err := chromedp.Call(p.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{
+		URLPattern: pattern, RequestStage: fetch.RequestStageResponse,
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
 	}
 }
