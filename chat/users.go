@@ -329,17 +329,20 @@ func (s *Service) SetLanguage(ctx context.Context, actor *parley.User, code stri
 	if !enabled && others == 0 {
 		return parley.Language{}, parley.Errorf(parley.EINVALID, "At least one language must stay enabled.")
 	}
+	// Held across the write, so that no list read before it is kept after it here.
 	s.langMu.Lock()
-	defer s.langMu.Unlock()
-	if err := s.store.SetLanguage(ctx, lang); err != nil {
+	err = s.store.SetLanguage(ctx, lang)
+	s.enabled, s.matcher = nil, nil
+	s.langMu.Unlock()
+	if err != nil {
 		return parley.Language{}, err
 	}
-	s.enabled, s.matcher = nil, nil // read again on next use
+	s.invalidate(ctx, parley.CacheNotice{Languages: true})
 	return lang, nil
 }
 
 // enabledList is the enabled language codes, sorted, and their matcher; kept in memory
-// until SetLanguage changes one.
+// until SetLanguage, on any server, changes one.
 func (s *Service) enabledList(ctx context.Context) ([]string, *parley.LanguageMatcher, error) {
 	s.langMu.Lock()
 	defer s.langMu.Unlock()
