@@ -74,6 +74,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User,
 		copied := *u
 		return &copied, nil
 	}
+	gen := s.sessions.generation()
 	u, err := s.store.SessionUser(ctx, hash, now)
 	if parley.ErrorCode(err) == parley.EUNAUTHORIZED || parley.ErrorCode(err) == parley.ENOTFOUND {
 		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Your session has expired or is not valid; log in again.")
@@ -81,7 +82,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User,
 		return nil, err
 	}
 	copied := *u
-	s.sessions.put(string(hash), &copied, now)
+	s.sessions.putSince(string(hash), &copied, now, gen) // not if a logout's notice came meanwhile
 	// Read from the database at most once a minute, so recorded as seen as often at
 	// most; a failure to record it refuses nobody.
 	if err := s.store.TouchSession(ctx, hash, now, now.Add(-sessionCacheTTL)); err != nil {
