@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -16,16 +17,19 @@ import (
 //   - console sessions (token hash → user), for a minute at most, dropped when the
 //     session ends (logout, a password change, an admin's revocation) and when the user
 //     changes (preferences, an admin's edit, disabling, deleting);
-//   - visitors (token hash → visitor): a visitor never changes;
+//   - visitors (token hash → visitor): a visitor never changes, but a replayed start
+//     replaces their token, which drops the old one;
 //   - the parties of active conversations (id → channel, visitor, operator), dropped
 //     when the conversation ends. Only active conversations are kept: a queued one is
 //     about to change operator. An active conversation changes operator only when its
-//     operator is disabled or deleted, which drops it too.
+//     operator is disabled or deleted, which drops it too;
+//   - the enabled languages and their matcher (users.go), dropped when one changes.
 //
 // Everything is still checked by the store where it counts (a message to an ended
-// conversation is refused by the transaction that would store it). Account changes
-// drop entries on the bus's word (parley.AccountsTopic, accounts.go), so that every
-// server forgets them, not only the one where the change was made.
+// conversation is refused by the transaction that would store it). Entries are dropped
+// on the bus's word, so that every server forgets them, not only the one where the
+// change was made: account changes on parley.AccountsTopic (accounts.go), the rest on
+// parley.CachesTopic (invalidate, below).
 
 // cache is a map bounded in size whose entries may expire; safe for concurrent use.
 type cache[K comparable, V any] struct {
@@ -33,6 +37,9 @@ type cache[K comparable, V any] struct {
 	m   map[K]cacheEntry[V]
 	max int
 	ttl time.Duration // 0: entries do not expire
+	// gen counts deletions: a value read from the store while gen stayed the same was
+	// not made stale meanwhile by a notice (see putSince).
+	gen uint64
 }
 
 type cacheEntry[V any] struct {
@@ -58,6 +65,10 @@ func (c *cache[K, V]) get(k K, now time.Time) (V, bool) {
 func (c *cache[K, V]) put(k K, v V, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.putLocked(k, v, now)
+}
+
+func (c *cache[K, V]) putLocked(k K, v V, now time.Time) {
 	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
 		for old := range c.m { // full: forget one entry, any
 			delete(c.m, old)
@@ -67,9 +78,28 @@ func (c *cache[K, V]) put(k K, v V, now time.Time) {
 	c.m[k] = cacheEntry[V]{v: v, until: now.Add(c.ttl)}
 }
 
+// generation is what putSince is given: read it before reading the store.
+func (c *cache[K, V]) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// putSince keeps v unless something was deleted since generation gen: the store read
+// that gave v may then predate a change another server announced, and keeping v would
+// bring back what the notice dropped.
+func (c *cache[K, V]) putSince(k K, v V, now time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.putLocked(k, v, now)
+	}
+}
+
 func (c *cache[K, V]) delete(k K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	delete(c.m, k)
 }
 
@@ -77,6 +107,7 @@ func (c *cache[K, V]) delete(k K) {
 func (c *cache[K, V]) deleteFunc(match func(V) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	for k, e := range c.m {
 		if match(e.v) {
 			delete(c.m, k)
@@ -100,10 +131,12 @@ type route struct {
 	VisitorID   int64
 	VisitorName string
 	OperatorID  int64 // 0 while queued
+	Active      bool  // every kept route is
 }
 
 func routeOf(c *parley.Conversation) route {
-	return route{ID: c.ID, ChannelID: c.ChannelID, VisitorID: c.VisitorID, VisitorName: c.VisitorName, OperatorID: c.OperatorID}
+	return route{ID: c.ID, ChannelID: c.ChannelID, VisitorID: c.VisitorID, VisitorName: c.VisitorName, OperatorID: c.OperatorID,
+		Active: c.Status == parley.StatusActive}
 }
 
 // remember keeps the parties of c if it is active.
@@ -113,16 +146,25 @@ func (s *Service) remember(c *parley.Conversation) {
 	}
 }
 
+// rememberSince keeps the parties of c, read from the store after s.routes was at
+// generation gen, unless a conversation ended meanwhile (it may be this one).
+func (s *Service) rememberSince(c *parley.Conversation, gen uint64) {
+	if c.Status == parley.StatusActive && c.OperatorID != 0 {
+		s.routes.putSince(c.ID, routeOf(c), s.now(), gen)
+	}
+}
+
 // ownRoute is a conversation assigned to the operator, as own checks it.
 func (s *Service) ownRoute(ctx context.Context, actor *parley.User, id int64) (route, error) {
 	if r, ok := s.routes.get(id, s.now()); ok && r.OperatorID == actor.ID {
 		return r, nil
 	}
+	gen := s.routes.generation()
 	c, err := s.own(ctx, actor, id)
 	if err != nil {
 		return route{}, err
 	}
-	s.remember(c)
+	s.rememberSince(c, gen)
 	return routeOf(c), nil
 }
 
@@ -131,10 +173,51 @@ func (s *Service) visitorRoute(ctx context.Context, v *parley.Visitor, id int64)
 	if r, ok := s.routes.get(id, s.now()); ok && r.VisitorID == v.ID {
 		return r, nil
 	}
+	gen := s.routes.generation()
 	c, err := s.visitorConversation(ctx, v, id)
 	if err != nil {
 		return route{}, err
 	}
-	s.remember(c)
+	s.rememberSince(c, gen)
 	return routeOf(c), nil
+}
+
+// invalidate tells every server (this one included, at once: the in-process bus
+// delivers before Publish returns) to drop what n makes stale. Called after the store
+// committed the change.
+func (s *Service) invalidate(ctx context.Context, n parley.CacheNotice) {
+	s.drop(n) // here first, should the bus fail
+	payload, err := json.Marshal(n)
+	if err != nil {
+		s.logger.Error("encode cache notice", "err", err)
+		return
+	}
+	if err := s.bus.Publish(ctx, parley.CachesTopic, payload); err != nil {
+		s.logger.Error("publish cache notice", "err", err)
+	}
+}
+
+// cacheNotice is the service's subscriber to parley.CachesTopic.
+func (s *Service) cacheNotice(payload []byte) {
+	var n parley.CacheNotice
+	if err := json.Unmarshal(payload, &n); err != nil {
+		s.logger.Error("decode cache notice", "err", err)
+		return
+	}
+	s.drop(n)
+}
+
+// drop forgets what a cache notice makes stale.
+func (s *Service) drop(n parley.CacheNotice) {
+	if n.Languages {
+		s.langMu.Lock()
+		s.enabled, s.matcher = nil, nil // read again on next use
+		s.langMu.Unlock()
+	}
+	if n.Visitor != 0 {
+		s.visitors.deleteFunc(func(known *parley.Visitor) bool { return known.ID == n.Visitor })
+	}
+	for _, id := range n.Ended {
+		s.routes.delete(id)
+	}
 }

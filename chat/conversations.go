@@ -159,10 +159,11 @@ func (s *Service) EndByOperator(ctx context.Context, actor *parley.User, id int6
 // operator who ended it (endedBy, 0 for the visitor) has read the notice.
 func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string, endedBy int64) error {
 	ended, m, err := s.store.EndConversation(ctx, c.ID, notice, s.now())
-	s.routes.delete(c.ID)
 	if err != nil {
+		s.routes.delete(c.ID)
 		return err
 	}
+	s.invalidate(ctx, parley.CacheNotice{Ended: []int64{c.ID}})
 	if endedBy != 0 && m != nil {
 		if err := s.store.MarkRead(ctx, endedBy, c.ID, m.Seq); err != nil {
 			return err
@@ -185,7 +186,7 @@ func (s *Service) OperatorTyping(ctx context.Context, actor *parley.User, id int
 	if err != nil {
 		return err
 	}
-	if !s.typing.pass(id, parley.AuthorOperator, s.now()) {
+	if !r.Active || !s.typing.pass(id, parley.AuthorOperator, s.now()) {
 		return nil
 	}
 	s.publishVisitor(ctx, r.VisitorID, &parley.Event{Type: parley.EventTyping, ConversationID: r.ID, Name: actor.DisplayName()})

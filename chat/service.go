@@ -61,6 +61,7 @@ func New(store parley.Store, bus parley.Bus, logger *slog.Logger, timeout time.D
 	}
 	// Lives as long as the service: the process.
 	bus.Subscribe(parley.AccountsTopic, s.accountNotice)
+	bus.Subscribe(parley.CachesTopic, s.cacheNotice)
 	return s
 }
 

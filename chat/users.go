@@ -74,6 +74,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User,
 		copied := *u
 		return &copied, nil
 	}
+	gen := s.sessions.generation()
 	u, err := s.store.SessionUser(ctx, hash, now)
 	if parley.ErrorCode(err) == parley.EUNAUTHORIZED || parley.ErrorCode(err) == parley.ENOTFOUND {
 		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Your session has expired or is not valid; log in again.")
@@ -81,7 +82,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User,
 		return nil, err
 	}
 	copied := *u
-	s.sessions.put(string(hash), &copied, now)
+	s.sessions.putSince(string(hash), &copied, now, gen) // not if a logout's notice came meanwhile
 	// Read from the database at most once a minute, so recorded as seen as often at
 	// most; a failure to record it refuses nobody.
 	if err := s.store.TouchSession(ctx, hash, now, now.Add(-sessionCacheTTL)); err != nil {
@@ -329,17 +330,20 @@ func (s *Service) SetLanguage(ctx context.Context, actor *parley.User, code stri
 	if !enabled && others == 0 {
 		return parley.Language{}, parley.Errorf(parley.EINVALID, "At least one language must stay enabled.")
 	}
+	// Held across the write, so that no list read before it is kept after it here.
 	s.langMu.Lock()
-	defer s.langMu.Unlock()
-	if err := s.store.SetLanguage(ctx, lang); err != nil {
+	err = s.store.SetLanguage(ctx, lang)
+	s.enabled, s.matcher = nil, nil
+	s.langMu.Unlock()
+	if err != nil {
 		return parley.Language{}, err
 	}
-	s.enabled, s.matcher = nil, nil // read again on next use
+	s.invalidate(ctx, parley.CacheNotice{Languages: true})
 	return lang, nil
 }
 
 // enabledList is the enabled language codes, sorted, and their matcher; kept in memory
-// until SetLanguage changes one.
+// until SetLanguage, on any server, changes one.
 func (s *Service) enabledList(ctx context.Context) ([]string, *parley.LanguageMatcher, error) {
 	s.langMu.Lock()
 	defer s.langMu.Unlock()

@@ -153,8 +153,9 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		return nil, err
 	}
 	if newVisitor != nil && !created {
-		// A replay: the visitor's token was replaced, so the old one must stop working here too.
-		s.visitors.deleteFunc(func(known *parley.Visitor) bool { return known.ID == newVisitor.ID })
+		// A replay: the visitor's token was replaced, so the old one must stop working
+		// on every server.
+		s.invalidate(ctx, parley.CacheNotice{Visitor: newVisitor.ID})
 	}
 	if newVisitor != nil {
 		copied := *newVisitor
@@ -209,12 +210,13 @@ func (s *Service) visitorByToken(ctx context.Context, token string) (*parley.Vis
 		copied := *v
 		return &copied, nil
 	}
+	gen := s.visitors.generation()
 	v, err := s.store.VisitorByToken(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
 	copied := *v
-	s.visitors.put(string(hash), &copied, s.now())
+	s.visitors.putSince(string(hash), &copied, s.now(), gen)
 	return v, nil
 }
 
@@ -304,7 +306,7 @@ func (s *Service) VisitorTyping(ctx context.Context, v *parley.Visitor, id int64
 	if err != nil {
 		return err
 	}
-	if r.OperatorID != 0 && s.typing.pass(id, parley.AuthorVisitor, s.now()) {
+	if r.Active && s.typing.pass(id, parley.AuthorVisitor, s.now()) {
 		s.publishUser(ctx, r.OperatorID, &parley.Event{Type: parley.EventTyping, ConversationID: r.ID, Name: r.VisitorName})
 	}
 	return nil
