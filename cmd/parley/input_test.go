@@ -15,11 +15,7 @@ import (
 // changes nothing.
 func TestAmbiguousJSONIsRefused(t *testing.T) {
 	s := mustStart(t, "")
-	admin := s.adminToken(t)
-	_, alice := s.mustOperator(t, admin, "alice", map[string]any{"chat_name": "Alice"})
-	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
-	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
-	aliceWS := s.console(t, alice)
+	admin, alice, ch, aliceWS := s.mustAliceOnline(t)
 	started := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "Hello"}).object(t)
 	visitor, _ := started["visitor_token"].(string)
 	conv := num(path(started, "conversation", "id"))
@@ -94,11 +90,7 @@ func TestAmbiguousJSONIsRefused(t *testing.T) {
 // one-line names too. Texts that may span lines keep their line breaks and tabs.
 func TestInvisibleAndControlCharactersAreRefused(t *testing.T) {
 	s := mustStart(t, "")
-	admin := s.adminToken(t)
-	_, alice := s.mustOperator(t, admin, "alice", map[string]any{"chat_name": "Alice"})
-	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
-	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
-	s.console(t, alice)
+	admin, alice, ch, _ := s.mustAliceOnline(t)
 	start := func() (string, int64) {
 		out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "Hello"}).object(t)
 		return out["visitor_token"].(string), num(path(out, "conversation", "id"))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -204,6 +205,17 @@ func (s *testServer) dial(tb testing.TB, path string, header http.Header) *wsCli
 }
 
 // console opens an operator's console WebSocket.
+// mustAliceOnline makes the operator alice (chat name Alice) and a channel Website that
+// she joined, and opens her console: the set-up of most conversation tests.
+func (s *testServer) mustAliceOnline(tb testing.TB) (admin, alice string, ch int64, aliceWS *wsClient) {
+	tb.Helper()
+	admin = s.adminToken(tb)
+	_, alice = s.mustOperator(tb, admin, "alice", map[string]any{"chat_name": "Alice"})
+	ch = s.mustChannel(tb, admin, map[string]any{"name": "Website"})
+	s.must(tb, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
+	return admin, alice, ch, s.console(tb, alice)
+}
+
 func (s *testServer) console(tb testing.TB, token string) *wsClient {
 	tb.Helper()
 	return s.dial(tb, "/api/ws", http.Header{"Authorization": {"Bearer " + token}})

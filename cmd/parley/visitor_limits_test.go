@@ -70,11 +70,7 @@ func TestMessagesLimitedPerAddress(t *testing.T) {
 // frames beyond are dropped silently: no error comes back.
 func TestTypingCoalesced(t *testing.T) {
 	s := mustStart(t, "", func(c *Config) { c.RateLimit = true })
-	admin := s.adminToken(t)
-	_, alice := s.mustOperator(t, admin, "alice", map[string]any{"chat_name": "Alice"})
-	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
-	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
-	aliceWS := s.console(t, alice)
+	_, _, ch, aliceWS := s.mustAliceOnline(t)
 	out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "Hello"}).object(t)
 	token, conv := out["visitor_token"].(string), num(path(out, "conversation", "id"))
 	aliceWS.expect(t, "message", nil)

@@ -12,11 +12,7 @@ import (
 // be guessed, is not honoured so.
 func TestFirstMessageResentWithoutToken(t *testing.T) {
 	s := mustStart(t, "", func(c *Config) { c.RateLimit = true })
-	admin := s.adminToken(t)
-	_, alice := s.mustOperator(t, admin, "alice", map[string]any{"chat_name": "Alice"})
-	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
-	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
-	aliceWS := s.console(t, alice)
+	_, alice, ch, aliceWS := s.mustAliceOnline(t)
 	startPath := fmt.Sprintf("/livechat/channels/%d/conversations", ch)
 
 	const key = "5f0c2b9e7a1d4c3b8e6f0a9d2c4b7e1f" // as the widget makes them: 16 random bytes in hex

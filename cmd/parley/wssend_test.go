@@ -13,11 +13,7 @@ import (
 // fails is answered with an error naming its client_id.
 func TestSendOverWebSocket(t *testing.T) {
 	s := mustStart(t, "")
-	admin := s.adminToken(t)
-	_, alice := s.mustOperator(t, admin, "alice", map[string]any{"chat_name": "Alice"})
-	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
-	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
-	aliceWS := s.console(t, alice)
+	_, alice, ch, aliceWS := s.mustAliceOnline(t)
 	started := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "Hello"}).object(t)
 	visitor, _ := started["visitor_token"].(string)
 	conv := num(path(started, "conversation", "id"))
