@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,9 +15,12 @@ import (
 
 // Config is how Parley is run: defaults, then PARLEY_* variables, then flags.
 type Config struct {
-	Addr              string
-	DB                string
-	Bus               string
+	Addr string
+	DB   string
+	Bus  string
+	// Cluster names one installation on a shared NATS: its servers' subjects and
+	// presence buckets start with it.
+	Cluster           string
 	InactivityTimeout time.Duration
 	AdminPassword     string
 	TrustedProxies    []netip.Prefix
@@ -35,6 +39,7 @@ func DefaultConfig() Config {
 	return Config{
 		Addr:               "127.0.0.1:8080",
 		DB:                 "parley-data/parley.db",
+		Cluster:            "parley",
 		InactivityTimeout:  parley.DefaultInactivityTimeout,
 		RateLimit:          true,
 		BodyTimeout:        httpapi.DefaultBodyTimeout,
@@ -49,8 +54,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.SetOutput(stderr)
 	var proxies, rateLimit, secureCookies string
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "PARLEY_ADDR", c.Addr), "address to listen on (PARLEY_ADDR)")
-	fs.StringVar(&c.DB, "db", envOr(getenv, "PARLEY_DB", c.DB), "SQLite database file (PARLEY_DB)")
-	fs.StringVar(&c.Bus, "bus", envOr(getenv, "PARLEY_BUS", c.Bus), "event bus: empty for in-process (PARLEY_BUS)")
+	fs.StringVar(&c.DB, "db", envOr(getenv, "PARLEY_DB", c.DB), "SQLite database file, or a PostgreSQL URL postgres://… shared by several servers (PARLEY_DB)")
+	fs.StringVar(&c.Bus, "bus", envOr(getenv, "PARLEY_BUS", c.Bus), "event bus between servers: empty for one server, or NATS URLs nats://host:4222[,…] (PARLEY_BUS)")
+	fs.StringVar(&c.Cluster, "cluster", envOr(getenv, "PARLEY_CLUSTER", c.Cluster), "name of the installation on a shared NATS (PARLEY_CLUSTER)")
 	timeout := envOr(getenv, "PARLEY_INACTIVITY_TIMEOUT", c.InactivityTimeout.String())
 	fs.Func("inactivity-timeout", "idle time after which an operator is removed from their channels (PARLEY_INACTIVITY_TIMEOUT, default 30m)", func(v string) error {
 		timeout = v
@@ -109,13 +115,25 @@ func (c Config) Validate() error {
 	if c.DB == "" {
 		return fmt.Errorf("--db is empty")
 	}
-	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
-		return fmt.Errorf("--db %q: PostgreSQL is not supported by this version yet; use a SQLite file path", redact(c.DB))
-	}
 	if c.Bus != "" {
-		return fmt.Errorf("--bus %q: only the in-process bus (empty) is supported by this version yet", c.Bus)
+		if !strings.HasPrefix(c.Bus, "nats://") && !strings.HasPrefix(c.Bus, "tls://") {
+			return fmt.Errorf("--bus %q: want empty (in-process) or a NATS URL such as nats://127.0.0.1:4222", redact(c.Bus))
+		}
+		if !c.Postgres() {
+			return fmt.Errorf("--bus %q: several servers share a PostgreSQL database; a SQLite file serves one server, which needs no bus (use --db postgres://…)", redact(c.Bus))
+		}
+	}
+	if !validCluster.MatchString(c.Cluster) {
+		return fmt.Errorf("--cluster %q: want 1 to 32 letters, digits, - or _", c.Cluster)
 	}
 	return nil
+}
+
+var validCluster = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+// Postgres reports whether the database is a PostgreSQL URL rather than a SQLite file.
+func (c Config) Postgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -45,8 +45,16 @@ func TestParseConfig(t *testing.T) {
 		{"negative timeout", []string{"--inactivity-timeout", "-1m"}, nil, nil, "inactivity-timeout"},
 		{"bad proxy", []string{"--trusted-proxies", "everyone"}, nil, nil, "trusted-proxies"},
 		{"bad rate limit", []string{"--rate-limit", "maybe"}, nil, nil, "rate-limit"},
-		{"postgres not yet", []string{"--db", "postgres://u:secret@localhost/parley"}, nil, nil, "PostgreSQL"},
-		{"nats not yet", []string{"--bus", "nats://localhost:4222"}, nil, nil, "bus"},
+		{"several servers", []string{"--db", "postgres://u:secret@localhost/parley", "--bus", "nats://localhost:4222", "--cluster", "shop-eu"}, nil, func(c Config) bool {
+			return c.Postgres() && c.Bus == "nats://localhost:4222" && c.Cluster == "shop-eu"
+		}, ""},
+		{"several servers from the environment", nil, map[string]string{"PARLEY_DB": "postgresql://localhost/parley", "PARLEY_BUS": "nats://localhost:4222", "PARLEY_CLUSTER": "x"}, func(c Config) bool {
+			return c.Postgres() && c.Bus != "" && c.Cluster == "x"
+		}, ""},
+		{"one server on postgres", []string{"--db", "postgres://localhost/parley"}, nil, func(c Config) bool { return c.Postgres() && c.Bus == "" && c.Cluster == "parley" }, ""},
+		{"nats beside sqlite", []string{"--bus", "nats://localhost:4222"}, nil, nil, "PostgreSQL"},
+		{"bus not nats", []string{"--db", "postgres://u:secret@localhost/parley", "--bus", "redis://u:secret@localhost"}, nil, nil, "NATS"},
+		{"bad cluster name", []string{"--db", "postgres://localhost/parley", "--bus", "nats://localhost:4222", "--cluster", "a.b"}, nil, nil, "cluster"},
 		{"unknown flag", []string{"--colour", "blue"}, nil, nil, "colour"},
 	}
 	for _, tc := range tests {

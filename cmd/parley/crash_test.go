@@ -61,7 +61,13 @@ var listening = regexp.MustCompile(`msg="parley is listening" addr=(http://\S+)`
 // startProcess runs parley as a separate process on db and returns it with its URL.
 func startProcess(tb testing.TB, db string) (*exec.Cmd, *testServer) {
 	tb.Helper()
-	cmd := exec.Command(mustBinary(tb), "--addr", "127.0.0.1:0", "--db", db, "--admin-password", adminPassword, "--rate-limit", "off")
+	return startParley(tb, "--addr", "127.0.0.1:0", "--db", db, "--admin-password", adminPassword, "--rate-limit", "off")
+}
+
+// startParley runs parley serve with args as a separate process and returns it with its URL.
+func startParley(tb testing.TB, args ...string) (*exec.Cmd, *testServer) {
+	tb.Helper()
+	cmd := exec.Command(mustBinary(tb), args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		tb.Fatal(err)
