@@ -59,6 +59,9 @@ func NewLeader(ctx context.Context, nc *nats.Conn, opts LeaderOptions) (*Leader,
 	if opts.TTL == 0 {
 		opts.TTL = 15 * time.Second
 	}
+	if opts.TTL < 100*time.Millisecond {
+		return nil, fmt.Errorf("leader TTL %s: want at least 100ms", opts.TTL)
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("leader: %w", err)

@@ -126,6 +126,9 @@ type entry struct {
 // starts the heartbeat. It returns once both buckets were read, or fails.
 func New(ctx context.Context, nc *nats.Conn, opts Options) (*Presence, error) {
 	opts.defaults()
+	if opts.Heartbeat <= 0 || opts.ActivityEvery < 0 || opts.Timeout < 0 {
+		return nil, fmt.Errorf("presence: negative durations in %+v", opts)
+	}
 	if opts.Heartbeat >= opts.TTL {
 		return nil, fmt.Errorf("presence heartbeat %s must be shorter than its TTL %s", opts.Heartbeat, opts.TTL)
 	}
