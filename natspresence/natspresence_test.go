@@ -17,8 +17,16 @@ import (
 	"github.com/parleychat/parley/natspresence"
 )
 
-// mustNATS starts a NATS server of the test's own, with JetStream, on a free port.
-func mustNATS(t *testing.T) string {
+// natsServer is a NATS server of the test's own, with JetStream, on a free port.
+type natsServer struct {
+	bin, dir, url string
+	port          int
+	cmd           *exec.Cmd
+}
+
+func mustNATS(t *testing.T) string { return mustNATSServer(t).url }
+
+func mustNATSServer(t *testing.T) *natsServer {
 	t.Helper()
 	bin, err := exec.LookPath("nats-server")
 	if err != nil {
@@ -33,20 +41,23 @@ func mustNATS(t *testing.T) string {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command(bin, "-a", "127.0.0.1", "-p", fmt.Sprint(port), "-js", "-sd", t.TempDir())
-	if err := cmd.Start(); err != nil {
+	s := &natsServer{bin: bin, dir: t.TempDir(), port: port, url: fmt.Sprintf("nats://127.0.0.1:%d", port)}
+	s.start(t)
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *natsServer) start(t *testing.T) {
+	t.Helper()
+	s.cmd = exec.Command(s.bin, "-a", "127.0.0.1", "-p", fmt.Sprint(s.port), "-js", "-sd", s.dir)
+	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		nc, err := nats.Connect(url)
+		nc, err := nats.Connect(s.url)
 		if err == nil {
 			nc.Close()
-			return url
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("nats-server did not start: %v", err)
@@ -55,9 +66,17 @@ func mustNATS(t *testing.T) string {
 	}
 }
 
+func (s *natsServer) stop() {
+	if s.cmd != nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
 func mustConnect(t *testing.T, url string) *nats.Conn {
 	t.Helper()
-	nc, err := nats.Connect(url)
+	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,6 +290,32 @@ func TestEndedTakesAwayAnotherServersGrace(t *testing.T) {
 		t.Fatal("available on A after the logout, by B's grace")
 	}
 	eventually(t, "unavailable on B after the logout", 5*time.Second, func() bool { return !b.p.Available(op) })
+}
+
+// A server cut off from NATS does not find idle an operator it cannot see, and sees again
+// once NATS is back: its watchers resume.
+func TestIdleIsNotDecidedBlind(t *testing.T) {
+	ns, clk := mustNATSServer(t), newClock()
+	a, b := mustPresence(t, ns.url, clk), mustPresence(t, ns.url, clk)
+	const op, late = 7, 8
+	a.p.Connect(op)
+	eventually(t, "available on B", 5*time.Second, func() bool { return b.p.Available(op) })
+
+	ns.stop()
+	eventually(t, "B cut off", 5*time.Second, func() bool { return !b.nc.IsConnected() })
+	clk.Advance(31 * time.Minute)
+	if b.p.Idle(op) {
+		t.Fatal("B, cut off from NATS, finds the operator idle")
+	}
+
+	ns.start(t)
+	eventually(t, "both back", 10*time.Second, func() bool { return a.nc.IsConnected() && b.nc.IsConnected() })
+	eventually(t, "the operator idle on B, NATS back", 5*time.Second, func() bool { return b.p.Idle(op) })
+	a.p.Activity(op)
+	a.p.Connect(late)
+	eventually(t, "what A did after the restart seen on B", 5*time.Second, func() bool {
+		return !b.p.Idle(op) && b.p.Available(op) && b.p.Available(late)
+	})
 }
 
 // Of two servers, exactly one leads; when it dies, the other takes over, and never do

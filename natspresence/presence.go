@@ -87,10 +87,12 @@ type Presence struct {
 	local    map[int64]*localState        // this server's operators
 	others   map[int64]map[string]*remote // other servers' entries, by operator then server
 	activity map[int64]time.Time          // the activity bucket
-	synced   [2]bool                      // each watcher delivered the bucket's values
-	watching [2]bool                      // each watcher still runs
+	synced   [2]bool                      // each watcher delivered the bucket's values since it was made
+	syncedAt [2]uint64                    // the connection's reconnections when each watcher was made
 
-	wake    chan struct{}
+	wake    chan struct{}    // something changed: write it
+	beat    chan struct{}    // write everything live now
+	resync  [2]chan struct{} // make the watcher again
 	cancel  context.CancelFunc
 	done    chan struct{} // closed by Close
 	stopped chan struct{} // closed when the loop has written its last
@@ -168,11 +170,14 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Presence, error) {
 		others:   make(map[int64]map[string]*remote),
 		activity: make(map[int64]time.Time),
 		wake:     make(chan struct{}, 1),
+		beat:     make(chan struct{}, 1),
+		resync:   [2]chan struct{}{make(chan struct{}, 1), make(chan struct{}, 1)},
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
+	gen := nc.Stats().Reconnects
 	consoles, err := kv.WatchAll(wctx)
 	if err != nil {
 		cancel()
@@ -180,13 +185,13 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Presence, error) {
 	}
 	activity, err := akv.WatchAll(wctx)
 	if err != nil {
+		consoles.Stop()
 		cancel()
 		return nil, fmt.Errorf("watch activity bucket: %w", err)
 	}
-	p.watching = [2]bool{true, true}
 	ready := make(chan struct{}, 2)
-	go p.watch(consoles, 0, ready, p.consoleEntry)
-	go p.watch(activity, 1, ready, p.activityEntry)
+	go p.watch(wctx, 0, kv, consoles, gen, ready, p.consoleEntry)
+	go p.watch(wctx, 1, akv, activity, gen, ready, p.activityEntry)
 	for range 2 {
 		select {
 		case <-ready:
@@ -196,6 +201,21 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Presence, error) {
 			return nil, fmt.Errorf("read presence buckets: %w", ctx.Err())
 		}
 	}
+	status := nc.StatusChanged(nats.CONNECTED)
+	go func() {
+		defer nc.RemoveStatusListener(status)
+		for {
+			select {
+			case <-p.done:
+				return
+			case _, ok := <-status:
+				if !ok {
+					return
+				}
+				p.reconnected()
+			}
+		}
+	}()
 	go p.loop()
 	return p, nil
 }
@@ -436,21 +456,68 @@ func (p *Presence) Idle(userID int64) bool {
 
 // seeing reports whether this server sees the shared state now. Called with mu held.
 func (p *Presence) seeing() bool {
-	return p.synced[0] && p.synced[1] && p.watching[0] && p.watching[1] && p.nc.IsConnected()
+	if !p.synced[0] || !p.synced[1] || !p.nc.IsConnected() {
+		return false
+	}
+	n := p.nc.Stats().Reconnects // a reconnection not yet handled leaves the watchers behind
+	return p.syncedAt[0] == n && p.syncedAt[1] == n
 }
 
-// watch applies a bucket's entries as they come; ready is told once the bucket's values
-// as they were at the start have all come.
-func (p *Presence) watch(w jetstream.KeyWatcher, i int, ready chan<- struct{}, apply func(jetstream.KeyValueEntry, bool)) {
-	defer func() {
+// reconnected makes the watchers again and writes every live entry, since the server
+// may have restarted or the entries expired while NATS was away; until the watchers
+// have read the buckets again, no one is found idle.
+func (p *Presence) reconnected() {
+	p.mu.Lock()
+	p.synced = [2]bool{}
+	p.mu.Unlock()
+	for _, c := range []chan struct{}{p.resync[0], p.resync[1], p.beat} {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// watch applies a bucket's entries as they come, and makes its watcher again after a
+// reconnection (an ordered consumer may take many seconds to notice a restarted
+// server); ready is told each time the bucket's values have all come.
+func (p *Presence) watch(ctx context.Context, i int, kv jetstream.KeyValue, w jetstream.KeyWatcher, gen uint64, ready chan<- struct{}, apply func(jetstream.KeyValueEntry, bool)) {
+	for {
+		p.consume(i, w, gen, ready, apply)
 		w.Stop()
 		p.mu.Lock()
-		p.watching[i] = false
+		p.synced[i] = false
 		p.mu.Unlock()
-	}()
+		for {
+			select {
+			case <-p.done:
+				return
+			default:
+			}
+			if p.nc.IsClosed() {
+				return
+			}
+			var err error
+			gen = p.nc.Stats().Reconnects
+			if w, err = kv.WatchAll(ctx); err == nil {
+				break
+			}
+			select {
+			case <-p.done:
+				return
+			case <-time.After(p.writeTimeout()):
+			}
+		}
+	}
+}
+
+// consume reads a watcher until Close, a reconnection, or its end.
+func (p *Presence) consume(i int, w jetstream.KeyWatcher, gen uint64, ready chan<- struct{}, apply func(jetstream.KeyValueEntry, bool)) {
 	for {
 		select {
 		case <-p.done:
+			return
+		case <-p.resync[i]:
 			return
 		case e, ok := <-w.Updates():
 			if !ok {
@@ -458,9 +525,12 @@ func (p *Presence) watch(w jetstream.KeyWatcher, i int, ready chan<- struct{}, a
 			}
 			if e == nil {
 				p.mu.Lock()
-				p.synced[i] = true
+				p.synced[i], p.syncedAt[i] = true, gen
 				p.mu.Unlock()
-				ready <- struct{}{}
+				select {
+				case ready <- struct{}{}:
+				default:
+				}
 				continue
 			}
 			p.mu.Lock()
@@ -542,6 +612,8 @@ func (p *Presence) loop() {
 			return
 		case <-p.wake:
 			p.flush(false)
+		case <-p.beat:
+			p.flush(true)
 		case <-t.C:
 			p.flush(true)
 		}
