@@ -175,19 +175,24 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Presence, error) {
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
+	status := nc.StatusChanged(nats.CONNECTED) // before the watchers, so no reconnection goes unseen
 	wctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
+	fail := func(err error) (*Presence, error) {
+		close(p.done)
+		cancel()
+		nc.RemoveStatusListener(status)
+		return nil, err
+	}
 	gen := nc.Stats().Reconnects
 	consoles, err := kv.WatchAll(wctx)
 	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("watch presence bucket: %w", err)
+		return fail(fmt.Errorf("watch presence bucket: %w", err))
 	}
 	activity, err := akv.WatchAll(wctx)
 	if err != nil {
 		consoles.Stop()
-		cancel()
-		return nil, fmt.Errorf("watch activity bucket: %w", err)
+		return fail(fmt.Errorf("watch activity bucket: %w", err))
 	}
 	ready := make(chan struct{}, 2)
 	go p.watch(wctx, 0, kv, consoles, gen, ready, p.consoleEntry)
@@ -196,12 +201,9 @@ func New(ctx context.Context, nc *nats.Conn, opts Options) (*Presence, error) {
 		select {
 		case <-ready:
 		case <-ctx.Done():
-			close(p.done)
-			cancel()
-			return nil, fmt.Errorf("read presence buckets: %w", ctx.Err())
+			return fail(fmt.Errorf("read presence buckets: %w", ctx.Err()))
 		}
 	}
-	status := nc.StatusChanged(nats.CONNECTED)
 	go func() {
 		defer nc.RemoveStatusListener(status)
 		for {
@@ -653,6 +655,9 @@ func (p *Presence) flush(heartbeat bool) {
 		}
 	}
 	if heartbeat {
+		if n := p.nc.Stats().Reconnects; p.synced[0] && p.synced[1] && (p.syncedAt[0] != n || p.syncedAt[1] != n) {
+			defer p.reconnected() // a reconnection whose news was lost: the watchers are behind
+		}
 		since := p.liveSince()
 		for id, servers := range p.others {
 			for server, r := range servers {
