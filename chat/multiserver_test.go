@@ -71,7 +71,7 @@ func mustSharedServers(t *testing.T) *servers {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { p.Close() })
-		l, err := natspresence.NewLeader(ctx, nc, natspresence.LeaderOptions{Bucket: buckets[2], TTL: time.Second})
+		l, err := natspresence.NewLeader(ctx, nc, natspresence.LeaderOptions{Bucket: buckets[2], TTL: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,7 @@ type Service struct {
 	bus      parley.Bus
 	presence parley.Presence
 	leader   Leader
+	sweepMu  sync.Mutex // one sweep at a time, so that none removes an operator another is removing
 	logger   *slog.Logger
 	now      func() time.Time
 
@@ -126,6 +127,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if !s.Leading() {
 		return nil
 	}
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
 	members, err := s.store.Members(ctx)
 	if err != nil {
 		return err

@@ -322,7 +322,7 @@ func TestIdleIsNotDecidedBlind(t *testing.T) {
 // both lead at once.
 func TestOneLeaderAndTakeOver(t *testing.T) {
 	url := mustNATS(t)
-	const leaseTTL = time.Second
+	const leaseTTL = 1500 * time.Millisecond
 	newLeader := func() (*natspresence.Leader, *nats.Conn) {
 		nc := mustConnect(t, url)
 		l, err := natspresence.NewLeader(context.Background(), nc, natspresence.LeaderOptions{TTL: leaseTTL})
