@@ -10,52 +10,123 @@ import (
 // showed activity within Timeout. An operator idle for longer than Timeout is
 // disconnected: the caller removes them from every channel they joined.
 //
-// Presence lives in memory: after a restart every operator starts offline, with their
-// idle time counted from the moment the Presence was made.
-type Presence struct {
+// MarkAvailable is called by the store inside its write transaction: it must answer from
+// memory, without waiting on the network. Idle must answer false for an operator whose
+// presence the implementation cannot see, so that no server removes another's operators.
+type Presence interface {
+	// Connect records a newly opened console, which counts as activity. It reports
+	// whether the operator was unavailable before.
+	Connect(userID int64) (cameOnline bool)
+	// Disconnect records a closed console; the operator keeps the reload grace.
+	Disconnect(userID int64)
+	// Ended records a console closed because its session ended (logout, a password
+	// change, an admin's revocation): unlike a closed page, it gets no grace.
+	Ended(userID int64)
+	// Activity records that the operator used the console or acted through the API. It
+	// reports whether the operator was unavailable before and is available now.
+	Activity(userID int64) (cameOnline bool)
+	// Available reports whether the operator may be given a new conversation now.
+	Available(userID int64) bool
+	// MarkAvailable sets Online on each candidate who is available.
+	MarkAvailable(candidates []Candidate)
+	// Status is the operator's presence as other operators see it.
+	Status(userID int64) Status
+	// Idle reports whether the operator showed no activity for longer than the timeout,
+	// and so must be removed from the channels they joined.
+	Idle(userID int64) bool
+	// Online lists the operators who are available now.
+	Online() []int64
+	// Rules are the durations the presence applies.
+	Rules() PresenceRules
+}
+
+// PresenceRules are the durations of the presence rules, shared by every implementation.
+type PresenceRules struct {
 	Timeout time.Duration // the inactivity timeout (thirty minutes by default)
 	Grace   time.Duration // how long an operator stays available after their last console closed
 	Away    time.Duration // idle time after which an online operator shows as away
-
-	now     func() time.Time
-	started time.Time
-
-	mu  sync.Mutex
-	ops map[int64]*presenceState
-}
-
-type presenceState struct {
-	consoles     int
-	lastActivity time.Time
-	closedAt     time.Time // when the last console closed
 }
 
 // DefaultInactivityTimeout is the thirty-minute rule.
 const DefaultInactivityTimeout = 30 * time.Minute
 
-// NewPresence returns a Presence reading time from now (time.Now when nil).
-func NewPresence(timeout time.Duration, now func() time.Time) *Presence {
-	if now == nil {
-		now = time.Now
+// NewPresenceRules returns the rules for an inactivity timeout: a minute's grace for a
+// reload, and away after five minutes without activity (half the timeout when shorter).
+func NewPresenceRules(timeout time.Duration) PresenceRules {
+	return PresenceRules{Timeout: timeout, Grace: time.Minute, Away: min(5*time.Minute, timeout/2)}
+}
+
+// PresenceState is what is known of one operator: their open consoles, their last
+// activity, when their last console closed, and when a console last closed because its
+// session ended (which takes away the grace of any earlier close).
+type PresenceState struct {
+	Consoles     int
+	LastActivity time.Time
+	ClosedAt     time.Time
+	EndedAt      time.Time
+}
+
+// Connected reports whether a console is open, or the last one closed within the grace.
+func (r PresenceRules) Connected(s PresenceState, now time.Time) bool {
+	if s.Consoles > 0 {
+		return true
 	}
-	away := 5 * time.Minute
-	if away > timeout/2 {
-		away = timeout / 2
-	}
-	return &Presence{
-		Timeout: timeout,
-		Grace:   time.Minute,
-		Away:    away,
-		now:     now,
-		started: now(),
-		ops:     make(map[int64]*presenceState),
+	return !s.ClosedAt.IsZero() && s.ClosedAt.After(s.EndedAt) && now.Sub(s.ClosedAt) < r.Grace
+}
+
+// Available reports whether an operator in state s may be given a new conversation.
+func (r PresenceRules) Available(s PresenceState, now time.Time) bool {
+	return r.Connected(s, now) && now.Sub(s.LastActivity) <= r.Timeout
+}
+
+// Status is the status other operators see for an operator in state s.
+func (r PresenceRules) Status(s PresenceState, now time.Time) Status {
+	available := r.Available(s, now)
+	switch {
+	case !available && s.Consoles == 0:
+		return StatusOffline
+	case !available || now.Sub(s.LastActivity) > r.Away:
+		return StatusAway
+	default:
+		return StatusOnline
 	}
 }
 
-func (p *Presence) state(userID int64) *presenceState {
+// MemoryPresence is the Presence of a single server, kept in its memory: after a restart
+// every operator starts offline, with their idle time counted from the moment the
+// MemoryPresence was made. Several servers need a shared Presence instead.
+type MemoryPresence struct {
+	PresenceRules
+
+	now     func() time.Time
+	started time.Time
+
+	mu  sync.Mutex
+	ops map[int64]*PresenceState
+}
+
+var _ Presence = (*MemoryPresence)(nil)
+
+// NewPresence returns a MemoryPresence reading time from now (time.Now when nil).
+func NewPresence(timeout time.Duration, now func() time.Time) *MemoryPresence {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryPresence{
+		PresenceRules: NewPresenceRules(timeout),
+		now:           now,
+		started:       now(),
+		ops:           make(map[int64]*PresenceState),
+	}
+}
+
+// Rules returns the durations the presence applies.
+func (p *MemoryPresence) Rules() PresenceRules { return p.PresenceRules }
+
+func (p *MemoryPresence) state(userID int64) *PresenceState {
 	s := p.ops[userID]
 	if s == nil {
-		s = &presenceState{lastActivity: p.started}
+		s = &PresenceState{LastActivity: p.started}
 		p.ops[userID] = s
 	}
 	return s
@@ -63,120 +134,109 @@ func (p *Presence) state(userID int64) *presenceState {
 
 // Connect records a newly opened console. Opening a console counts as activity.
 // It reports whether the operator was unavailable before.
-func (p *Presence) Connect(userID int64) (cameOnline bool) {
+func (p *MemoryPresence) Connect(userID int64) (cameOnline bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
 	s := p.state(userID)
-	was := p.available(s, now)
-	s.consoles++
-	s.lastActivity = now
+	was := p.PresenceRules.Available(*s, now)
+	s.Consoles++
+	s.LastActivity = now
 	return !was
 }
 
 // Disconnect records a closed console.
-func (p *Presence) Disconnect(userID int64) {
+func (p *MemoryPresence) Disconnect(userID int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.ops[userID]
-	if s == nil || s.consoles == 0 {
+	if s == nil || s.Consoles == 0 {
 		return // no console of theirs was open: nothing closed, no grace to start
 	}
-	s.consoles--
-	if s.consoles == 0 {
-		s.closedAt = p.now()
+	s.Consoles--
+	if s.Consoles == 0 {
+		s.ClosedAt = p.now()
 	}
 }
 
-// Ended records a console closed because its session ended (logout, a password
-// change, an admin's revocation): unlike a closed page, it gets no grace, so an operator
-// with no other console open is unavailable at once.
-func (p *Presence) Ended(userID int64) {
+// Ended records a console closed because its session ended: an operator with no other
+// console open is unavailable at once.
+func (p *MemoryPresence) Ended(userID int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.ops[userID]
-	if s == nil || s.consoles == 0 {
+	if s == nil || s.Consoles == 0 {
 		return
 	}
-	s.consoles--
-	if s.consoles == 0 {
-		s.closedAt = time.Time{}
+	s.Consoles--
+	if s.Consoles == 0 {
+		s.ClosedAt = time.Time{}
 	}
 }
 
 // Activity records that the operator used the console (keyboard, mouse, focus) or acted
 // through the API. It reports whether the operator was unavailable before.
-func (p *Presence) Activity(userID int64) (cameOnline bool) {
+func (p *MemoryPresence) Activity(userID int64) (cameOnline bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
 	s := p.state(userID)
-	was := p.available(s, now)
-	s.lastActivity = now
-	return !was && p.available(s, now)
+	was := p.PresenceRules.Available(*s, now)
+	s.LastActivity = now
+	return !was && p.PresenceRules.Available(*s, now)
 }
 
 // Available reports whether the operator may be given a new conversation now.
-func (p *Presence) Available(userID int64) bool {
+func (p *MemoryPresence) Available(userID int64) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.ops[userID]
-	return s != nil && p.available(s, p.now())
+	return s != nil && p.PresenceRules.Available(*s, p.now())
 }
 
 // MarkAvailable sets Online on each candidate who is available: one lock and one look
 // at the clock for the whole list.
-func (p *Presence) MarkAvailable(candidates []Candidate) {
+func (p *MemoryPresence) MarkAvailable(candidates []Candidate) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
 	for i := range candidates {
 		s := p.ops[candidates[i].OperatorID]
-		candidates[i].Online = s != nil && p.available(s, now)
+		candidates[i].Online = s != nil && p.PresenceRules.Available(*s, now)
 	}
-}
-
-func (p *Presence) available(s *presenceState, now time.Time) bool {
-	connected := s.consoles > 0 || (!s.closedAt.IsZero() && now.Sub(s.closedAt) < p.Grace)
-	return connected && now.Sub(s.lastActivity) <= p.Timeout
 }
 
 // Status is the operator's presence as other operators see it.
-func (p *Presence) Status(userID int64) Status {
+func (p *MemoryPresence) Status(userID int64) Status {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.ops[userID]
-	now := p.now()
-	switch {
-	case s == nil || !p.available(s, now) && s.consoles == 0:
+	if s == nil {
 		return StatusOffline
-	case !p.available(s, now) || now.Sub(s.lastActivity) > p.Away:
-		return StatusAway
-	default:
-		return StatusOnline
 	}
+	return p.PresenceRules.Status(*s, p.now())
 }
 
 // Idle reports whether the operator showed no activity for longer than the timeout, and
 // so must be removed from the channels they joined.
-func (p *Presence) Idle(userID int64) bool {
+func (p *MemoryPresence) Idle(userID int64) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	last := p.started
 	if s := p.ops[userID]; s != nil {
-		last = s.lastActivity
+		last = s.LastActivity
 	}
 	return p.now().Sub(last) > p.Timeout
 }
 
 // Online lists the operators who are available now.
-func (p *Presence) Online() []int64 {
+func (p *MemoryPresence) Online() []int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
 	var ids []int64
 	for id, s := range p.ops {
-		if p.available(s, now) {
+		if p.PresenceRules.Available(*s, now) {
 			ids = append(ids, id)
 		}
 	}

@@ -3,6 +3,8 @@ package parley_test
 import (
 	"testing"
 	"time"
+
+	"github.com/parleychat/parley"
 )
 
 // A console closed because its session ended gets no grace: without another console
@@ -30,5 +32,31 @@ func TestPresenceEndedHasNoGrace(t *testing.T) {
 	p.Ended(2) // nothing left open: changes nothing
 	if !p.Available(2) {
 		t.Fatal("an end with no console open took the grace away")
+	}
+}
+
+// The rules over a state merged from several servers: a console closed because its
+// session ended takes away the grace of a console closed earlier elsewhere, not of one
+// closed later.
+func TestPresenceRulesEndedAfterAClose(t *testing.T) {
+	rules := parley.NewPresenceRules(30 * time.Minute)
+	now := t0.Add(time.Hour)
+	tests := []struct {
+		name  string
+		state parley.PresenceState
+		want  bool
+	}{
+		{"closed within the grace", parley.PresenceState{LastActivity: now, ClosedAt: now.Add(-time.Second)}, true},
+		{"closed, then a session ended", parley.PresenceState{LastActivity: now, ClosedAt: now.Add(-2 * time.Second), EndedAt: now.Add(-time.Second)}, false},
+		{"a session ended, then closed", parley.PresenceState{LastActivity: now, ClosedAt: now.Add(-time.Second), EndedAt: now.Add(-2 * time.Second)}, true},
+		{"a console open after a session ended", parley.PresenceState{Consoles: 1, LastActivity: now, EndedAt: now}, true},
+		{"closed longer than the grace ago", parley.PresenceState{LastActivity: now, ClosedAt: now.Add(-time.Minute)}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rules.Available(tc.state, now); got != tc.want {
+				t.Errorf("Available = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -17,7 +17,7 @@ func (c *fakeClock) Now() time.Time          { return c.now }
 func (c *fakeClock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 // newTestPresence returns a Presence created at t0 on a fake clock.
-func newTestPresence(tb testing.TB, timeout time.Duration) (*parley.Presence, *fakeClock) {
+func newTestPresence(tb testing.TB, timeout time.Duration) (*parley.MemoryPresence, *fakeClock) {
 	tb.Helper()
 	clock := &fakeClock{now: t0}
 	return parley.NewPresence(timeout, clock.Now), clock

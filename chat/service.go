@@ -19,7 +19,9 @@ const SessionTTL = 30 * 24 * time.Hour
 type Service struct {
 	store    parley.Store
 	bus      parley.Bus
-	presence *parley.Presence
+	presence parley.Presence
+	leader   Leader
+	sweepMu  sync.Mutex // one sweep at a time, so that none removes an operator another is removing
 	logger   *slog.Logger
 	now      func() time.Time
 
@@ -41,16 +43,42 @@ type Service struct {
 	typing   typingGate
 }
 
-// New returns a service. now is the clock (time.Now when nil); timeout is the inactivity
-// timeout of the thirty-minute rule.
+// Leader tells whether this server is the one that runs the periodic sweep, so that
+// several servers sweep once between them.
+type Leader interface {
+	Leading() bool
+}
+
+// Options are what NewWith takes beyond the store, the bus and the logger.
+type Options struct {
+	Timeout  time.Duration    // the inactivity timeout, for the memory presence made when Presence is nil
+	Now      func() time.Time // the clock; time.Now when nil
+	Presence parley.Presence  // who is online; a parley.MemoryPresence when nil (one server)
+	Leader   Leader           // whether this server sweeps; always when nil (one server)
+}
+
+// New returns a service for one server. now is the clock (time.Now when nil); timeout is
+// the inactivity timeout of the thirty-minute rule.
 func New(store parley.Store, bus parley.Bus, logger *slog.Logger, timeout time.Duration, now func() time.Time) *Service {
+	return NewWith(store, bus, logger, Options{Timeout: timeout, Now: now})
+}
+
+// NewWith returns a service with its presence and its sweep leadership given by opts:
+// several servers each pass a shared presence and a leader.
+func NewWith(store parley.Store, bus parley.Bus, logger *slog.Logger, opts Options) *Service {
+	now := opts.Now
 	if now == nil {
 		now = time.Now
+	}
+	presence := opts.Presence
+	if presence == nil {
+		presence = parley.NewPresence(opts.Timeout, now)
 	}
 	s := &Service{
 		store:    store,
 		bus:      bus,
-		presence: parley.NewPresence(timeout, now),
+		presence: presence,
+		leader:   opts.Leader,
 		logger:   logger,
 		now:      now,
 		shown:    make(map[int64]parley.Status),
@@ -66,12 +94,16 @@ func New(store parley.Store, bus parley.Bus, logger *slog.Logger, timeout time.D
 }
 
 // Presence is the service's view of who is online.
-func (s *Service) Presence() *parley.Presence { return s.presence }
+func (s *Service) Presence() parley.Presence { return s.presence }
+
+// Leading reports whether this server runs the periodic sweep.
+func (s *Service) Leading() bool { return s.leader == nil || s.leader.Leading() }
 
 // Run sweeps until ctx is done: it applies the inactivity timeout and drains queues whose
-// operators fell below the cap as their conversations went quiet.
+// operators fell below the cap as their conversations went quiet. Of several servers,
+// only the leading one sweeps.
 func (s *Service) Run(ctx context.Context) {
-	interval := s.presence.Timeout / 10
+	interval := s.presence.Rules().Timeout / 10
 	interval = min(max(interval, 20*time.Millisecond), 15*time.Second)
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -89,8 +121,14 @@ func (s *Service) Run(ctx context.Context) {
 
 // Sweep removes every operator idle for longer than the inactivity timeout from the
 // channels they joined, telling them over their WebSockets, drains every queue, and
-// forgets expired sessions.
+// forgets expired sessions. It does nothing on a server that does not lead, so that an
+// operator is removed once and told once, and a queue is drained by one server.
 func (s *Service) Sweep(ctx context.Context) error {
+	if !s.Leading() {
+		return nil
+	}
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
 	members, err := s.store.Members(ctx)
 	if err != nil {
 		return err
@@ -99,6 +137,9 @@ func (s *Service) Sweep(ctx context.Context) error {
 		s.statusChanged(ctx, id) // a reload's grace ran out, or the operator went idle
 		if !s.presence.Idle(id) {
 			continue
+		}
+		if !s.Leading() {
+			return nil // another server took over while this one swept: it removes them
 		}
 		channels, err := s.store.UserChannels(ctx, id)
 		if err != nil {
