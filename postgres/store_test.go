@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/parleychat/parley"
@@ -27,4 +29,43 @@ func mustOpen(tb testing.TB, url string) *postgres.Store {
 		}
 	})
 	return s
+}
+
+// TestShared runs the contract of a store shared by several servers: two stores, each
+// with its own pool, on one schema.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (a, b parley.Store) {
+		url := pgtest.URL(t)
+		return mustOpen(t, url), mustOpen(t, url)
+	})
+}
+
+// TestOpenTogether opens several stores on one empty schema at once, as servers started
+// together would: the migrations run once, and every store works.
+func TestOpenTogether(t *testing.T) {
+	url := pgtest.URL(t)
+	const n = 4
+	stores := make([]*postgres.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = postgres.Open(t.Context(), url) })
+	}
+	wg.Wait()
+	for i, s := range stores {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		t.Cleanup(func() { s.Close() })
+	}
+	for i, s := range stores {
+		ch := &parley.Channel{Name: fmt.Sprintf("Channel %d", i)}
+		if err := s.CreateChannel(t.Context(), ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := stores[0].Channels(t.Context())
+	if err != nil || len(list) != n {
+		t.Fatalf("%d channels (%v), want %d", len(list), err, n)
+	}
 }
