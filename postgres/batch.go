@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/parleychat/parley"
 )
@@ -85,17 +87,16 @@ func (s *Store) batcher() {
 func (s *Store) addBatch(batch []*addRequest) []addResult {
 	ctx := context.Background() // the batch is not any one sender's
 	results, err := s.storeMessages(ctx, batch)
-	if err == nil || len(batch) == 1 {
-		if err != nil {
-			results = []addResult{{err: err}}
-		}
+	if err == nil {
 		return results
+	} else if len(batch) == 1 {
+		return []addResult{{err: storeError(err)}}
 	}
 	results = make([]addResult, len(batch))
 	for i := range batch {
 		res, err := s.storeMessages(ctx, batch[i:i+1])
 		if err != nil {
-			res = []addResult{{err: err}}
+			res = []addResult{{err: storeError(err)}}
 		}
 		results[i] = res[0]
 	}
@@ -244,6 +245,16 @@ func addMessages(ctx context.Context, tx pgx.Tx, batch []*addRequest, results []
 		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u (id, seq, at) WHERE c.id = u.id`,
 		upd.id, upd.seq, upd.at)
 	return tx.SendBatch(ctx, &b).Close()
+}
+
+// storeError is the error of a message stored alone: a value PostgreSQL refuses to
+// store is the sender's mistake.
+func storeError(err error) error {
+	var e *pgconn.PgError
+	if errors.As(err, &e) && (e.Code == "22021" || e.Code == "22P05") { // invalid byte sequence, untranslatable character
+		return parley.Errorf(parley.EINVALID, "The message holds characters that cannot be stored.")
+	}
+	return err
 }
 
 // decideMessage decides the message of r against what its batch read and stored so far:
