@@ -57,8 +57,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	if cfg.MaxConns < 8 {
-		cfg.MaxConns = 8 // the batchers hold up to one each
+	if cfg.MaxConns < batchers+4 {
+		cfg.MaxConns = batchers + 4 // the batchers hold up to one each; requests need the rest
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -155,7 +155,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // of the database, if no other is: ok reports whether it is. The lead is a session
 // advisory lock held on a connection set aside for it until release is called or the
 // store is closed; a server that dies loses its connection and the lead with it, and
-// another server's next Lead takes it over.
+// another server's next Lead takes it over. The lead also ends if the connection breaks
+// (PostgreSQL restarted, the network cut) without the holder being told: a leader that
+// keeps the lead for long should release it and call Lead again now and then.
 func (s *Store) Lead(ctx context.Context, name string) (release func(), ok bool, err error) {
 	s.leadMu.Lock()
 	closed := s.closed
@@ -165,6 +167,13 @@ func (s *Store) Lead(ctx context.Context, name string) (release func(), ok bool,
 	}
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
+		return nil, false, fmt.Errorf("lead %s: %w", name, err)
+	}
+	// PostgreSQL notices a vanished server by TCP keepalives, by default after two
+	// hours; these bring it to about a minute, so that a lead does not outlive its
+	// server's machine for long.
+	if _, err := c.Exec(ctx, `SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`); err != nil {
+		c.Release()
 		return nil, false, fmt.Errorf("lead %s: %w", name, err)
 	}
 	if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+leadLock+`)`, name).Scan(&ok); err != nil {
