@@ -21,15 +21,15 @@ import (
 // messages that arrive while one batch commits form the next. Several batchers run at
 // once, so that one batch's round trips overlap another's commit.
 //
-// A batch runs in a fixed number of statements, whatever its size: it locks its
-// conversations' rows (in id order, so that two batches never wait for each other in a
-// cycle), reads which keys were already used and which authors exist, decides each
-// message in Go, then inserts the new messages and moves their conversations' last seq
-// in one statement each. A refused message (unknown or ended conversation, unknown
-// author, a resend) is decided in Go and sends no statement, so it cannot abort the
-// transaction of the others. Should the batch fail anyway (a value PostgreSQL refuses,
-// a deadlock with another transaction), each of its messages is stored again alone, so
-// that one bad message fails only itself.
+// A batch runs in a fixed number of statements, in two round trips, whatever its size:
+// it locks its conversations' rows (in id order, so that two batches never wait for
+// each other in a cycle), reads which keys were already used and which authors exist,
+// decides each message in Go, then inserts the new messages and moves their
+// conversations' last seq in one statement each. A refused message (unknown or ended
+// conversation, unknown author, a resend) is decided in Go and sends no statement, so
+// it cannot abort the transaction of the others. Should the batch fail anyway (a value
+// PostgreSQL refuses, a deadlock with another transaction), each of its messages is
+// stored again alone, so that one bad message fails only itself.
 
 const (
 	// maxBatch bounds the messages of one transaction, so that a burst cannot hold
@@ -106,12 +106,18 @@ func (s *Store) addBatch(batch []*addRequest) []addResult {
 // storeMessages stores the messages of batch in one transaction; an error means none
 // was stored.
 func (s *Store) storeMessages(ctx context.Context, batch []*addRequest) ([]addResult, error) {
-	results := make([]addResult, len(batch))
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		clear(results)
-		return addMessages(ctx, tx, batch, results)
-	})
+	c, err := s.pool.Acquire(ctx)
 	if err != nil {
+		return nil, err
+	}
+	defer c.Release()
+	results := make([]addResult, len(batch))
+	if err := addMessages(ctx, c.Conn(), batch, results); err != nil {
+		// The transaction is open, aborted or already ended: end it, or drop the
+		// connection if even that fails.
+		if _, rerr := c.Exec(ctx, `ROLLBACK`); rerr != nil {
+			c.Conn().Close(ctx)
+		}
 		return nil, err
 	}
 	return results, nil
@@ -132,9 +138,10 @@ type sentKey struct {
 	clientID       string
 }
 
-// addMessages decides and stores the messages of batch within tx, setting the result of
-// each; an error loses the transaction.
-func addMessages(ctx context.Context, tx pgx.Tx, batch []*addRequest, results []addResult) error {
+// addMessages decides and stores the messages of batch in one transaction on conn, in
+// two round trips: BEGIN goes with the reads, COMMIT with the writes. It sets the
+// result of each message; an error leaves the transaction for the caller to roll back.
+func addMessages(ctx context.Context, conn *pgx.Conn, batch []*addRequest, results []addResult) error {
 	var convIDs, authorIDs []int64
 	var keyConvs []int64
 	var keyKinds, keyIDs []string
@@ -156,6 +163,7 @@ func addMessages(ctx context.Context, tx pgx.Tx, batch []*addRequest, results []
 	// One round trip: the statements run in order, so the reads after the lock see
 	// what the transactions that held the rows before committed.
 	var b pgx.Batch
+	b.Queue(`BEGIN`)
 	convs := map[int64]*liveConv{}
 	b.Queue(`SELECT id, status, last_seq FROM conversations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, convIDs).
 		Query(func(rows pgx.Rows) error {
@@ -199,16 +207,11 @@ func addMessages(ctx context.Context, tx pgx.Tx, batch []*addRequest, results []
 			return rows.Err()
 		})
 	}
-	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
 		return err
 	}
 
-	var ins struct {
-		conv, seq, created []int64
-		authorID           []*int64
-		kind, name, body   []string
-		clientID           []*string
-	}
+	var ins insertions
 	for i, r := range batch {
 		m, created, err := decideMessage(r, convs, stored, authors)
 		results[i] = addResult{m: m, created: created, err: err}
@@ -228,23 +231,29 @@ func addMessages(ctx context.Context, tx pgx.Tx, batch []*addRequest, results []
 		ins.body = append(ins.body, m.Body)
 		ins.clientID = append(ins.clientID, nullString(m.ClientID))
 	}
-	if len(ins.conv) == 0 {
-		return nil
+	b = pgx.Batch{}
+	if len(ins.conv) > 0 {
+		queueInserts(&b, ins, convIDs, convs)
 	}
+	b.Queue(`COMMIT`)
+	return conn.SendBatch(ctx, &b).Close()
+}
+
+// queueInserts queues the statements that store the messages ins and move their
+// conversations' last seq and time.
+func queueInserts(b *pgx.Batch, ins insertions, convIDs []int64, convs map[int64]*liveConv) {
 	var upd struct{ id, seq, at []int64 }
 	for _, id := range convIDs {
 		if c := convs[id]; c != nil && c.changed {
 			upd.id, upd.seq, upd.at = append(upd.id, id), append(upd.seq, c.lastSeq), append(upd.at, c.lastAt)
 		}
 	}
-	b = pgx.Batch{}
 	b.Queue(`INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
 		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
 		ins.conv, ins.seq, ins.kind, ins.authorID, ins.name, ins.body, ins.created, ins.clientID)
 	b.Queue(`UPDATE conversations c SET last_seq = u.seq, last_message_at = u.at
 		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u (id, seq, at) WHERE c.id = u.id`,
 		upd.id, upd.seq, upd.at)
-	return tx.SendBatch(ctx, &b).Close()
 }
 
 // storeError is the error of a message stored alone: a value PostgreSQL refuses to
@@ -255,6 +264,14 @@ func storeError(err error) error {
 		return parley.Errorf(parley.EINVALID, "The message holds characters that cannot be stored.")
 	}
 	return err
+}
+
+// insertions are the columns of the messages a batch stores.
+type insertions struct {
+	conv, seq, created []int64
+	authorID           []*int64
+	kind, name, body   []string
+	clientID           []*string
 }
 
 // decideMessage decides the message of r against what its batch read and stored so far:
