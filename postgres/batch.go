@@ -37,6 +37,8 @@ const (
 	maxBatch = 256
 	// batchers is the number of batches stored at once.
 	batchers = 4
+	// batchTimeout bounds the time a batch may take, retries included.
+	batchTimeout = 30 * time.Second
 )
 
 // addRequest is one AddMessage waiting for a batcher.
@@ -85,13 +87,25 @@ func (s *Store) batcher() {
 
 // addBatch stores the batch and returns the outcome of each request, in order.
 func (s *Store) addBatch(batch []*addRequest) []addResult {
-	ctx := context.Background() // the batch is not any one sender's
+	// The batch is not any one sender's, but a database that stops answering must not
+	// hold the batcher for ever.
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
 	results, err := s.storeMessages(ctx, batch)
+	var refused *pgconn.PgError
 	if err == nil {
 		return results
-	} else if len(batch) == 1 {
-		return []addResult{{err: storeError(err)}}
+	} else if len(batch) == 1 || !errors.As(err, &refused) {
+		// Storing them one by one would fail the same way (the connection broke, the
+		// database is down): each sender may resend, with its client_id.
+		results = make([]addResult, len(batch))
+		for i := range results {
+			results[i].err = storeError(err)
+		}
+		return results
 	}
+	// PostgreSQL refused something in the batch: a message's value, or the
+	// transaction itself (a deadlock). Each message alone fails or succeeds on its own.
 	results = make([]addResult, len(batch))
 	for i := range batch {
 		res, err := s.storeMessages(ctx, batch[i:i+1])
@@ -104,7 +118,8 @@ func (s *Store) addBatch(batch []*addRequest) []addResult {
 }
 
 // storeMessages stores the messages of batch in one transaction; an error means none
-// was stored.
+// was stored (unless the connection broke while the commit was under way: a sender that
+// resends with its client_id gets the stored message back).
 func (s *Store) storeMessages(ctx context.Context, batch []*addRequest) ([]addResult, error) {
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {

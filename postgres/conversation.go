@@ -503,14 +503,14 @@ func scanMessage(row scanner) (*parley.Message, error) {
 // Messages lists the conversation's messages after afterSeq, oldest first, at most
 // limit of them when limit is positive.
 func (s *Store) Messages(ctx context.Context, conversationID, afterSeq int64, limit int) ([]*parley.Message, error) {
-	var max *int
+	var n *int // NULL: no limit
 	if limit > 0 {
-		max = &limit
+		n = &limit
 	}
 	msgs, err := queryAll(ctx, s.pool, scanMessage, `
 		SELECT `+messageColumns+` FROM messages
 		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-		conversationID, afterSeq, max)
+		conversationID, afterSeq, n)
 	if err != nil {
 		return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
 	}
