@@ -18,8 +18,8 @@ import (
 // is most of what storing one chat message costs, so messages sent at the same time
 // share a transaction: a batcher takes the messages waiting, stores them together and
 // only then answers each sender. Nothing waits for a batch to fill; under load, the
-// messages that arrive while one batch commits form the next. Several batchers run at
-// once, so that one batch's round trips overlap another's commit.
+// messages that arrive while one batch commits form the next. Two batchers run at
+// once, so that one batch's round trips overlap the other's commit.
 //
 // A batch runs in a fixed number of statements, in two round trips, whatever its size:
 // it locks its conversations' rows (in id order, so that two batches never wait for
@@ -35,8 +35,11 @@ const (
 	// maxBatch bounds the messages of one transaction, so that a burst cannot hold
 	// many rows' locks for long.
 	maxBatch = 256
-	// batchers is the number of batches stored at once.
-	batchers = 4
+	// batchers is the number of batches stored at once: while one waits for its
+	// commit to reach the disk, the next forms and takes its locks. More would split
+	// the same messages into more, smaller transactions, which costs more
+	// (BenchmarkAddMessageParallel).
+	batchers = 2
 	// batchTimeout bounds the time a batch may take, retries included.
 	batchTimeout = 30 * time.Second
 )
