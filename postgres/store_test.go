@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/postgres"
@@ -67,5 +70,51 @@ func TestOpenTogether(t *testing.T) {
 	list, err := stores[0].Channels(t.Context())
 	if err != nil || len(list) != n {
 		t.Fatalf("%d channels (%v), want %d", len(list), err, n)
+	}
+}
+
+// TestOpenWaitsForMigration checks that a server opening a database that another server
+// is migrating waits for it to finish, rather than migrate at the same time.
+func TestOpenWaitsForMigration(t *testing.T) {
+	ctx := t.Context()
+	url := pgtest.URL(t)
+	other, err := pgx.Connect(ctx, url) // the server migrating
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	var key int64
+	if err := other.QueryRow(ctx, `SELECT hashtextextended('parley migrations ' || current_schema(), 0)`).Scan(&key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		t.Fatal(err)
+	}
+
+	opened := make(chan error, 1)
+	go func() {
+		s, err := postgres.Open(ctx, url)
+		if err == nil {
+			s.Close()
+		}
+		opened <- err
+	}()
+	for waiting := false; !waiting; {
+		err := other.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND (classid::bigint << 32 | objid::bigint) = $1)`, key).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-opened:
+			t.Fatalf("Open returned (%v) while another server held the migration lock", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if _, err := other.Exec(ctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-opened; err != nil {
+		t.Fatal(err)
 	}
 }
