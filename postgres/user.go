@@ -180,17 +180,19 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, upd parley.UserUpdate)
 // refuses), so that its own login is free again. Its sessions and memberships go.
 func (s *Store) DeleteUser(ctx context.Context, id int64, now time.Time) error {
 	err := s.write(ctx, func(tx pgx.Tx) error {
-		if err := userExists(ctx, tx, id); err != nil {
+		// The update checks again, under the row's lock, that the user is not deleted:
+		// of two servers deleting one user, the second finds none.
+		tag, err := tx.Exec(ctx, `UPDATE users SET deleted_at = $1, login_key = NULL,
+			login = login || ' (deleted ' || id || ')' WHERE id = $2 AND deleted_at IS NULL`, orNow(now).UnixMicro(), id)
+		if err != nil {
 			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET deleted_at = $1, login_key = NULL,
-			login = login || ' (deleted ' || id || ')' WHERE id = $2`, orNow(now).UnixMicro(), id); err != nil {
-			return err
+		} else if tag.RowsAffected() == 0 {
+			return errUserNotFound(id)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM channel_members WHERE user_id = $1`, id)
+		_, err = tx.Exec(ctx, `DELETE FROM channel_members WHERE user_id = $1`, id)
 		return err
 	})
 	if err != nil {
