@@ -9,7 +9,8 @@ import (
 
 // Languages lists every language the installation knows, by name.
 func (s *Store) Languages(ctx context.Context) ([]parley.Language, error) {
-	rows, err := s.pool.Query(ctx, `SELECT code, name, enabled FROM languages ORDER BY name, code`)
+	// Byte order, as SQLite sorts, whatever the database's collation.
+	rows, err := s.pool.Query(ctx, `SELECT code, name, enabled FROM languages ORDER BY name COLLATE "C", code COLLATE "C"`)
 	if err != nil {
 		return nil, fmt.Errorf("list languages: %w", err)
 	}
