@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -92,8 +93,11 @@ func TestOpenWaitsForMigration(t *testing.T) {
 	}
 
 	opened := make(chan error, 1)
+	done := make(chan struct{})
+	t.Cleanup(func() { <-done }) // before the schema is dropped; other's deferred Close lets Open go on
 	go func() {
-		s, err := postgres.Open(ctx, url)
+		defer close(done)
+		s, err := postgres.Open(context.WithoutCancel(ctx), url)
 		if err == nil {
 			s.Close()
 		}
