@@ -210,11 +210,14 @@ func (s *Store) Lead(ctx context.Context, name string) (release func(), ok bool,
 // leadLock is the advisory lock key of the lead named $1, in the current schema.
 const leadLock = `hashtextextended('parley lead ' || current_schema() || ' ' || $1, 0)`
 
-// dropLead gives up the lock of a Lead by closing its connection: that ends the session
-// and every lock it held, whatever state the connection is in.
+// dropLead gives up the lock of a Lead: it unlocks, so that the lead is free when
+// dropLead returns (a closed connection's session ends a moment later, on the server),
+// then closes the connection, which ends the session and its locks whatever state the
+// connection is in.
 func dropLead(c *pgxpool.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	c.Exec(ctx, `SELECT pg_advisory_unlock_all()`)
 	c.Conn().Close(ctx)
 	c.Release() // the pool sees the connection closed and forgets it
 }
