@@ -1,5 +1,5 @@
 // Package storetest is the contract every parley.Store must keep, written once as tests
-// and run against each implementation (SQLite, later PostgreSQL) from that
+// and run against each implementation (SQLite, PostgreSQL) from that
 // implementation's own tests.
 package storetest
 

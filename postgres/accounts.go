@@ -1,0 +1,57 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleychat/parley"
+)
+
+// LeaveChannels ends every membership of the user.
+func (s *Store) LeaveChannels(ctx context.Context, userID int64) ([]int64, error) {
+	var left []int64
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		var err error
+		left, err = queryIDs(ctx, tx, `DELETE FROM channel_members WHERE user_id = $1 RETURNING channel_id`, userID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("leave the channels of user %d: %w", userID, err)
+	}
+	return left, nil
+}
+
+// RequeueConversations puts the operator's active conversations back in the queue of
+// their channels, where their age keeps them ahead of the conversations that came later.
+// The conversations are locked in id order first, as a batch of messages locks them,
+// so that the two never wait for each other in a cycle.
+func (s *Store) RequeueConversations(ctx context.Context, operatorID int64) ([]*parley.Conversation, error) {
+	var convs []*parley.Conversation
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT id FROM conversations WHERE operator_id = $1 AND status = 'active'
+			ORDER BY id FOR NO KEY UPDATE`, operatorID); err != nil {
+			return err
+		}
+		ids, err := queryIDs(ctx, tx, `UPDATE conversations SET status = 'queued', operator_id = NULL, assigned_at = NULL
+			WHERE operator_id = $1 AND status = 'active' RETURNING id`, operatorID)
+		if err != nil {
+			return err
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			c, err := conversation(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			convs = append(convs, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("requeue the conversations of user %d: %w", operatorID, err)
+	}
+	return convs, nil
+}

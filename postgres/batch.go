@@ -1,0 +1,366 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/parleychat/parley"
+)
+
+// Group commit. A transaction's fixed cost (its round trips, the WAL flush of its commit)
+// is most of what storing one chat message costs, so messages sent at the same time
+// share a transaction: a batcher takes the messages waiting, stores them together and
+// only then answers each sender. Nothing waits for a batch to fill; under load, the
+// messages that arrive while one batch commits form the next. Two batchers run at
+// once, so that one batch's round trips overlap the other's commit.
+//
+// A batch runs in a fixed number of statements, in two round trips, whatever its size:
+// it locks its conversations' rows (in id order, so that two batches never wait for
+// each other in a cycle), reads which keys were already used and which authors exist,
+// decides each message in Go, then inserts the new messages and moves their
+// conversations' last seq in one statement each. A refused message (unknown or ended
+// conversation, unknown author, a resend) is decided in Go and sends no statement, so
+// it cannot abort the transaction of the others. Should the batch fail anyway (a value
+// PostgreSQL refuses, a deadlock with another transaction), each of its messages is
+// stored again alone, so that one bad message fails only itself.
+
+const (
+	// maxBatch bounds the messages of one transaction, so that a burst cannot hold
+	// many rows' locks for long.
+	maxBatch = 256
+	// batchers is the number of batches stored at once: while one waits for its
+	// commit to reach the disk, the next forms and takes its locks. More would split
+	// the same messages into more, smaller transactions, which costs more
+	// (BenchmarkAddMessageParallel).
+	batchers = 2
+	// batchTimeout bounds the time a batch may take, retries included.
+	batchTimeout = 30 * time.Second
+)
+
+// addRequest is one AddMessage waiting for a batcher.
+type addRequest struct {
+	ctx  context.Context
+	nm   parley.NewMessage
+	done chan addResult // buffered: the batcher never waits for the sender
+}
+
+type addResult struct {
+	m       *parley.Message
+	created bool
+	err     error
+}
+
+// batcher stores the messages sent to s.adds until s.quit is closed.
+func (s *Store) batcher() {
+	defer s.batches.Done()
+	batch := make([]*addRequest, 0, maxBatch)
+	for {
+		select {
+		case <-s.quit:
+			return
+		case r := <-s.adds:
+			batch = append(batch[:0], r)
+		}
+		// The sender that woke the batcher handed it the processor: let the senders
+		// already runnable reach the queue before taking what waits there.
+		runtime.Gosched()
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.adds:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		results := s.addBatch(batch)
+		for i, r := range batch {
+			r.done <- results[i]
+			batch[i] = nil
+		}
+	}
+}
+
+// addBatch stores the batch and returns the outcome of each request, in order.
+func (s *Store) addBatch(batch []*addRequest) []addResult {
+	// The batch is not any one sender's, but a database that stops answering must not
+	// hold the batcher for ever.
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	results, err := s.storeMessages(ctx, batch)
+	var refused *pgconn.PgError
+	if err == nil {
+		return results
+	} else if len(batch) == 1 || !errors.As(err, &refused) {
+		// Storing them one by one would fail the same way (the connection broke, the
+		// database is down): each sender may resend, with its client_id.
+		results = make([]addResult, len(batch))
+		for i := range results {
+			results[i].err = storeError(err)
+		}
+		return results
+	}
+	// PostgreSQL refused something in the batch: a message's value, or the
+	// transaction itself (a deadlock). Each message alone fails or succeeds on its own.
+	results = make([]addResult, len(batch))
+	for i := range batch {
+		res, err := s.storeMessages(ctx, batch[i:i+1])
+		if err != nil {
+			res = []addResult{{err: storeError(err)}}
+		}
+		results[i] = res[0]
+	}
+	return results
+}
+
+// storeMessages stores the messages of batch in one transaction; an error means none
+// was stored (unless the connection broke while the commit was under way: a sender that
+// resends with its client_id gets the stored message back).
+func (s *Store) storeMessages(ctx context.Context, batch []*addRequest) ([]addResult, error) {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Release()
+	results := make([]addResult, len(batch))
+	if err := addMessages(ctx, c.Conn(), batch, results); err != nil {
+		// The transaction is open, aborted or already ended: end it, or drop the
+		// connection if even that fails.
+		if _, rerr := c.Exec(ctx, `ROLLBACK`); rerr != nil {
+			c.Conn().Close(ctx)
+		}
+		return nil, err
+	}
+	return results, nil
+}
+
+// liveConv is what deciding a message needs of its conversation, read under its lock.
+type liveConv struct {
+	status  parley.ConversationStatus
+	lastSeq int64
+	lastAt  int64 // the created_at of the last message stored by this batch
+	changed bool
+}
+
+// sentKey is a message as a resend names it.
+type sentKey struct {
+	conversationID int64
+	kind           parley.AuthorKind
+	clientID       string
+}
+
+// addMessages decides and stores the messages of batch in one transaction on conn, in
+// two round trips: BEGIN goes with the reads, COMMIT with the writes. It sets the
+// result of each message; an error leaves the transaction for the caller to roll back.
+func addMessages(ctx context.Context, conn *pgx.Conn, batch []*addRequest, results []addResult) error {
+	var convIDs, authorIDs []int64
+	var keyConvs []int64
+	var keyKinds, keyIDs []string
+	for _, r := range batch {
+		nm := r.nm
+		convIDs = append(convIDs, nm.ConversationID)
+		if nm.Author.ID != 0 {
+			authorIDs = append(authorIDs, nm.Author.ID)
+		}
+		if nm.ClientID != "" {
+			keyConvs = append(keyConvs, nm.ConversationID)
+			keyKinds = append(keyKinds, string(nm.Author.Kind))
+			keyIDs = append(keyIDs, nm.ClientID)
+		}
+	}
+	slices.Sort(convIDs)
+	convIDs = slices.Compact(convIDs)
+
+	// One round trip: the statements run in order, so the reads after the lock see
+	// what the transactions that held the rows before committed.
+	var b pgx.Batch
+	b.Queue(`BEGIN`)
+	convs := map[int64]*liveConv{}
+	b.Queue(`SELECT id, status, last_seq FROM conversations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, convIDs).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id int64
+				var c liveConv
+				if err := rows.Scan(&id, &c.status, &c.lastSeq); err != nil {
+					return err
+				}
+				convs[id] = &c
+			}
+			return rows.Err()
+		})
+	stored := map[sentKey]*parley.Message{}
+	if len(keyIDs) > 0 {
+		b.Queue(`SELECT `+messageColumns+` FROM messages
+			WHERE (conversation_id, author_kind, client_id) IN (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))
+			  AND client_id IS NOT NULL`, keyConvs, keyKinds, keyIDs).
+			Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					m, err := scanMessage(rows)
+					if err != nil {
+						return err
+					}
+					stored[sentKey{m.ConversationID, m.Author.Kind, m.ClientID}] = m
+				}
+				return rows.Err()
+			})
+	}
+	authors := map[int64]bool{}
+	if len(authorIDs) > 0 {
+		// Any user row, deleted or not, as the messages' foreign key accepts.
+		b.Queue(`SELECT id FROM users WHERE id = ANY($1)`, authorIDs).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				authors[id] = true
+			}
+			return rows.Err()
+		})
+	}
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		return err
+	}
+
+	var ins insertions
+	for i, r := range batch {
+		m, created, err := decideMessage(r, convs, stored, authors)
+		results[i] = addResult{m: m, created: created, err: err}
+		if !created {
+			continue
+		}
+		var authorID *int64
+		if m.Author.ID != 0 {
+			authorID = &m.Author.ID
+		}
+		ins.conv = append(ins.conv, m.ConversationID)
+		ins.seq = append(ins.seq, m.Seq)
+		ins.created = append(ins.created, m.CreatedAt.UnixMicro())
+		ins.authorID = append(ins.authorID, authorID)
+		ins.kind = append(ins.kind, string(m.Author.Kind))
+		ins.name = append(ins.name, m.Author.Name)
+		ins.body = append(ins.body, m.Body)
+		ins.clientID = append(ins.clientID, nullString(m.ClientID))
+	}
+	b = pgx.Batch{}
+	if len(ins.conv) > 0 {
+		queueInserts(&b, ins, convIDs, convs)
+	}
+	b.Queue(`COMMIT`)
+	return conn.SendBatch(ctx, &b).Close()
+}
+
+// queueInserts queues the statements that store the messages ins and move their
+// conversations' last seq and time.
+func queueInserts(b *pgx.Batch, ins insertions, convIDs []int64, convs map[int64]*liveConv) {
+	var upd struct{ id, seq, at []int64 }
+	for _, id := range convIDs {
+		if c := convs[id]; c != nil && c.changed {
+			upd.id, upd.seq, upd.at = append(upd.id, id), append(upd.seq, c.lastSeq), append(upd.at, c.lastAt)
+		}
+	}
+	b.Queue(`INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
+		ins.conv, ins.seq, ins.kind, ins.authorID, ins.name, ins.body, ins.created, ins.clientID)
+	b.Queue(`UPDATE conversations c SET last_seq = u.seq, last_message_at = u.at
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u (id, seq, at) WHERE c.id = u.id`,
+		upd.id, upd.seq, upd.at)
+}
+
+// storeError is the error of a message stored alone: a value PostgreSQL refuses to
+// store is the sender's mistake.
+func storeError(err error) error {
+	var e *pgconn.PgError
+	if errors.As(err, &e) && (e.Code == "22021" || e.Code == "22P05") { // invalid byte sequence, untranslatable character
+		return parley.Errorf(parley.EINVALID, "The message holds characters that cannot be stored.")
+	}
+	return err
+}
+
+// insertions are the columns of the messages a batch stores.
+type insertions struct {
+	conv, seq, created []int64
+	authorID           []*int64
+	kind, name, body   []string
+	clientID           []*string
+}
+
+// decideMessage decides the message of r against what its batch read and stored so far:
+// the message to store (created true), the one stored already with its key, or the
+// refusal. A message to store updates convs and stored.
+func decideMessage(r *addRequest, convs map[int64]*liveConv, stored map[sentKey]*parley.Message, authors map[int64]bool) (*parley.Message, bool, error) {
+	nm := r.nm
+	if err := r.ctx.Err(); err != nil {
+		return nil, false, err // the sender has gone: store nothing
+	}
+	switch nm.Author.Kind {
+	case parley.AuthorVisitor, parley.AuthorOperator, parley.AuthorSystem:
+	default:
+		return nil, false, parley.Errorf(parley.EINVALID, "Unknown message author %q.", nm.Author.Kind)
+	}
+	c := convs[nm.ConversationID]
+	if c == nil {
+		return nil, false, errConversationNotFound(nm.ConversationID)
+	}
+	key := sentKey{nm.ConversationID, nm.Author.Kind, nm.ClientID}
+	if nm.ClientID != "" {
+		if m := stored[key]; m != nil {
+			return m, false, nil // a resend is answered with the stored message, even after the end
+		}
+	}
+	if c.status == parley.StatusEnded {
+		return nil, false, parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
+	}
+	if nm.Author.ID != 0 && !authors[nm.Author.ID] {
+		return nil, false, errUserNotFound(nm.Author.ID)
+	}
+	m := &parley.Message{
+		ConversationID: nm.ConversationID,
+		Seq:            c.lastSeq + 1,
+		Author:         nm.Author,
+		Body:           nm.Body,
+		ClientID:       nm.ClientID,
+		CreatedAt:      orNow(nm.Now).UTC().Truncate(time.Microsecond),
+	}
+	c.lastSeq, c.lastAt, c.changed = m.Seq, m.CreatedAt.UnixMicro(), true
+	if nm.ClientID != "" {
+		stored[key] = m
+	}
+	return m, true, nil
+}
+
+// AddMessage appends a message to a conversation that has not ended. It returns once
+// the transaction that stored the message has committed.
+func (s *Store) AddMessage(ctx context.Context, nm parley.NewMessage) (*parley.Message, bool, error) {
+	r := &addRequest{ctx: ctx, nm: nm, done: make(chan addResult, 1)}
+	var res addResult
+	select {
+	case s.adds <- r:
+		select {
+		case res = <-r.done:
+		case <-ctx.Done():
+			res.err = ctx.Err() // the message may still be stored: a resend with its client_id is safe
+		case <-s.stopped:
+			select {
+			case res = <-r.done:
+			default:
+				res.err = errStoreClosed
+			}
+		}
+	case <-ctx.Done():
+		res.err = ctx.Err()
+	case <-s.quit:
+		res.err = errStoreClosed
+	}
+	if res.err != nil {
+		return nil, false, fmt.Errorf("add message to conversation %d: %w", nm.ConversationID, res.err)
+	}
+	return res.m, res.created, nil
+}

@@ -1,0 +1,733 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleychat/parley"
+)
+
+// CreateVisitor adds v and sets its ID, its CreatedAt when zero, and its Name when
+// empty ("Visitor #ID").
+func (s *Store) CreateVisitor(ctx context.Context, v *parley.Visitor, tokenHash []byte) error {
+	created := *v
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		created = *v
+		return insertVisitor(ctx, tx, &created, tokenHash)
+	})
+	if err != nil {
+		return fmt.Errorf("create visitor: %w", err)
+	}
+	*v = created
+	return nil
+}
+
+// insertVisitor adds v within tx and sets its ID, its CreatedAt when zero, and its Name
+// when empty ("Visitor #ID").
+func insertVisitor(ctx context.Context, tx pgx.Tx, v *parley.Visitor, tokenHash []byte) error {
+	created := orNow(v.CreatedAt).UTC().Truncate(time.Microsecond)
+	var id int64
+	var name string
+	err := tx.QueryRow(ctx, `INSERT INTO visitors (token_hash, name, created_at)
+		VALUES ($1, $2, $3) RETURNING id, name`, tokenHash, v.Name, dbTime(created)).Scan(&id, &name)
+	if isUnique(err) {
+		return parley.Errorf(parley.ECONFLICT, "Visitor already exists.")
+	} else if err != nil {
+		return err
+	}
+	if name == "" {
+		name = visitorName(id)
+		if _, err := tx.Exec(ctx, `UPDATE visitors SET name = $1 WHERE id = $2`, name, id); err != nil {
+			return err
+		}
+	}
+	v.ID, v.CreatedAt, v.Name = id, created, name
+	return nil
+}
+
+// VisitorChannels lists the channels the visitor has conversations in, by id.
+func (s *Store) VisitorChannels(ctx context.Context, visitorID int64) ([]int64, error) {
+	ids, err := queryIDs(ctx, s.pool, `SELECT DISTINCT channel_id FROM conversations WHERE visitor_id = $1 ORDER BY channel_id`, visitorID)
+	if err != nil {
+		return nil, fmt.Errorf("list channels of visitor %d: %w", visitorID, err)
+	}
+	return ids, nil
+}
+
+func visitorName(id int64) string { return fmt.Sprintf("Visitor #%d", id) }
+
+// VisitorByToken returns the visitor known by the hash of their token.
+func (s *Store) VisitorByToken(ctx context.Context, tokenHash []byte) (*parley.Visitor, error) {
+	var v parley.Visitor
+	var created *int64
+	err := s.pool.QueryRow(ctx, `SELECT id, name, created_at FROM visitors WHERE token_hash = $1`, tokenHash).
+		Scan(&v.ID, &v.Name, &created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, parley.Errorf(parley.ENOTFOUND, "Visitor not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("get visitor by token: %w", err)
+	}
+	v.CreatedAt = goTime(created)
+	return &v, nil
+}
+
+// lastMessageAt is the time of conversation c's last activity: its last message, or its
+// assignment if that came later.
+const lastMessageAt = `GREATEST(COALESCE(c.assigned_at, 0), c.last_message_at)`
+
+// conversationColumns and conversationJoins select what scanConversation reads. The
+// operator's name is the one visitors see: the chat name, or the user's name.
+const conversationColumns = `
+	c.id, c.channel_id, c.status, c.language, c.visitor_id, v.name,
+	COALESCE(c.operator_id, 0), COALESCE(NULLIF(u.chat_name, ''), u.name, ''),
+	c.page_url, c.created_at, c.assigned_at, ` + lastMessageAt + `, c.ended_at, c.last_seq,
+	CASE WHEN c.status = 'queued' THEN (
+		SELECT COUNT(*) FROM conversations q
+		WHERE q.channel_id = c.channel_id AND q.status = 'queued' AND q.id <= c.id
+	) ELSE 0 END,
+	c.rating_score, c.rating_comment`
+
+const conversationJoins = `
+	FROM conversations c
+	JOIN visitors v ON v.id = c.visitor_id
+	LEFT JOIN users u ON u.id = c.operator_id`
+
+func scanConversation(row scanner, extra ...any) (*parley.Conversation, error) {
+	var c parley.Conversation
+	var created, assigned, lastMessage, ended *int64
+	var score *int32
+	var comment string
+	dest := append([]any{
+		&c.ID, &c.ChannelID, &c.Status, &c.Language, &c.VisitorID, &c.VisitorName,
+		&c.OperatorID, &c.OperatorName,
+		&c.PageURL, &created, &assigned, &lastMessage, &ended, &c.LastSeq,
+		&c.QueuePosition,
+		&score, &comment,
+	}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.AssignedAt, c.LastMessageAt, c.EndedAt = goTime(created), goTime(assigned), goTime(lastMessage), goTime(ended)
+	if score != nil {
+		c.Rating = &parley.Rating{Score: int(*score), Comment: comment}
+	}
+	return &c, nil
+}
+
+func conversation(ctx context.Context, q querier, id int64) (*parley.Conversation, error) {
+	c, err := scanConversation(q.QueryRow(ctx, `SELECT `+conversationColumns+conversationJoins+` WHERE c.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errConversationNotFound(id)
+	}
+	return c, err
+}
+
+func queryConversations(ctx context.Context, q querier, where string, args ...any) ([]*parley.Conversation, error) {
+	scan := func(row scanner) (*parley.Conversation, error) { return scanConversation(row) }
+	return queryAll(ctx, q, scan, `SELECT `+conversationColumns+conversationJoins+` `+where, args...)
+}
+
+// Conversation returns the conversation with the id.
+func (s *Store) Conversation(ctx context.Context, id int64) (*parley.Conversation, error) {
+	c, err := conversation(ctx, s.pool, id)
+	if err != nil {
+		return nil, fmt.Errorf("get conversation %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// QueuedConversations lists the channel's queue, oldest first.
+func (s *Store) QueuedConversations(ctx context.Context, channelID int64) ([]*parley.Conversation, error) {
+	if err := channelExists(ctx, s.pool, channelID); err != nil {
+		return nil, fmt.Errorf("list queue of channel %d: %w", channelID, err)
+	}
+	convs, err := queryConversations(ctx, s.pool, `WHERE c.channel_id = $1 AND c.status = 'queued' ORDER BY c.id`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("list queue of channel %d: %w", channelID, err)
+	}
+	return convs, nil
+}
+
+// lockChannel takes the channel's row lock for the rest of tx, which every assignment
+// in the channel takes first: of several servers assigning in one channel, one decides
+// at a time, on what the others committed. It returns the channel's cap, and found
+// false for an unknown channel. FOR NO KEY UPDATE leaves alone the inserts that only
+// refer to the channel (their foreign key check shares the row).
+func lockChannel(ctx context.Context, tx pgx.Tx, channelID int64) (capacity int, found bool, err error) {
+	err = tx.QueryRow(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = $1 FOR NO KEY UPDATE`,
+		channelID).Scan(&capacity)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	return capacity, err == nil, err
+}
+
+// StartConversation creates the conversation of a visitor's first message and decides,
+// in the same transaction and under the channel's lock, who gets it.
+func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation, choose parley.Chooser) (*parley.Conversation, *parley.Message, bool, error) {
+	now := orNow(nc.Now)
+	var c *parley.Conversation
+	var m *parley.Message
+	created := false
+	var newVisitor parley.Visitor
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		c, m, created = nil, nil, false
+		// The lock comes first: a start resent through another server at the same
+		// time finds this one's conversation below, once this one has committed.
+		capacity, found, err := lockChannel(ctx, tx, nc.ChannelID)
+		if err != nil {
+			return err
+		}
+		if nc.NewVisitor != nil && nc.ClientID != "" && !nc.ReplaySince.IsZero() {
+			v, id, err := replayStart(ctx, tx, nc)
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				newVisitor = *v
+				if m, err = messageByClientID(ctx, tx, id, parley.AuthorVisitor, nc.ClientID); err != nil {
+					return err
+				}
+				c, err = conversation(ctx, tx, id)
+				return err
+			}
+		}
+		if nc.NewVisitor != nil {
+			newVisitor = *nc.NewVisitor
+			if err := insertVisitor(ctx, tx, &newVisitor, nc.VisitorTokenHash); err != nil {
+				return err
+			}
+			nc.VisitorID = newVisitor.ID
+		}
+		if nc.ClientID != "" {
+			var id int64
+			err := tx.QueryRow(ctx, `SELECT c.id FROM conversations c
+				JOIN messages m ON m.conversation_id = c.id AND m.seq = 1
+				WHERE c.channel_id = $1 AND c.visitor_id = $2 AND m.author_kind = 'visitor' AND m.client_id = $3`,
+				nc.ChannelID, nc.VisitorID, nc.ClientID).Scan(&id)
+			if err == nil {
+				if m, err = messageByClientID(ctx, tx, id, parley.AuthorVisitor, nc.ClientID); err != nil {
+					return err
+				}
+				c, err = conversation(ctx, tx, id)
+				return err
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
+		if !found {
+			return errChannelNotFound(nc.ChannelID)
+		}
+		var visitorName string
+		err = tx.QueryRow(ctx, `SELECT name FROM visitors WHERE id = $1`, nc.VisitorID).Scan(&visitorName)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return parley.Errorf(parley.ENOTFOUND, "Visitor %d not found.", nc.VisitorID)
+		} else if err != nil {
+			return err
+		}
+
+		operatorID, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, now, choose)
+		if err != nil {
+			return err
+		}
+		status, operator, assigned := parley.StatusQueued, (*int64)(nil), (*int64)(nil)
+		if operatorID != 0 {
+			status, operator, assigned = parley.StatusActive, &operatorID, dbTime(now)
+		}
+		var id int64
+		err = tx.QueryRow(ctx, `
+			INSERT INTO conversations (channel_id, visitor_id, operator_id, status, language, page_url,
+				created_at, assigned_at, last_seq, last_message_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $7) RETURNING id`,
+			nc.ChannelID, nc.VisitorID, operator, string(status), nc.Language, nc.PageURL, now.UnixMicro(), assigned).Scan(&id)
+		if err != nil {
+			return err
+		}
+		if operatorID != 0 {
+			if err := recordAssignment(ctx, tx, nc.ChannelID, operatorID, now); err != nil {
+				return err
+			}
+		}
+		m = &parley.Message{
+			ConversationID: id,
+			Seq:            1,
+			Author:         parley.Author{Kind: parley.AuthorVisitor, Name: visitorName},
+			Body:           nc.Body,
+			ClientID:       nc.ClientID,
+			CreatedAt:      now.UTC().Truncate(time.Microsecond),
+		}
+		if err := insertMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		created = true
+		c, err = conversation(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("start conversation in channel %d: %w", nc.ChannelID, err)
+	}
+	if nc.NewVisitor != nil {
+		*nc.NewVisitor = newVisitor
+	}
+	return c, m, created, nil
+}
+
+// replayStart finds the conversation a start without a token already made (see
+// NewConversation.ReplaySince) and gives its visitor the new token hash. It returns a
+// nil visitor when there is none.
+func replayStart(ctx context.Context, tx pgx.Tx, nc parley.NewConversation) (*parley.Visitor, int64, error) {
+	var id, visitorID int64
+	err := tx.QueryRow(ctx, `SELECT c.id, c.visitor_id FROM messages m
+		JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.seq = 1 AND m.client_id = $1 AND m.author_kind = 'visitor'
+		  AND c.channel_id = $2 AND c.created_at >= $3
+		  AND NOT EXISTS (SELECT 1 FROM conversations o WHERE o.visitor_id = c.visitor_id AND o.id < c.id)
+		ORDER BY c.id LIMIT 1`,
+		nc.ClientID, nc.ChannelID, nc.ReplaySince.UnixMicro()).Scan(&id, &visitorID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, 0, nil
+	} else if err != nil {
+		return nil, 0, err
+	}
+	v := parley.Visitor{ID: visitorID}
+	var created *int64
+	err = tx.QueryRow(ctx, `UPDATE visitors SET token_hash = $1 WHERE id = $2 RETURNING name, created_at`,
+		nc.VisitorTokenHash, visitorID).Scan(&v.Name, &created)
+	if isUnique(err) {
+		return nil, 0, parley.Errorf(parley.ECONFLICT, "Visitor already exists.")
+	} else if err != nil {
+		return nil, 0, err
+	}
+	v.CreatedAt = goTime(created)
+	return &v, id, nil
+}
+
+// AssignQueued gives the channel's queued conversations, oldest first, to operators as
+// choose decides, and stops at the first one nobody can take, so that a younger
+// conversation never jumps the queue. It holds the channel's lock: of two servers
+// draining one queue, the second sees what the first assigned.
+func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time, choose parley.Chooser) ([]*parley.Conversation, error) {
+	now = orNow(now)
+	var assigned []*parley.Conversation
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		assigned = []*parley.Conversation{}
+		capacity, found, err := lockChannel(ctx, tx, channelID)
+		if err != nil {
+			return err
+		} else if !found {
+			return errChannelNotFound(channelID)
+		}
+		type queued struct {
+			id, visitorID int64
+			language      string
+		}
+		queue, err := queryAll(ctx, tx, func(row scanner) (queued, error) {
+			var q queued
+			err := row.Scan(&q.id, &q.visitorID, &q.language)
+			return q, err
+		}, `SELECT id, visitor_id, language FROM conversations
+			WHERE channel_id = $1 AND status = 'queued' ORDER BY id`, channelID)
+		if err != nil {
+			return err
+		}
+
+		var ids []int64
+		for _, q := range queue {
+			operatorID, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, now, choose)
+			if err != nil {
+				return err
+			}
+			if operatorID == 0 {
+				break
+			}
+			// A conversation that waited longer than the ongoing window would not count
+			// towards its new operator's load; its assignment is its latest activity.
+			_, err = tx.Exec(ctx, `
+				UPDATE conversations
+				SET status = 'active', operator_id = $1, assigned_at = $2
+				WHERE id = $3`,
+				operatorID, now.UnixMicro(), q.id)
+			if err != nil {
+				return err
+			}
+			if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
+				return err
+			}
+			ids = append(ids, q.id)
+		}
+		for _, id := range ids {
+			c, err := conversation(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			assigned = append(assigned, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("assign queued conversations of channel %d: %w", channelID, err)
+	}
+	return assigned, nil
+}
+
+// candidatesQuery reads every member of channel $1 as the assignment sees them: their
+// languages, when they were last given a conversation, and their ongoing conversations
+// (active, with activity after $2), in this channel and in all.
+const candidatesQuery = `
+	SELECT m.user_id, u.main_language, u.chat_languages, m.last_assigned_at,
+		COUNT(a.id), COUNT(a.id) FILTER (WHERE a.channel_id = $1)
+	FROM channel_members m
+	JOIN users u ON u.id = m.user_id
+	LEFT JOIN conversations a ON a.operator_id = m.user_id AND a.status = 'active'
+		AND GREATEST(COALESCE(a.assigned_at, 0), a.last_message_at) > $2
+	WHERE m.channel_id = $1
+	GROUP BY m.user_id, u.main_language, u.chat_languages, m.last_assigned_at
+	ORDER BY m.user_id`
+
+// candidates reads the channel's candidates at now within tx; Online is left to the
+// chooser.
+func candidates(ctx context.Context, tx pgx.Tx, channelID int64, now time.Time) ([]parley.Candidate, error) {
+	since := now.Add(-parley.OngoingWindow).UnixMicro()
+	return queryAll(ctx, tx, func(row scanner) (parley.Candidate, error) {
+		var c parley.Candidate
+		var main, chat string
+		var last *int64
+		if err := row.Scan(&c.OperatorID, &main, &chat, &last, &c.Load, &c.Ongoing); err != nil {
+			return c, err
+		}
+		var langs []string
+		if err := json.Unmarshal([]byte(chat), &langs); err != nil {
+			return c, fmt.Errorf("chat languages of user %d: %w", c.OperatorID, err)
+		}
+		if main != "" {
+			c.Languages = append(c.Languages, main)
+		}
+		for _, l := range langs {
+			if l != main {
+				c.Languages = append(c.Languages, l)
+			}
+		}
+		c.LastAssigned = goTime(last)
+		return c, nil
+	}, candidatesQuery, channelID, since)
+}
+
+// decide reads the assignment snapshot of a channel inside tx, which holds the
+// channel's lock, and asks choose (memory only: the lock is not held across any I/O
+// but the database's); it returns the chosen operator, or 0 when the conversation must
+// wait in the queue.
+func decide(ctx context.Context, tx pgx.Tx, channelID, visitorID int64, capacity int, language string, now time.Time, choose parley.Chooser) (int64, error) {
+	list, err := candidates(ctx, tx, channelID, now)
+	if err != nil {
+		return 0, err
+	}
+	req := parley.AssignRequest{Cap: capacity, Language: language}
+	err = tx.QueryRow(ctx, `
+		SELECT operator_id FROM conversations
+		WHERE visitor_id = $1 AND channel_id = $2 AND operator_id IS NOT NULL
+		ORDER BY id DESC LIMIT 1`, visitorID, channelID).Scan(&req.PreviousOperatorID)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, err
+	}
+	operatorID, ok := choose(req, list)
+	if !ok {
+		return 0, nil
+	}
+	for _, c := range list {
+		if c.OperatorID == operatorID {
+			return operatorID, nil
+		}
+	}
+	return 0, fmt.Errorf("chooser picked user %d, who is not a member of channel %d", operatorID, channelID)
+}
+
+func recordAssignment(ctx context.Context, tx pgx.Tx, channelID, operatorID int64, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE channel_members SET last_assigned_at = $1 WHERE channel_id = $2 AND user_id = $3`,
+		now.UnixMicro(), channelID, operatorID)
+	return err
+}
+
+// insertMessage stores m, whose seq its conversation's row already counts.
+func insertMessage(ctx context.Context, tx pgx.Tx, m *parley.Message) error {
+	var authorID *int64
+	if m.Author.ID != 0 {
+		authorID = &m.Author.ID
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		m.ConversationID, m.Seq, string(m.Author.Kind), authorID, m.Author.Name, m.Body, m.CreatedAt.UnixMicro(), nullString(m.ClientID))
+	return err
+}
+
+// conversationStatus returns the status of the conversation, ENOTFOUND if unknown.
+func conversationStatus(ctx context.Context, tx pgx.Tx, id int64) (parley.ConversationStatus, error) {
+	var status parley.ConversationStatus
+	err := tx.QueryRow(ctx, `SELECT status FROM conversations WHERE id = $1`, id).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", errConversationNotFound(id)
+	}
+	return status, err
+}
+
+// messageByClientID finds the message an author of that kind sent with that key.
+func messageByClientID(ctx context.Context, q querier, conversationID int64, kind parley.AuthorKind, clientID string) (*parley.Message, error) {
+	return scanMessage(q.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = $1 AND author_kind = $2 AND client_id = $3`, conversationID, string(kind), clientID))
+}
+
+const messageColumns = `conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id`
+
+func scanMessage(row scanner) (*parley.Message, error) {
+	var m parley.Message
+	var authorID, created *int64
+	var clientID *string
+	if err := row.Scan(&m.ConversationID, &m.Seq, &m.Author.Kind, &authorID, &m.Author.Name, &m.Body, &created, &clientID); err != nil {
+		return nil, err
+	}
+	if clientID != nil {
+		m.ClientID = *clientID
+	}
+	if authorID != nil {
+		m.Author.ID = *authorID
+	}
+	m.CreatedAt = goTime(created)
+	return &m, nil
+}
+
+// Messages lists the conversation's messages after afterSeq, oldest first, at most
+// limit of them when limit is positive.
+func (s *Store) Messages(ctx context.Context, conversationID, afterSeq int64, limit int) ([]*parley.Message, error) {
+	var n *int // NULL: no limit
+	if limit > 0 {
+		n = &limit
+	}
+	msgs, err := queryAll(ctx, s.pool, scanMessage, `
+		SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+		conversationID, afterSeq, n)
+	if err != nil {
+		return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
+	}
+	if len(msgs) == 0 {
+		// An unknown conversation is not the same as one with nothing new.
+		if err := conversationExists(ctx, s.pool, conversationID); err != nil {
+			return nil, fmt.Errorf("list messages of conversation %d: %w", conversationID, err)
+		}
+	}
+	return msgs, nil
+}
+
+// MarkRead records that the user read the conversation up to seq. The mark never moves
+// backwards, and never past the conversation's last message.
+func (s *Store) MarkRead(ctx context.Context, userID, conversationID, seq int64) error {
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := conversationExists(ctx, tx, conversationID); err != nil {
+			return err
+		}
+		if err := userExists(ctx, tx, userID); err != nil {
+			return err
+		}
+		return markRead(ctx, tx, userID, conversationID, seq)
+	})
+	if err != nil {
+		return fmt.Errorf("mark conversation %d read by user %d: %w", conversationID, userID, err)
+	}
+	return nil
+}
+
+func markRead(ctx context.Context, tx pgx.Tx, userID, conversationID, seq int64) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO conversation_reads (user_id, conversation_id, last_read_seq)
+		SELECT $1, c.id, GREATEST(0, LEAST($3, c.last_seq)) FROM conversations c WHERE c.id = $2
+		ON CONFLICT (user_id, conversation_id)
+		DO UPDATE SET last_read_seq = GREATEST(conversation_reads.last_read_seq, excluded.last_read_seq)`,
+		userID, conversationID, seq)
+	return err
+}
+
+// summaryQuery selects a conversation with what user $1 needs to list it: the number of
+// messages others wrote after what the user read (their read mark, or their own last
+// message in it if later: whoever answers has read what came before), and the last
+// message.
+const summaryQuery = `SELECT ` + conversationColumns + `,
+	(SELECT COUNT(*) FROM messages m
+	 WHERE m.conversation_id = c.id
+	   AND m.seq > GREATEST(
+	       COALESCE((SELECT r.last_read_seq FROM conversation_reads r
+	                 WHERE r.user_id = $1 AND r.conversation_id = c.id), 0),
+	       COALESCE((SELECT o.seq FROM messages o
+	                 WHERE o.conversation_id = c.id AND o.author_kind = 'operator' AND o.author_id = $1
+	                 ORDER BY o.seq DESC LIMIT 1), 0))
+	   AND NOT (m.author_kind = 'operator' AND m.author_id IS NOT DISTINCT FROM $1)),
+	lm.conversation_id, lm.seq, lm.author_kind, lm.author_id, lm.author_name, lm.body, lm.created_at
+` + conversationJoins + `
+	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq`
+
+func scanSummary(row scanner) (*parley.ConversationSummary, error) {
+	var unread int
+	var lmConv, lmSeq, lmAuthorID, lmCreated *int64
+	var lmKind, lmName, lmBody *string
+	c, err := scanConversation(row, &unread, &lmConv, &lmSeq, &lmKind, &lmAuthorID, &lmName, &lmBody, &lmCreated)
+	if err != nil {
+		return nil, err
+	}
+	s := &parley.ConversationSummary{Conversation: *c, Unread: unread}
+	if lmSeq != nil {
+		s.LastMessage = &parley.Message{
+			ConversationID: *lmConv,
+			Seq:            *lmSeq,
+			Author:         parley.Author{Kind: parley.AuthorKind(*lmKind), Name: *lmName},
+			Body:           *lmBody,
+			CreatedAt:      goTime(lmCreated),
+		}
+		if lmAuthorID != nil {
+			s.LastMessage.Author.ID = *lmAuthorID
+		}
+	}
+	return s, nil
+}
+
+// OperatorConversations lists the conversations assigned to the operator, newest
+// activity first.
+func (s *Store) OperatorConversations(ctx context.Context, userID int64) ([]*parley.ConversationSummary, error) {
+	list, err := queryAll(ctx, s.pool, scanSummary, summaryQuery+`
+		WHERE c.operator_id = $1 ORDER BY `+lastMessageAt+` DESC, c.id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations of user %d: %w", userID, err)
+	}
+	return list, nil
+}
+
+// ConversationSummary returns one conversation as the user would list it.
+func (s *Store) ConversationSummary(ctx context.Context, userID, conversationID int64) (*parley.ConversationSummary, error) {
+	cs, err := scanSummary(s.pool.QueryRow(ctx, summaryQuery+` WHERE c.id = $2`, userID, conversationID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = errConversationNotFound(conversationID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get conversation %d for user %d: %w", conversationID, userID, err)
+	}
+	return cs, nil
+}
+
+// EndConversation ends the conversation and appends the notice, if any, as a system
+// message.
+func (s *Store) EndConversation(ctx context.Context, conversationID int64, notice string, now time.Time) (*parley.Conversation, *parley.Message, error) {
+	now = orNow(now).UTC().Truncate(time.Microsecond)
+	var c *parley.Conversation
+	var m *parley.Message
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		// The update waits for the row's lock and checks the status again after it, so
+		// that of two servers ending a conversation at once, the second is refused.
+		var seq int64
+		err := tx.QueryRow(ctx, `UPDATE conversations SET status = 'ended', ended_at = $1 WHERE id = $2
+			AND status <> 'ended' RETURNING last_seq`, now.UnixMicro(), conversationID).Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			if _, err := conversationStatus(ctx, tx, conversationID); err != nil {
+				return err
+			}
+			return parley.Errorf(parley.ECONFLICT, "Conversation %d has already ended.", conversationID)
+		} else if err != nil {
+			return err
+		}
+		m = nil
+		if notice != "" {
+			m = &parley.Message{
+				ConversationID: conversationID,
+				Seq:            seq + 1,
+				Author:         parley.Author{Kind: parley.AuthorSystem},
+				Body:           notice,
+				CreatedAt:      now,
+			}
+			if _, err := tx.Exec(ctx, `UPDATE conversations SET last_seq = $1, last_message_at = $2 WHERE id = $3`,
+				m.Seq, now.UnixMicro(), conversationID); err != nil {
+				return err
+			}
+			if err := insertMessage(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		c, err = conversation(ctx, tx, conversationID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("end conversation %d: %w", conversationID, err)
+	}
+	return c, m, nil
+}
+
+// RateConversation records the visitor's rating of an ended conversation; rating again
+// replaces it.
+func (s *Store) RateConversation(ctx context.Context, conversationID int64, r parley.Rating) error {
+	if !parley.ValidScore(r.Score) {
+		return parley.Errorf(parley.EINVALID, "A rating is 5, 3 or 1.")
+	}
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		status, err := conversationStatus(ctx, tx, conversationID)
+		if err != nil {
+			return err
+		}
+		if status != parley.StatusEnded {
+			return parley.Errorf(parley.ECONFLICT, "Only an ended conversation can be rated.")
+		}
+		_, err = tx.Exec(ctx, `UPDATE conversations SET rating_score = $1, rating_comment = $2 WHERE id = $3`,
+			r.Score, r.Comment, conversationID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("rate conversation %d: %w", conversationID, err)
+	}
+	return nil
+}
+
+// CreateOfflineMessage stores what a visitor left while nobody was online, and sets
+// m's ID, and its CreatedAt when zero.
+func (s *Store) CreateOfflineMessage(ctx context.Context, m *parley.OfflineMessage) error {
+	created := orNow(m.CreatedAt).UTC().Truncate(time.Microsecond)
+	var id int64
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := channelExists(ctx, tx, m.ChannelID); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `
+			INSERT INTO offline_messages (channel_id, name, email, body, created_at) VALUES ($1, $2, $3, $4, $5)
+			RETURNING id`,
+			m.ChannelID, m.Name, m.Email, m.Body, created.UnixMicro()).Scan(&id)
+	})
+	if err != nil {
+		return fmt.Errorf("create offline message in channel %d: %w", m.ChannelID, err)
+	}
+	m.ID, m.CreatedAt = id, created
+	return nil
+}
+
+// OfflineMessages lists every offline message, newest first.
+func (s *Store) OfflineMessages(ctx context.Context) ([]*parley.OfflineMessage, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, channel_id, name, email, body, created_at FROM offline_messages
+		ORDER BY created_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list offline messages: %w", err)
+	}
+	defer rows.Close()
+	list := []*parley.OfflineMessage{}
+	for rows.Next() {
+		var m parley.OfflineMessage
+		var created *int64
+		if err := rows.Scan(&m.ID, &m.ChannelID, &m.Name, &m.Email, &m.Body, &created); err != nil {
+			return nil, fmt.Errorf("list offline messages: %w", err)
+		}
+		m.CreatedAt = goTime(created)
+		list = append(list, &m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list offline messages: %w", err)
+	}
+	return list, nil
+}

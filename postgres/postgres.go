@@ -1,0 +1,376 @@
+// Package postgres keeps Parley's data in PostgreSQL: it implements parley.Store on
+// github.com/jackc/pgx/v5, for installations where several Parley servers share one
+// database.
+//
+// Nothing that must hold across servers lives in a server's memory: message sequence
+// numbers are taken under the conversation's row lock, a resent message is recognized
+// by a unique index of its key, and an assignment decision is made and recorded under
+// its channel's row lock.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/parleychat/parley"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+var _ parley.Store = (*Store)(nil)
+
+// Store is a parley.Store on a PostgreSQL database.
+type Store struct {
+	pool *pgxpool.Pool
+
+	adds    chan *addRequest // messages for the batchers
+	quit    chan struct{}    // closed by Close: the batchers stop
+	stopped chan struct{}    // closed once the batchers have stopped
+	batches sync.WaitGroup   // the batchers
+
+	leadMu sync.Mutex
+	leads  map[*pgxpool.Conn]struct{} // connections holding a Lead lock
+	closed bool
+
+	closeOnce sync.Once
+}
+
+// Open connects to the database at url (a postgres:// URL or a key=value string, as
+// pgx reads them) and brings its schema up to date. Several servers may open one
+// database at once: they migrate one after the other.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if cfg.MaxConns < batchers+4 {
+		cfg.MaxConns = batchers + 4 // the batchers hold up to one each; requests need the rest
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	s := &Store{
+		pool:    pool,
+		adds:    make(chan *addRequest, maxBatch),
+		quit:    make(chan struct{}),
+		stopped: make(chan struct{}),
+		leads:   map[*pgxpool.Conn]struct{}{},
+	}
+	for range batchers {
+		s.batches.Add(1)
+		go s.batcher()
+	}
+	return s, nil
+}
+
+// migrate applies the embedded migrations that the database has not seen yet, under a
+// session advisory lock so that servers starting together migrate one at a time.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(schemaLocker{}))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// schemaLocker is goose's session locker with a lock per schema, waited for rather than
+// polled: servers of one installation wait for each other's migration, while
+// installations (or tests) in other schemas of the same database do not.
+type schemaLocker struct{}
+
+// schemaLock is the advisory lock key of the current schema's migrations.
+const schemaLock = `hashtextextended('parley migrations ' || current_schema(), 0)`
+
+func (schemaLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+schemaLock+`)`)
+	return err
+}
+
+func (schemaLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(`+schemaLock+`)`)
+	return err
+}
+
+// Close stops the batchers, once the batches they are storing have committed, gives up
+// every Lead still held, and closes the pool.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		s.batches.Wait()
+		close(s.stopped)
+		s.leadMu.Lock()
+		s.closed = true
+		for c := range s.leads {
+			dropLead(c)
+		}
+		clear(s.leads)
+		s.leadMu.Unlock()
+		s.pool.Close()
+	})
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Lead makes this server the leader of the periodic work called name among the servers
+// of the database, if no other is: ok reports whether it is. The lead is a session
+// advisory lock held on a connection set aside for it until release is called or the
+// store is closed; a server that dies loses its connection and the lead with it, and
+// another server's next Lead takes it over. The lead also ends if the connection breaks
+// (PostgreSQL restarted, the network cut) without the holder being told: a leader that
+// keeps the lead for long should release it and call Lead again now and then.
+func (s *Store) Lead(ctx context.Context, name string) (release func(), ok bool, err error) {
+	s.leadMu.Lock()
+	closed := s.closed
+	s.leadMu.Unlock()
+	if closed {
+		return nil, false, fmt.Errorf("lead %s: %w", name, errStoreClosed)
+	}
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("lead %s: %w", name, err)
+	}
+	// PostgreSQL notices a vanished server by TCP keepalives, by default after two
+	// hours; these bring it to about a minute, so that a lead does not outlive its
+	// server's machine for long.
+	if _, err := c.Exec(ctx, `SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`); err != nil {
+		c.Release()
+		return nil, false, fmt.Errorf("lead %s: %w", name, err)
+	}
+	if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+leadLock+`)`, name).Scan(&ok); err != nil {
+		c.Release()
+		return nil, false, fmt.Errorf("lead %s: %w", name, err)
+	}
+	if !ok {
+		c.Release()
+		return nil, false, nil
+	}
+	s.leadMu.Lock()
+	if s.closed {
+		s.leadMu.Unlock()
+		dropLead(c)
+		return nil, false, fmt.Errorf("lead %s: %w", name, errStoreClosed)
+	}
+	s.leads[c] = struct{}{}
+	s.leadMu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			s.leadMu.Lock()
+			defer s.leadMu.Unlock()
+			if _, held := s.leads[c]; !held {
+				return // Close gave it up
+			}
+			delete(s.leads, c)
+			dropLead(c)
+		})
+	}
+	return release, true, nil
+}
+
+// leadLock is the advisory lock key of the lead named $1, in the current schema.
+const leadLock = `hashtextextended('parley lead ' || current_schema() || ' ' || $1, 0)`
+
+// dropLead gives up the lock of a Lead: it unlocks, so that the lead is free when
+// dropLead returns (a closed connection's session ends a moment later, on the server),
+// then closes the connection, which ends the session and its locks whatever state the
+// connection is in.
+func dropLead(c *pgxpool.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.Exec(ctx, `SELECT pg_advisory_unlock_all()`)
+	c.Conn().Close(ctx)
+	c.Release() // the pool sees the connection closed and forgets it
+}
+
+var errStoreClosed = errors.New("store is closed")
+
+// querier is what a pool, a connection and a transaction offer, so that a helper serves
+// inside a transaction as well as outside.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// scanner is a pgx.Row or pgx.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// write runs fn in a transaction, committed when fn returns nil.
+func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// dbTime encodes t as Unix microseconds; the zero time is NULL.
+func dbTime(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	us := t.UnixMicro()
+	return &us
+}
+
+// goTime decodes a time encoded by dbTime, in UTC.
+func goTime(us *int64) time.Time {
+	if us == nil {
+		return time.Time{}
+	}
+	return time.UnixMicro(*us).UTC()
+}
+
+// orNow is t, or the current time when the caller gave none.
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
+
+// isUnique reports whether err is the violation of a unique constraint.
+func isUnique(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}
+
+// isForeignKey reports whether err is the violation of a foreign key.
+func isForeignKey(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23503"
+}
+
+// exists reports whether query returns a row.
+func exists(ctx context.Context, q querier, query string, args ...any) (bool, error) {
+	var one int
+	err := q.QueryRow(ctx, query, args...).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func userExists(ctx context.Context, q querier, id int64) error {
+	ok, err := exists(ctx, q, `SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL`, id)
+	if err != nil {
+		return err
+	} else if !ok {
+		return errUserNotFound(id)
+	}
+	return nil
+}
+
+func channelExists(ctx context.Context, q querier, id int64) error {
+	ok, err := exists(ctx, q, `SELECT 1 FROM channels WHERE id = $1`, id)
+	if err != nil {
+		return err
+	} else if !ok {
+		return errChannelNotFound(id)
+	}
+	return nil
+}
+
+func conversationExists(ctx context.Context, q querier, id int64) error {
+	ok, err := exists(ctx, q, `SELECT 1 FROM conversations WHERE id = $1`, id)
+	if err != nil {
+		return err
+	} else if !ok {
+		return errConversationNotFound(id)
+	}
+	return nil
+}
+
+func errUserNotFound(id int64) error {
+	return parley.Errorf(parley.ENOTFOUND, "User %d not found.", id)
+}
+
+func errChannelNotFound(id int64) error {
+	return parley.Errorf(parley.ENOTFOUND, "Channel %d not found.", id)
+}
+
+func errConversationNotFound(id int64) error {
+	return parley.Errorf(parley.ENOTFOUND, "Conversation %d not found.", id)
+}
+
+// nullString stores "" as NULL, so optional keys stay out of unique indexes.
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// jsonList encodes a list of strings for a text column; nil is the empty list.
+func jsonList(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(list) // a []string always encodes
+	return string(b)
+}
+
+// queryAll runs a query and scans every row with scan; no row is an empty, non-nil list.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}
+
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	scan := func(row scanner) (int64, error) {
+		var id int64
+		err := row.Scan(&id)
+		return id, err
+	}
+	return queryAll(ctx, q, scan, query, args...)
+}

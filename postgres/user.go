@@ -1,0 +1,384 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleychat/parley"
+)
+
+const userColumns = `u.id, u.login, u.name, u.role, u.chat_name, u.main_language, u.chat_languages, u.disabled`
+
+func scanUser(row scanner, extra ...any) (*parley.User, error) {
+	var u parley.User
+	var langs string
+	dest := append([]any{&u.ID, &u.Login, &u.Name, &u.Role, &u.ChatName, &u.MainLanguage, &langs, &u.Disabled}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(langs), &u.ChatLanguages); err != nil {
+		return nil, fmt.Errorf("chat languages of user %d: %w", u.ID, err)
+	}
+	if u.ChatLanguages == nil {
+		u.ChatLanguages = []string{}
+	}
+	return &u, nil
+}
+
+func encodeLanguages(langs []string) (string, error) {
+	if langs == nil {
+		langs = []string{}
+	}
+	b, err := json.Marshal(langs)
+	return string(b), err
+}
+
+// CreateUser adds u and sets its ID. An empty main language is the default language.
+// A login whose key another user has is taken.
+func (s *Store) CreateUser(ctx context.Context, u *parley.User, passwordHash string) error {
+	key, err := parley.LoginKey(u.Login)
+	if err != nil {
+		return err
+	}
+	if u.MainLanguage == "" {
+		u.MainLanguage = parley.DefaultLanguage
+	}
+	if u.ChatLanguages == nil {
+		u.ChatLanguages = []string{}
+	}
+	langs, err := encodeLanguages(u.ChatLanguages)
+	if err != nil {
+		return fmt.Errorf("create user %q: %w", u.Login, err)
+	}
+	err = s.pool.QueryRow(ctx, `
+		INSERT INTO users (login, login_key, password_hash, name, role, chat_name, main_language, chat_languages, disabled)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		u.Login, key, passwordHash, u.Name, string(u.Role), u.ChatName, u.MainLanguage, langs, u.Disabled).Scan(&u.ID)
+	if isUnique(err) {
+		return parley.Errorf(parley.ECONFLICT, "Login %q is taken.", u.Login)
+	} else if err != nil {
+		return fmt.Errorf("create user %q: %w", u.Login, err)
+	}
+	return nil
+}
+
+// User returns the user with the id.
+func (s *Store) User(ctx context.Context, id int64) (*parley.User, error) {
+	u, err := user(ctx, s.pool, id)
+	if err != nil {
+		return nil, fmt.Errorf("get user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+func user(ctx context.Context, q querier, id int64) (*parley.User, error) {
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errUserNotFound(id)
+	}
+	return u, err
+}
+
+// UserByLogin returns the user with the login and their password hash: the one with
+// exactly this login, else the one with its key.
+func (s *Store) UserByLogin(ctx context.Context, login string) (*parley.User, string, error) {
+	var key *string
+	if k, err := parley.LoginKey(login); err == nil {
+		key = &k
+	}
+	var hash string
+	u, err := scanUser(s.pool.QueryRow(ctx, `
+		SELECT `+userColumns+`, u.password_hash FROM users u
+		WHERE u.deleted_at IS NULL AND (u.login = $1 OR u.login_key = $2)
+		ORDER BY u.login = $1 DESC LIMIT 1`, login, key), &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", parley.Errorf(parley.ENOTFOUND, "User %q not found.", login)
+	} else if err != nil {
+		return nil, "", fmt.Errorf("get user %q: %w", login, err)
+	}
+	return u, hash, nil
+}
+
+// Users lists every user by id.
+func (s *Store) Users(ctx context.Context) ([]*parley.User, error) {
+	users, err := queryUsers(ctx, s.pool, `SELECT `+userColumns+` FROM users u WHERE u.deleted_at IS NULL ORDER BY u.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}
+
+func queryUsers(ctx context.Context, q querier, query string, args ...any) ([]*parley.User, error) {
+	scan := func(row scanner) (*parley.User, error) { return scanUser(row) }
+	return queryAll(ctx, q, scan, query, args...)
+}
+
+// UpdateUser changes the user's fields that upd sets.
+func (s *Store) UpdateUser(ctx context.Context, id int64, upd parley.UserUpdate) (*parley.User, error) {
+	var u *parley.User
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := userExists(ctx, tx, id); err != nil {
+			return err
+		}
+		set := func(column string, v any) error {
+			_, err := tx.Exec(ctx, `UPDATE users SET `+column+` = $1 WHERE id = $2`, v, id)
+			return err
+		}
+		if upd.Name != nil {
+			if err := set("name", *upd.Name); err != nil {
+				return err
+			}
+		}
+		if upd.Role != nil {
+			if err := set("role", string(*upd.Role)); err != nil {
+				return err
+			}
+		}
+		if upd.Disabled != nil {
+			if err := set("disabled", *upd.Disabled); err != nil {
+				return err
+			}
+		}
+		if upd.ChatName != nil {
+			if err := set("chat_name", *upd.ChatName); err != nil {
+				return err
+			}
+		}
+		if upd.MainLanguage != nil {
+			if err := set("main_language", *upd.MainLanguage); err != nil {
+				return err
+			}
+		}
+		if upd.ChatLanguages != nil {
+			langs, err := encodeLanguages(*upd.ChatLanguages)
+			if err != nil {
+				return err
+			}
+			if err := set("chat_languages", langs); err != nil {
+				return err
+			}
+		}
+		var err error
+		u, err = user(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// DeleteUser marks the user deleted: the row stays for the conversations and messages
+// that name it, under a login no new user can take (it has a space, which LoginKey
+// refuses), so that its own login is free again. Its sessions and memberships go.
+func (s *Store) DeleteUser(ctx context.Context, id int64, now time.Time) error {
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		// The update checks again, under the row's lock, that the user is not deleted:
+		// of two servers deleting one user, the second finds none.
+		tag, err := tx.Exec(ctx, `UPDATE users SET deleted_at = $1, login_key = NULL,
+			login = login || ' (deleted ' || id || ')' WHERE id = $2 AND deleted_at IS NULL`, orNow(now).UnixMicro(), id)
+		if err != nil {
+			return err
+		} else if tag.RowsAffected() == 0 {
+			return errUserNotFound(id)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM channel_members WHERE user_id = $1`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete user %d: %w", id, err)
+	}
+	return nil
+}
+
+// CountUsers counts every user not deleted.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE deleted_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// SetPassword changes the user's password and ends their sessions but keep, in one
+// transaction: no session opened with the old password outlives it.
+func (s *Store) SetPassword(ctx context.Context, userID int64, passwordHash string, keep []byte) ([][]byte, error) {
+	var ended [][]byte
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := userExists(ctx, tx, userID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, passwordHash, userID); err != nil {
+			return err
+		}
+		var err error
+		ended, err = deleteUserSessions(ctx, tx, userID, keep)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set password of user %d: %w", userID, err)
+	}
+	return ended, nil
+}
+
+// newSessionID is a random positive integer that JavaScript numbers hold exactly.
+func newSessionID() int64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return int64(binary.BigEndian.Uint64(b[:])>>11) | 1
+}
+
+// CreateSession records a session of the user, known by the hash of its token.
+func (s *Store) CreateSession(ctx context.Context, ns parley.NewSession) (*parley.Session, error) {
+	sess := &parley.Session{
+		UserID:    ns.UserID,
+		TokenHash: ns.TokenHash,
+		CreatedAt: orNow(ns.CreatedAt).UTC().Truncate(time.Microsecond),
+		ExpiresAt: ns.ExpiresAt.UTC().Truncate(time.Microsecond),
+		UserAgent: ns.UserAgent,
+		Address:   ns.Address,
+	}
+	sess.LastSeenAt = sess.CreatedAt
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := userExists(ctx, tx, ns.UserID); err != nil {
+			return err
+		}
+		for range 3 { // a random id taken already: try another
+			sess.ID = newSessionID()
+			// A unique violation would abort the transaction: a taken token hash or id
+			// inserts nothing instead, and is told apart below.
+			tag, err := tx.Exec(ctx, `
+				INSERT INTO sessions (token_hash, user_id, expires_at, id, created_at, last_seen_at, user_agent, address)
+				VALUES ($1, $2, $3, $4, $5, $5, $6, $7) ON CONFLICT DO NOTHING`,
+				ns.TokenHash, ns.UserID, sess.ExpiresAt.UnixMicro(), sess.ID, sess.CreatedAt.UnixMicro(), ns.UserAgent, ns.Address)
+			if err != nil || tag.RowsAffected() == 1 {
+				return err
+			}
+			if ok, err := exists(ctx, tx, `SELECT 1 FROM sessions WHERE token_hash = $1`, ns.TokenHash); err != nil {
+				return err
+			} else if ok {
+				return parley.Errorf(parley.ECONFLICT, "Session already exists.")
+			}
+		}
+		return errors.New("no free session id")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create session of user %d: %w", ns.UserID, err)
+	}
+	return sess, nil
+}
+
+// SessionUser returns the user of a session that has not expired at now, if the user
+// is neither disabled nor deleted.
+func (s *Store) SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (*parley.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `
+		SELECT `+userColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled AND u.deleted_at IS NULL`, tokenHash, now.UnixMicro()))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Your session is invalid or has expired; please log in again.")
+	} else if err != nil {
+		return nil, fmt.Errorf("get session user: %w", err)
+	}
+	return u, nil
+}
+
+// TouchSession moves the session's last use to now, if it was before since: a session
+// in use costs a write now and then, not one per request.
+func (s *Store) TouchSession(ctx context.Context, tokenHash []byte, now, since time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3`,
+		now.UnixMicro(), tokenHash, since.UnixMicro()); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// UserSessions lists the user's sessions that have not expired at now, newest first.
+func (s *Store) UserSessions(ctx context.Context, userID int64, now time.Time) ([]*parley.Session, error) {
+	scan := func(row scanner) (*parley.Session, error) {
+		var sess parley.Session
+		var created, expires, seen int64
+		if err := row.Scan(&sess.ID, &sess.UserID, &sess.TokenHash, &created, &expires, &seen, &sess.UserAgent, &sess.Address); err != nil {
+			return nil, err
+		}
+		sess.CreatedAt, sess.ExpiresAt = time.UnixMicro(created).UTC(), time.UnixMicro(expires).UTC()
+		sess.LastSeenAt = time.UnixMicro(max(seen, created)).UTC()
+		return &sess, nil
+	}
+	list, err := queryAll(ctx, s.pool, scan, `
+		SELECT id, user_id, token_hash, created_at, expires_at, last_seen_at, user_agent, address FROM sessions
+		WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id DESC`, userID, now.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("list sessions of user %d: %w", userID, err)
+	}
+	return list, nil
+}
+
+// DeleteSession forgets a session; forgetting an unknown one is not an error.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteUserSession ends the user's session with the id.
+func (s *Store) DeleteUserSession(ctx context.Context, userID, sessionID int64) ([]byte, error) {
+	var hash []byte
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id = $2 RETURNING token_hash`,
+			userID, sessionID).Scan(&hash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return parley.Errorf(parley.ENOTFOUND, "Session %d of user %d not found.", sessionID, userID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete session %d of user %d: %w", sessionID, userID, err)
+	}
+	return hash, nil
+}
+
+// DeleteUserSessions ends every session of the user but keep.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64, keep []byte) ([][]byte, error) {
+	var ended [][]byte
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		var err error
+		ended, err = deleteUserSessions(ctx, tx, userID, keep)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete sessions of user %d: %w", userID, err)
+	}
+	return ended, nil
+}
+
+func deleteUserSessions(ctx context.Context, tx pgx.Tx, userID int64, keep []byte) ([][]byte, error) {
+	if keep == nil {
+		keep = []byte{} // matches no token hash
+	}
+	scan := func(row scanner) ([]byte, error) {
+		var h []byte
+		err := row.Scan(&h)
+		return h, err
+	}
+	return queryAll(ctx, tx, scan, `DELETE FROM sessions WHERE user_id = $1 AND token_hash != $2 RETURNING token_hash`, userID, keep)
+}
+
+// DeleteExpiredSessions removes the sessions that expired at now or before.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, dbTime(now))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
