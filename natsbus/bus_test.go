@@ -196,6 +196,7 @@ func TestResyncAfterDroppedPayloads(t *testing.T) {
 	// A subscriber stuck on the first payload: the second waits in the queue, and the
 	// rest find it full. (Real subscribers never block; this one stands for many.)
 	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // before the buses close: they wait for it
 	stuck := newInbox()
 	mustSubscribe(t, a, "user.1", func(p []byte) {
 		stuck.deliver(p)
@@ -208,10 +209,6 @@ func TestResyncAfterDroppedPayloads(t *testing.T) {
 	case <-resynced:
 	case <-time.After(wait):
 		t.Fatal("no resync after payloads were dropped")
-	}
-	close(release)
-	if got := stuck.got(); len(got) == 10 {
-		t.Errorf("every payload was delivered: none was dropped to test the resync with")
 	}
 }
 
