@@ -8,12 +8,14 @@ package natsbus
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -27,6 +29,12 @@ const (
 	DefaultPrefix   = "parley"
 	DefaultQueueLen = 1 << 16
 )
+
+// resyncTopic is where a bus that could not send some payloads (its connection was down
+// longer than nats.go's reconnect buffer lasts) asks every other server to resync once
+// it is back: their clients missed those payloads without any trouble of their own.
+// No topic of Parley's begins with an underscore.
+const resyncTopic = "_bus.resync"
 
 // confirmTimeout bounds the wait for the broker to confirm a new subscription: a broker
 // that does not answer within it is as good as gone.
@@ -74,6 +82,9 @@ type Bus struct {
 	mu     sync.RWMutex
 	topics map[string]*topic // by subject
 
+	id   string      // tells this bus's own resync requests from the others'
+	lost atomic.Bool // a publish failed: the others must resync once this bus is back
+
 	resyncMu sync.Mutex
 	onResync []func()
 	resync   chan struct{} // a resync is due; holds one
@@ -109,6 +120,7 @@ func Open(url string, opts ...Option) (*Bus, error) {
 		return nil, fmt.Errorf("nats bus: queue length %d: at least 1", c.queueLen)
 	}
 	b := &Bus{
+		id:     rand.Text(),
 		prefix: c.prefix + ".",
 		logger: c.logger,
 		msgs:   make(chan *nats.Msg, c.queueLen),
@@ -140,6 +152,14 @@ func Open(url string, opts ...Option) (*Bus, error) {
 		return nil, fmt.Errorf("nats bus: connect to %s: %w", url, err)
 	}
 	b.nc = nc
+	if _, err := nc.Subscribe(b.prefix+resyncTopic, func(m *nats.Msg) {
+		if string(m.Data) != b.id {
+			b.needResync("another server could not publish")
+		}
+	}); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("nats bus: subscribe to %s: %w", resyncTopic, err)
+	}
 	b.wg.Add(2)
 	go b.dispatch()
 	go b.resyncLoop()
@@ -190,6 +210,11 @@ func (b *Bus) resyncLoop() {
 		if err := b.nc.FlushTimeout(confirmTimeout); err != nil {
 			b.logger.Warn("nats bus resync: flush", "err", err)
 		}
+		if b.lost.Swap(false) {
+			if err := b.nc.Publish(b.prefix+resyncTopic, []byte(b.id)); err != nil {
+				b.lost.Store(true) // asked again after the next reconnection
+			}
+		}
 		b.resyncMu.Lock()
 		fs := slices.Clone(b.onResync)
 		b.resyncMu.Unlock()
@@ -201,9 +226,13 @@ func (b *Bus) resyncLoop() {
 
 // Publish sends payload to the subscribers of topic on every server, this one included.
 // It returns once NATS has buffered it: while the connection is re-established it is
-// kept (up to nats.go's reconnect buffer) and sent after.
+// kept (up to nats.go's reconnect buffer) and sent after. When it fails for want of a
+// connection, every other server resyncs once the connection is back.
 func (b *Bus) Publish(_ context.Context, topic string, payload []byte) error {
 	if err := b.nc.Publish(b.prefix+topic, payload); err != nil {
+		if errors.Is(err, nats.ErrReconnectBufExceeded) || b.nc.IsReconnecting() {
+			b.lost.Store(true)
+		}
 		return fmt.Errorf("publish on %s: %w", topic, err)
 	}
 	return nil

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,9 +74,10 @@ func TestOneNATSSubscriptionPerTopicPerServer(t *testing.T) {
 	prefix := mustPrefix(t)
 	a := mustOpen(t, url, natsbus.Prefix(prefix))
 	b := mustOpen(t, url, natsbus.Prefix(prefix))
+	base := a.Conn().NumSubscriptions() // the bus's own
 	subscriptions := func(want int) {
 		t.Helper()
-		if got := a.Conn().NumSubscriptions(); got != want {
+		if got := a.Conn().NumSubscriptions() - base; got != want {
 			t.Fatalf("%d NATS subscriptions, want %d", got, want)
 		}
 	}
@@ -212,6 +215,42 @@ func TestResyncAfterDroppedPayloads(t *testing.T) {
 	}
 }
 
+// A server cut off from NATS longer than its reconnect buffer lasts cannot publish some
+// payloads: once it is back, every other server resyncs, although their own connection
+// never failed.
+func TestOthersResyncAfterAServerCouldNotPublish(t *testing.T) {
+	url := mustNATSURL(t)
+	prefix := mustPrefix(t)
+	link := mustProxy(t, strings.TrimPrefix(url, "nats://"))
+	a := mustOpen(t, link.url, natsbus.Prefix(prefix), natsbus.NATSOptions(
+		nats.ReconnectWait(50*time.Millisecond), nats.ReconnectJitter(0, 0), nats.ReconnectBufSize(1)))
+	b := mustOpen(t, url, natsbus.Prefix(prefix))
+	aResynced, bResynced := make(chan struct{}, 10), make(chan struct{}, 10)
+	a.OnResync(func() { aResynced <- struct{}{} })
+	b.OnResync(func() { bResynced <- struct{}{} })
+
+	link.cut()
+	waitUntil(t, "a sees NATS gone", func() bool { return !a.Conn().IsConnected() })
+	failed := false
+	for range 10 {
+		if a.Publish(context.Background(), "user.1", []byte("lost")) != nil {
+			failed = true
+			break
+		}
+	}
+	if !failed {
+		t.Fatal("every publish was buffered: none lost to test with")
+	}
+	link.mend()
+	for name, ch := range map[string]chan struct{}{"a": aResynced, "b": bResynced} {
+		select {
+		case <-ch:
+		case <-time.After(wait):
+			t.Fatalf("%s did not resync after a's payloads were lost", name)
+		}
+	}
+}
+
 // BenchmarkPublish publishes on one server's bus to a subscriber on another's, through
 // NATS, and waits for every payload to arrive.
 func BenchmarkPublish(b *testing.B) {
@@ -346,6 +385,74 @@ func waitUntil(tb testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// proxy is a TCP link to NATS that a test can cut.
+type proxy struct {
+	url   string
+	mu    sync.Mutex
+	down  bool
+	conns []net.Conn
+}
+
+// mustProxy forwards connections to addr until the test ends.
+func mustProxy(tb testing.TB, addr string) *proxy {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &proxy{url: "nats://" + l.Addr().String()}
+	tb.Cleanup(func() {
+		l.Close()
+		p.cut()
+	})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			down := p.down
+			if !down {
+				p.conns = append(p.conns, c)
+			}
+			p.mu.Unlock()
+			if down {
+				c.Close()
+				continue
+			}
+			up, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return p
+}
+
+// cut closes every connection through the link and refuses new ones until mend.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *proxy) mend() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = false
 }
 
 // natsServer is a nats-server of the test's own, which it can stop and start again on
