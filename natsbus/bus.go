@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -149,7 +150,7 @@ func Open(url string, opts ...Option) (*Bus, error) {
 	}
 	nc, err := nats.Connect(url, append(nopts, c.nats...)...)
 	if err != nil {
-		return nil, fmt.Errorf("nats bus: connect to %s: %w", url, err)
+		return nil, fmt.Errorf("nats bus: connect to %s: %w", redact(url), err)
 	}
 	b.nc = nc
 	if _, err := nc.Subscribe(b.prefix+resyncTopic, func(m *nats.Msg) {
@@ -164,6 +165,19 @@ func Open(url string, opts ...Option) (*Bus, error) {
 	go b.dispatch()
 	go b.resyncLoop()
 	return b, nil
+}
+
+// redact hides the passwords of a list of NATS URLs, for messages.
+func redact(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := neturl.Parse(strings.TrimSpace(p)); err == nil {
+			parts[i] = u.Redacted()
+		} else {
+			parts[i] = "(an invalid URL)"
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // Conn is the bus's NATS connection, for its status and statistics.

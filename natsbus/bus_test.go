@@ -145,6 +145,25 @@ func TestSubscribeFailsWhenTheConnectionIsClosed(t *testing.T) {
 	}
 }
 
+// A server whose NATS does not answer at start-up does not start: Open says why, without
+// the password of the URL.
+func TestOpenFailsWithoutNATS(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nobody listens there now
+	b, err := natsbus.Open("nats://parley:secret@" + addr)
+	if err == nil {
+		b.Close()
+		t.Fatal("opened a bus on a NATS that does not listen")
+	}
+	if strings.Contains(err.Error(), "secret") || !strings.Contains(err.Error(), addr) {
+		t.Errorf("error %q: want the address without the password", err)
+	}
+}
+
 // After the NATS server restarts, each bus reconnects, calls its resync callback once
 // its subscriptions are back, and payloads published from then on are delivered again:
 // to the subscriptions made before the restart and to one made while NATS was down.
