@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -93,6 +94,63 @@ func TestWebSocketRefusedWhenTheBusRefuses(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if err := json.Unmarshal(b, &body); err != nil || body.Error.Code != parley.EINTERNAL || body.Error.Message == "" {
 		t.Fatalf("503 body %s: want a JSON error with code EINTERNAL and a message", b)
+	}
+}
+
+// Two servers on one store and one NATS: what a visitor sends through the first reaches
+// their WebSocket on the second.
+func TestEventsReachWebSocketsOnAnotherServer(t *testing.T) {
+	natsURL := os.Getenv("PARLEY_TEST_NATS")
+	if natsURL == "" {
+		t.Skip("PARLEY_TEST_NATS not set: e.g. nats://127.0.0.1:4222")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	prefix := natsbus.Prefix("parleytest." + rand.Text())
+	var svcs [2]*chat.Service
+	for i := range svcs {
+		bus, err := natsbus.Open(natsURL, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer bus.Close()
+		svcs[i] = chat.New(store, bus, slog.New(slog.DiscardHandler), parley.DefaultInactivityTimeout, nil)
+	}
+	a, b := svcs[0], svcs[1]
+	ts := httptest.NewServer(httpapi.New(b, store, slog.New(slog.DiscardHandler), httpapi.Options{}).Handler())
+	defer ts.Close()
+
+	ch, err := a.CreateChannel(ctx, &parley.User{Role: parley.RoleAdmin}, chat.NewChannel{Name: "Website"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := a.StartConversation(ctx, chat.StartRequest{ChannelID: ch.ID, Body: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.AuthenticateVisitor(ctx, started.VisitorToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := mustDialServed(t, ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/livechat/ws?token="+started.VisitorToken)
+	if _, _, err := a.SendVisitorMessage(ctx, v, started.Conversation.ID, "through NATS", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("the message sent through the other server never came: %v", err)
+		}
+		var ev parley.Event
+		json.Unmarshal(data, &ev)
+		if ev.Type == parley.EventMessage && ev.Message != nil && ev.Message.Body == "through NATS" {
+			return
+		}
 	}
 }
 
