@@ -31,13 +31,17 @@ type Event struct {
 // was a tenth of the server's work under load (docs/PERFORMANCE.md, seventh round).
 func EncodeEvent(ev *Event) ([]byte, error) { return fastjson.Marshal(ev) }
 
-// Bus carries encoded events between the parts of Parley, and later between servers.
-// Publish is called only after the change it announces is committed.
+// Bus carries encoded events between the parts of Parley, in one process (inmem) or
+// between servers (natsbus). Publish is called only after the change it announces is
+// committed.
 type Bus interface {
 	Publish(ctx context.Context, topic string, payload []byte) error
 	// Subscribe calls deliver for every payload published on topic until cancel is
-	// called. deliver must not block.
-	Subscribe(topic string, deliver func(payload []byte)) (cancel func())
+	// called; a payload being handed out while cancel runs may still reach it. deliver
+	// must not block: it is called in turn with the other subscribers'. Subscribe fails
+	// when the bus cannot subscribe (a broker that refuses or does not answer): then
+	// nothing will be delivered, and cancel is nil.
+	Subscribe(topic string, deliver func(payload []byte)) (cancel func(), err error)
 }
 
 // UserTopic is where the events of one operator are published.

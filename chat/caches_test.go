@@ -132,7 +132,7 @@ func TestEndedConversationReachesTheOtherServers(t *testing.T) {
 	s.a.ConsoleOpened(ctx, alice.ID)
 	var mu sync.Mutex
 	typing := 0
-	t.Cleanup(s.bus.Subscribe(parley.UserTopic(alice.ID), func(b []byte) {
+	cancel, err := s.bus.Subscribe(parley.UserTopic(alice.ID), func(b []byte) {
 		var ev parley.Event
 		json.Unmarshal(b, &ev)
 		if ev.Type == parley.EventTyping {
@@ -140,7 +140,11 @@ func TestEndedConversationReachesTheOtherServers(t *testing.T) {
 			typing++
 			mu.Unlock()
 		}
-	}))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cancel)
 	typed := func() int {
 		mu.Lock()
 		defer mu.Unlock()

@@ -164,7 +164,7 @@ func TestOnlyTheLeaderSweeps(t *testing.T) {
 	s.b.ConsoleOpened(ctx, bob.ID)
 	var mu sync.Mutex
 	removed := 0
-	cancel := s.bus.Subscribe(parley.UserTopic(alice.ID), func(b []byte) {
+	cancel, err := s.bus.Subscribe(parley.UserTopic(alice.ID), func(b []byte) {
 		var ev parley.Event
 		if json.Unmarshal(b, &ev) == nil && ev.Type == parley.EventChannel && !ev.Channel.Joined {
 			mu.Lock()
@@ -172,6 +172,9 @@ func TestOnlyTheLeaderSweeps(t *testing.T) {
 			mu.Unlock()
 		}
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(cancel)
 	removals := func() int {
 		mu.Lock()

@@ -87,9 +87,14 @@ func NewWith(store parley.Store, bus parley.Bus, logger *slog.Logger, opts Optio
 		visitors: newCache[string, *parley.Visitor](visitorCacheSize, 0),
 		routes:   newCache[int64, route](routeCacheSize, 0),
 	}
-	// Lives as long as the service: the process.
-	bus.Subscribe(parley.AccountsTopic, s.accountNotice)
-	bus.Subscribe(parley.CachesTopic, s.cacheNotice)
+	// Lives as long as the service: the process. The bus was just opened, so a refusal
+	// here is a broker gone at start-up: logged, since without these notices this
+	// server's caches would not follow the others'.
+	for topic, deliver := range map[string]func([]byte){parley.AccountsTopic: s.accountNotice, parley.CachesTopic: s.cacheNotice} {
+		if _, err := bus.Subscribe(topic, deliver); err != nil {
+			logger.Error("subscribe", "topic", topic, "err", err)
+		}
+	}
 	return s
 }
 

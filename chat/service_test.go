@@ -84,13 +84,16 @@ func (f *fixture) mustChannel(t *testing.T, capacity int) int64 {
 func (f *fixture) events(t *testing.T, userID int64) func() []parley.Event {
 	var mu sync.Mutex
 	var got []parley.Event
-	cancel := f.bus.Subscribe(parley.UserTopic(userID), func(b []byte) {
+	cancel, err := f.bus.Subscribe(parley.UserTopic(userID), func(b []byte) {
 		var ev parley.Event
 		json.Unmarshal(b, &ev)
 		mu.Lock()
 		got = append(got, ev)
 		mu.Unlock()
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(cancel)
 	return func() []parley.Event {
 		mu.Lock()

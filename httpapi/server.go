@@ -88,8 +88,12 @@ func New(service *chat.Service, store parley.Store, logger *slog.Logger, opts Op
 	if opts.RateLimit {
 		s.limits = newLimiter()
 	}
-	// Lives as long as the server: the process.
-	s.bus.Subscribe(parley.AccountsTopic, s.accountNotice)
+	// Lives as long as the server: the process. A refusal here is a broker gone at
+	// start-up: logged, since without these notices a session ended on another server
+	// would not close its WebSockets here.
+	if _, err := s.bus.Subscribe(parley.AccountsTopic, s.accountNotice); err != nil {
+		logger.Error("subscribe", "topic", parley.AccountsTopic, "err", err)
+	}
 	return s
 }
 

@@ -244,7 +244,14 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 			}
 		}
 	}
-	unsubscribe := s.bus.Subscribe(sess.topic, deliver)
+	unsubscribe, err := s.bus.Subscribe(sess.topic, deliver)
+	if err != nil {
+		release()
+		s.logger.Error("websocket subscribe", "topic", sess.topic, "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: errorDetail{Code: parley.EINTERNAL, Message: "Live events are unavailable for the moment; try again shortly."}})
+		return
+	}
 
 	// The client counts as connected (an operator online) before it sees the handshake
 	// complete, so whatever it does next finds it so. Events that this publishes wait in
@@ -445,6 +452,26 @@ func (s *Server) CloseWebSockets() {
 		})
 	}
 	wg.Wait()
+}
+
+// ResyncWebSockets tells every client to reconnect (status 1012, as at shutdown) without
+// refusing new WebSockets: the bus calls it when events may have been lost (a broker
+// reconnection, a subscriber that fell behind), and each client, once reconnected,
+// fetches what it missed (messages after its last sequence number, its conversations).
+// It does not wait for the connections to close.
+func (s *Server) ResyncWebSockets() {
+	s.mu.Lock()
+	conns := make([]*wsConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		go c.conn.Close(websocket.StatusServiceRestart, "Events may have been missed; reconnect.")
+	}
+	if len(conns) > 0 {
+		s.logger.Warn("websockets told to reconnect to catch up", "count", len(conns))
+	}
 }
 
 func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {

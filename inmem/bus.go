@@ -39,8 +39,8 @@ func (b *Bus) Publish(_ context.Context, topic string, payload []byte) error {
 	return nil
 }
 
-// Subscribe registers deliver for topic until cancel is called.
-func (b *Bus) Subscribe(topic string, deliver func([]byte)) (cancel func()) {
+// Subscribe registers deliver for topic until cancel is called. It never fails.
+func (b *Bus) Subscribe(topic string, deliver func([]byte)) (cancel func(), err error) {
 	s := &subscriber{deliver: deliver}
 	b.mu.Lock()
 	b.topics[topic] = append(b.topics[topic], s)
@@ -58,5 +58,5 @@ func (b *Bus) Subscribe(topic string, deliver func([]byte)) (cancel func()) {
 		} else {
 			b.topics[topic] = subs
 		}
-	}
+	}, nil
 }

@@ -16,9 +16,9 @@ func BenchmarkPublish(b *testing.B) {
 			bus := inmem.NewBus()
 			var delivered int
 			for range n {
-				defer bus.Subscribe("user.1", func([]byte) { delivered++ })()
+				defer mustSubscribe(b, bus, "user.1", func([]byte) { delivered++ })()
 			}
-			bus.Subscribe("user.2", func([]byte) {}) // another topic, never published on
+			mustSubscribe(b, bus, "user.2", func([]byte) {}) // another topic, never published on
 			ctx := context.Background()
 			payload := []byte(`{"type":"message"}`)
 			b.ReportAllocs()

@@ -10,9 +10,9 @@ import (
 func TestBusDeliversToTopicSubscribersUntilCancelled(t *testing.T) {
 	b := inmem.NewBus()
 	var a1, a2, other []string
-	cancel1 := b.Subscribe("user.1", func(p []byte) { a1 = append(a1, string(p)) })
-	cancel2 := b.Subscribe("user.1", func(p []byte) { a2 = append(a2, string(p)) })
-	b.Subscribe("user.2", func(p []byte) { other = append(other, string(p)) })
+	cancel1 := mustSubscribe(t, b, "user.1", func(p []byte) { a1 = append(a1, string(p)) })
+	cancel2 := mustSubscribe(t, b, "user.1", func(p []byte) { a2 = append(a2, string(p)) })
+	mustSubscribe(t, b, "user.2", func(p []byte) { other = append(other, string(p)) })
 
 	b.Publish(context.Background(), "user.1", []byte("one"))
 	cancel1()
@@ -31,4 +31,14 @@ func TestBusDeliversToTopicSubscribersUntilCancelled(t *testing.T) {
 	if len(other) != 0 {
 		t.Errorf("another topic's subscriber got %q", other)
 	}
+}
+
+// mustSubscribe subscribes deliver to topic; the in-process bus never refuses.
+func mustSubscribe(tb testing.TB, b *inmem.Bus, topic string, deliver func([]byte)) (cancel func()) {
+	tb.Helper()
+	cancel, err := b.Subscribe(topic, deliver)
+	if err != nil {
+		tb.Fatalf("subscribe to %s: %v", topic, err)
+	}
+	return cancel
 }
