@@ -221,3 +221,13 @@ func (s *Service) drop(n parley.CacheNotice) {
 		s.routes.delete(id)
 	}
 }
+
+// ForgetCaches drops everything kept in memory that a notice from another server could
+// have made stale: after the bus lost payloads (a reconnection), a missed notice must not
+// leave an ended session, a replaced token or an ended conversation usable here.
+func (s *Service) ForgetCaches() {
+	s.sessions.deleteFunc(func(*parley.User) bool { return true })
+	s.visitors.deleteFunc(func(*parley.Visitor) bool { return true })
+	s.routes.deleteFunc(func(route) bool { return true })
+	s.drop(parley.CacheNotice{Languages: true})
+}

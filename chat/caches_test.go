@@ -19,6 +19,7 @@ import (
 // database and their broker.
 type servers struct {
 	a, b  *chat.Service
+	store parley.Store
 	bus   *inmem.Bus
 	clock *clock
 	admin *parley.User
@@ -43,7 +44,7 @@ func mustServers(t *testing.T) *servers {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &servers{a: a, b: b, bus: bus, clock: clk, admin: admin}
+	return &servers{a: a, b: b, store: store, bus: bus, clock: clk, admin: admin}
 }
 
 // A language enabled or disabled on one server is matched, or no longer, on the other
@@ -181,5 +182,39 @@ func TestEndedConversationReachesTheOtherServers(t *testing.T) {
 	}
 	if _, _, err := s.b.SendVisitorMessage(ctx, v, id, "Wait", ""); parley.ErrorCode(err) != parley.ECONFLICT {
 		t.Fatalf("visitor's message on the other server after the end: %v, want ECONFLICT", err)
+	}
+}
+
+// A notice lost on the way (the bus reconnected) leaves nothing stale once the server
+// forgets its caches, as it does when the bus asks it to resynchronise.
+func TestForgetCachesAfterLostNotices(t *testing.T) {
+	ctx := context.Background()
+	s := mustServers(t)
+	// B hears nothing from A: its own bus, as if every notice had been lost.
+	lonely := chat.New(s.store, inmem.NewBus(), slog.New(slog.DiscardHandler), time.Hour, s.clock.Now)
+	ch, err := s.a.CreateChannel(ctx, s.admin, chat.NewChannel{Name: "Website"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func() string {
+		t.Helper()
+		st, err := lonely.StartConversation(ctx, chat.StartRequest{ChannelID: ch.ID, Body: "bonjour", Languages: []string{"fr-BE", "en"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Conversation.Language
+	}
+	if got := start(); got != "en" {
+		t.Fatalf("with English alone: %q", got)
+	}
+	if _, err := s.a.SetLanguage(ctx, s.admin, "fr", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := start(); got != "en" {
+		t.Fatalf("the notice was lost, yet the server knew French was enabled (%q): the test proves nothing", got)
+	}
+	lonely.ForgetCaches()
+	if got := start(); got != "fr" {
+		t.Fatalf("after ForgetCaches a Belgian visitor got %q, want fr", got)
 	}
 }

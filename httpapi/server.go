@@ -346,5 +346,14 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: errorDetail{Code: parley.EINTERNAL, Message: "The database does not answer."}})
 		return
 	}
+	// A bus between servers (NATS) is part of the health of one: cut off from it, the
+	// server would not hear the others.
+	if b, ok := s.bus.(interface{ Ping(context.Context) error }); ok {
+		if err := b.Ping(r.Context()); err != nil {
+			s.logger.Error("health check", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: errorDetail{Code: parley.EINTERNAL, Message: "The event bus between servers does not answer."}})
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

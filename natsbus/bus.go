@@ -192,6 +192,15 @@ func (b *Bus) Close() {
 	})
 }
 
+// Ping reports whether the server is connected to NATS now: the health check fails
+// while it is not, so that load balancers send clients to a server that hears the others.
+func (b *Bus) Ping(context.Context) error {
+	if !b.nc.IsConnected() {
+		return fmt.Errorf("not connected to NATS (%s)", b.nc.Status())
+	}
+	return nil
+}
+
 // OnResync registers f, to be called after the bus may have lost payloads: the
 // connection was re-established, or payloads came faster than local subscribers took
 // them. Subscriptions are in place again when f is called, so a client that fetches what

@@ -132,8 +132,10 @@ func (c Config) Validate() error {
 var validCluster = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
 // Postgres reports whether the database is a PostgreSQL URL rather than a SQLite file.
-func (c Config) Postgres() bool {
-	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+func (c Config) Postgres() bool { return isPostgres(c.DB) }
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -14,9 +14,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/httpapi"
 	"github.com/parleychat/parley/inmem"
+	"github.com/parleychat/parley/natsbus"
+	"github.com/parleychat/parley/natspresence"
+	"github.com/parleychat/parley/postgres"
 	"github.com/parleychat/parley/sqlite"
 	"github.com/parleychat/parley/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -85,10 +89,11 @@ type Main struct {
 	Logger *slog.Logger
 	Stdout io.Writer // where the generated admin password is printed once
 
-	Store   *sqlite.Store
+	Store   parley.Store
 	Service *chat.Service
 	HTTP    *httpapi.Server
 
+	cluster  *clusterParts // nil on one server
 	server   *http.Server
 	listener net.Listener
 	stop     context.CancelFunc
@@ -105,12 +110,21 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Stdout == nil {
 		m.Stdout = io.Discard
 	}
-	store, err := sqlite.OpenServer(ctx, m.Config.DB)
+	store, err := openStore(ctx, m.Config.DB, true)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	m.Store = store
-	m.Service = chat.New(store, inmem.NewBus(), m.Logger, m.Config.InactivityTimeout, nil)
+	opts := chat.Options{Timeout: m.Config.InactivityTimeout}
+	var bus parley.Bus = inmem.NewBus()
+	if m.Config.Bus != "" {
+		m.cluster, err = joinCluster(ctx, m.Config, m.Logger)
+		if err != nil {
+			return err
+		}
+		bus, opts.Presence, opts.Leader = m.cluster.bus, m.cluster.presence, m.cluster.leader
+	}
+	m.Service = chat.NewWith(store, bus, m.Logger, opts)
 	created, generated, err := m.Service.EnsureAdmin(ctx, m.Config.AdminPassword)
 	if errors.Is(err, chat.ErrAdminExists) {
 		// Silence here would let an operator believe the password they passed works.
@@ -134,6 +148,13 @@ func (m *Main) Run(ctx context.Context) error {
 		BodyTimeout:         m.Config.BodyTimeout,
 		AlwaysSecureCookies: m.Config.AlwaysSecureCookies,
 	})
+	if m.cluster != nil {
+		// Events published while this server's NATS connection was down are lost: the
+		// notices that keep its caches true, so it forgets them, and its clients' events,
+		// so they reconnect and fetch what they missed.
+		m.cluster.bus.OnResync(m.Service.ForgetCaches)
+		m.cluster.bus.OnResync(m.HTTP.ResyncWebSockets)
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -197,8 +218,66 @@ func (m *Main) Close() error {
 		m.stop()
 		<-m.swept
 	}
+	if m.cluster != nil {
+		m.cluster.close()
+	}
 	if m.Store != nil {
 		return m.Store.Close()
 	}
 	return nil
+}
+
+// openStore opens the database the URL or file names: PostgreSQL, or SQLite, which a
+// server holds alone (server) while the command-line tools open it beside that server.
+func openStore(ctx context.Context, db string, server bool) (parley.Store, error) {
+	if isPostgres(db) {
+		return postgres.Open(ctx, db)
+	}
+	if server {
+		return sqlite.OpenServer(ctx, db)
+	}
+	return sqlite.Open(ctx, db)
+}
+
+// clusterParts are what a server needs to work with the others: the bus, the shared
+// presence and the lease on the periodic sweep, all over one NATS connection.
+type clusterParts struct {
+	bus      *natsbus.Bus
+	presence *natspresence.Presence
+	leader   *natspresence.Leader
+}
+
+func joinCluster(ctx context.Context, cfg Config, logger *slog.Logger) (*clusterParts, error) {
+	bus, err := natsbus.Open(cfg.Bus, natsbus.Prefix(cfg.Cluster), natsbus.Logger(logger))
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS %s: %w", redact(cfg.Bus), err)
+	}
+	c := &clusterParts{bus: bus}
+	c.presence, err = natspresence.New(ctx, bus.Conn(), natspresence.Options{
+		Timeout:        cfg.InactivityTimeout,
+		Logger:         logger,
+		Bucket:         cfg.Cluster + "_presence",
+		ActivityBucket: cfg.Cluster + "_activity",
+	})
+	if err != nil {
+		c.close()
+		return nil, fmt.Errorf("shared presence on NATS (is JetStream on?): %w", err)
+	}
+	c.leader, err = natspresence.NewLeader(ctx, bus.Conn(), natspresence.LeaderOptions{Bucket: cfg.Cluster + "_leader", Logger: logger})
+	if err != nil {
+		c.close()
+		return nil, fmt.Errorf("sweep lease on NATS: %w", err)
+	}
+	return c, nil
+}
+
+// close hands the lease over at once, writes the presence's last state, then leaves NATS.
+func (c *clusterParts) close() {
+	if c.leader != nil {
+		c.leader.Close()
+	}
+	if c.presence != nil {
+		c.presence.Close()
+	}
+	c.bus.Close()
 }

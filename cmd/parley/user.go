@@ -12,7 +12,6 @@ import (
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/chat"
 	"github.com/parleychat/parley/inmem"
-	"github.com/parleychat/parley/sqlite"
 )
 
 const userUsage = `usage:
@@ -36,7 +35,7 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 }
 
 func openService(ctx context.Context, db string) (*chat.Service, func(), error) {
-	store, err := sqlite.Open(ctx, db)
+	store, err := openStore(ctx, db, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database: %w", err)
 	}
@@ -49,7 +48,7 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.SetOutput(stderr)
 	var nu chat.NewUser
 	var role, langs string
-	db := fs.String("db", envOr(getenv, "PARLEY_DB", DefaultConfig().DB), "SQLite database file (PARLEY_DB)")
+	db := fs.String("db", envOr(getenv, "PARLEY_DB", DefaultConfig().DB), "SQLite database file or PostgreSQL URL (PARLEY_DB)")
 	fs.StringVar(&nu.Login, "login", "", "login (required)")
 	fs.StringVar(&nu.Password, "password", "", "password, at least 8 characters (required)")
 	fs.StringVar(&nu.Name, "name", "", "full name (required)")
@@ -86,7 +85,7 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 func userPasswd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("parley user passwd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", envOr(getenv, "PARLEY_DB", DefaultConfig().DB), "SQLite database file (PARLEY_DB)")
+	db := fs.String("db", envOr(getenv, "PARLEY_DB", DefaultConfig().DB), "SQLite database file or PostgreSQL URL (PARLEY_DB)")
 	password := fs.String("password", "", "the new password, at least 8 characters (default: read from standard input)")
 	if err := fs.Parse(args); err != nil {
 		return err
