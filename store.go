@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Store keeps everything Parley knows. Implementations: sqlite (the embedded default).
+// Store keeps everything Parley knows. Implementations: sqlite (the embedded default, one
+// server) and postgres (shared by several servers).
 // Methods return *Error values with ENOTFOUND or ECONFLICT where the caller can act on it.
 type Store interface {
 	// Users and sessions. Logins are compared by their LoginKey; a deleted user is kept

@@ -42,10 +42,6 @@ type Store struct {
 	stopped chan struct{}    // closed once the batchers have stopped
 	batches sync.WaitGroup   // the batchers
 
-	leadMu sync.Mutex
-	leads  map[*pgxpool.Conn]struct{} // connections holding a Lead lock
-	closed bool
-
 	closeOnce sync.Once
 }
 
@@ -77,7 +73,6 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		adds:    make(chan *addRequest, maxBatch),
 		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
-		leads:   map[*pgxpool.Conn]struct{}{},
 	}
 	for range batchers {
 		s.batches.Add(1)
@@ -124,20 +119,13 @@ func (schemaLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
 	return err
 }
 
-// Close stops the batchers, once the batches they are storing have committed, gives up
-// every Lead still held, and closes the pool.
+// Close stops the batchers, once the batches they are storing have committed, and
+// closes the pool.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		s.batches.Wait()
 		close(s.stopped)
-		s.leadMu.Lock()
-		s.closed = true
-		for c := range s.leads {
-			dropLead(c)
-		}
-		clear(s.leads)
-		s.leadMu.Unlock()
 		s.pool.Close()
 	})
 	return nil
@@ -149,77 +137,6 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping: %w", err)
 	}
 	return nil
-}
-
-// Lead makes this server the leader of the periodic work called name among the servers
-// of the database, if no other is: ok reports whether it is. The lead is a session
-// advisory lock held on a connection set aside for it until release is called or the
-// store is closed; a server that dies loses its connection and the lead with it, and
-// another server's next Lead takes it over. The lead also ends if the connection breaks
-// (PostgreSQL restarted, the network cut) without the holder being told: a leader that
-// keeps the lead for long should release it and call Lead again now and then.
-func (s *Store) Lead(ctx context.Context, name string) (release func(), ok bool, err error) {
-	s.leadMu.Lock()
-	closed := s.closed
-	s.leadMu.Unlock()
-	if closed {
-		return nil, false, fmt.Errorf("lead %s: %w", name, errStoreClosed)
-	}
-	c, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("lead %s: %w", name, err)
-	}
-	// PostgreSQL notices a vanished server by TCP keepalives, by default after two
-	// hours; these bring it to about a minute, so that a lead does not outlive its
-	// server's machine for long.
-	if _, err := c.Exec(ctx, `SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`); err != nil {
-		c.Release()
-		return nil, false, fmt.Errorf("lead %s: %w", name, err)
-	}
-	if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+leadLock+`)`, name).Scan(&ok); err != nil {
-		c.Release()
-		return nil, false, fmt.Errorf("lead %s: %w", name, err)
-	}
-	if !ok {
-		c.Release()
-		return nil, false, nil
-	}
-	s.leadMu.Lock()
-	if s.closed {
-		s.leadMu.Unlock()
-		dropLead(c)
-		return nil, false, fmt.Errorf("lead %s: %w", name, errStoreClosed)
-	}
-	s.leads[c] = struct{}{}
-	s.leadMu.Unlock()
-	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			s.leadMu.Lock()
-			defer s.leadMu.Unlock()
-			if _, held := s.leads[c]; !held {
-				return // Close gave it up
-			}
-			delete(s.leads, c)
-			dropLead(c)
-		})
-	}
-	return release, true, nil
-}
-
-// leadLock is the advisory lock key of the lead named $1, in the current schema.
-const leadLock = `hashtextextended('parley lead ' || current_schema() || ' ' || $1, 0)`
-
-// dropLead gives up the lock of a Lead: it unlocks, so that the lead is free when
-// dropLead returns (a closed connection's session ends a moment later, on the server),
-// then closes the connection, which ends the session and its locks whatever state the
-// connection is in.
-func dropLead(c *pgxpool.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c.Exec(ctx, `SELECT pg_advisory_unlock_all()`)
-	c.Conn().Close(ctx)
-	c.Release() // the pool sees the connection closed and forgets it
 }
 
 var errStoreClosed = errors.New("store is closed")

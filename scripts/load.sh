@@ -7,8 +7,14 @@
 #   ./scripts/load.sh                     # every scenario
 #   ./scripts/load.sh steady2000 connect  # some of them
 #   TARGETS=relay ./scripts/load.sh max   # against the relay only
+#   TARGETS="cluster parley relay" ./scripts/load.sh steady2000 steady5000
 #
-# Scenarios: idle steady2000 steady10000 max connect assign startup (the default set), and
+# Targets: parley (one server on SQLite), relay (the bare relay), pgnats (one server on
+# PostgreSQL and NATS), cluster (two servers on PostgreSQL and NATS behind nginx, configured
+# as docs/DEPLOY.md shows; PostgreSQL on 127.0.0.1:5432 and NATS on 127.0.0.1:4222 running).
+#
+# Scenarios: idle steady2000 steady10000 max connect assign startup (the default set),
+# steady5000, and
 # steady2000http steady10000http (messages sent by HTTP instead of WebSocket frames). The machine should
 # be quiet: before each scenario the script waits (at most $QUIET_WAIT seconds) until the
 # 1-minute load average is below 0.8 and no Chromium runs, and before each run until no
@@ -34,6 +40,7 @@ go build -o /tmp/parley-load ./cmd/parley-load
 declare -A FLAGS=(
 	[idle]="--scenario idle --operators 200 --conversations 10000 --hold 3s"
 	[steady2000]="--scenario steady --operators 100 --conversations 1000 --rate 2000 --duration 10s"
+	[steady5000]="--scenario steady --operators 100 --conversations 1000 --rate 5000 --duration 10s"
 	[steady10000]="--scenario steady --operators 100 --conversations 1000 --rate 10000 --duration 10s"
 	[steady2000http]="--scenario steady --operators 100 --conversations 1000 --rate 2000 --duration 10s --send http"
 	[steady10000http]="--scenario steady --operators 100 --conversations 1000 --rate 10000 --duration 10s --send http"
@@ -97,6 +104,77 @@ run_parley() { # $1 scenario, $2 run number
 		--json "$OUT/$1-parley-$2.json" >"$OUT/$1-parley-$2.txt" 2>&1 || echo "   run failed: see $OUT/$1-parley-$2.txt"
 	kill "$pid"
 	wait "$pid" || true
+	rm -rf "$dir"
+}
+
+# Several servers (docs/DEPLOY.md): PostgreSQL and NATS as the test command starts them, a
+# database made anew for each run, NATS subjects and buckets named anew (--cluster).
+PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+PG_LOAD_URL=${PG_LOAD_URL:-postgres://postgres@127.0.0.1:5432/parley_load?sslmode=disable}
+NATS_URL=${NATS_URL:-nats://127.0.0.1:4222}
+
+fresh_database() {
+	psql -q "$PG_ADMIN_URL" -c 'DROP DATABASE IF EXISTS parley_load' -c 'CREATE DATABASE parley_load' >/dev/null
+}
+
+start_pg_server() { # $1 address, $2 log file, $3 cluster name; prints the pid
+	taskset -c "$SERVER_CPU" /tmp/parley --addr "$1" --db "$PG_LOAD_URL" --bus "$NATS_URL" --cluster "$3" \
+		--admin-password "$ADMIN_PASSWORD" --rate-limit off --trusted-proxies 127.0.0.1/32 2>"$2" &
+	echo $!
+}
+
+# pgnats: one server on PostgreSQL and NATS, for its memory and CPU beside one on SQLite.
+run_pgnats() { # $1 scenario, $2 run number
+	local dir pid
+	dir=$(mktemp -d /tmp/parley-load-db-XXXXXX)
+	fresh_database
+	pid=$(start_pg_server "127.0.0.1:$PORT" "$dir/parley.log" "load$2$RANDOM")
+	wait_healthy
+	# shellcheck disable=SC2086
+	taskset -c "$TOOL_CPU" /tmp/parley-load ${FLAGS[$1]} --url "http://127.0.0.1:$PORT" \
+		--admin-password "$ADMIN_PASSWORD" --server-pid "$pid" --label "$1" \
+		--json "$OUT/$1-pgnats-$2.json" >"$OUT/$1-pgnats-$2.txt" 2>&1 || echo "   run failed: see $OUT/$1-pgnats-$2.txt"
+	kill "$pid"
+	wait "$pid" || true
+	rm -rf "$dir"
+}
+
+# cluster: two servers behind nginx, configured as docs/DEPLOY.md shows. The CPU and memory
+# reported are the first server's (it takes about half the load).
+run_cluster() { # $1 scenario, $2 run number
+	local dir pid1 pid2 ngx name="load$2$RANDOM"
+	dir=$(mktemp -d /tmp/parley-load-db-XXXXXX)
+	fresh_database
+	pid1=$(start_pg_server "127.0.0.1:$((PORT + 1))" "$dir/parley1.log" "$name")
+	pid2=$(start_pg_server "127.0.0.1:$((PORT + 2))" "$dir/parley2.log" "$name")
+	awk '/^```nginx/{on=1; next} on && /^```/{exit} on' docs/DEPLOY.md |
+		awk -v p1="127.0.0.1:$((PORT + 1))" -v p2="127.0.0.1:$((PORT + 2))" -v port="$PORT" '
+			/server 10\.0\.0\.[0-9]+:8080/ { if (!done) { sub(/10\.0\.0\.[0-9]+:8080/, p1); print; sub(p1, p2); print; done=1 }; next }
+			/listen 80;/ { sub(/listen 80;/, "listen 127.0.0.1:" port ";") }
+			{ print }' >"$dir/site.conf"
+	cat >"$dir/nginx.conf" <<-EOF
+		daemon off;
+		pid $dir/nginx.pid;
+		error_log $dir/nginx-error.log warn;
+		worker_processes 1;
+		events { worker_connections 30000; }
+		worker_rlimit_nofile 65536;
+		http {
+		    access_log off;
+		    client_body_temp_path $dir/body;
+		    proxy_temp_path $dir/proxy;
+		    include $dir/site.conf;
+		}
+	EOF
+	/usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" 2>"$dir/nginx.out" &
+	ngx=$!
+	wait_healthy
+	# shellcheck disable=SC2086
+	taskset -c "$TOOL_CPU" /tmp/parley-load ${FLAGS[$1]} --url "http://127.0.0.1:$PORT" \
+		--admin-password "$ADMIN_PASSWORD" --server-pid "$pid1" --label "$1" \
+		--json "$OUT/$1-cluster-$2.json" >"$OUT/$1-cluster-$2.txt" 2>&1 || echo "   run failed: see $OUT/$1-cluster-$2.txt"
+	kill "$ngx" "$pid1" "$pid2"
+	wait "$ngx" "$pid1" "$pid2" || true
 	rm -rf "$dir"
 }
 
