@@ -313,17 +313,45 @@ func summaryCommand(files []string, w io.Writer) error {
 		}
 		g.runs[rep.Target] = append(g.runs[rep.Target], &rep)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tfigure\tparley\trelay\tparley/relay\truns\t")
+	// A column per target (parley, or a set-up that load.sh labels, such as cluster), the
+	// relay last, then each target's ratio to the relay measured in the same runs.
+	var targets []string
 	for _, g := range groups {
-		for _, f := range figures(g.runs["parley"], g.runs["relay"]) {
-			p, pn := median(g.runs["parley"], f.get)
-			r, rn := median(g.runs["relay"], f.get)
-			ratio := "-"
-			if pn > 0 && rn > 0 && r != 0 {
-				ratio = fmt.Sprintf("%.2f", p/r)
+		for t := range g.runs {
+			if t != "relay" && !slices.Contains(targets, t) {
+				targets = append(targets, t)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d+%d\t\n", g.key, f.name, show(p, pn, f.format), show(r, rn, f.format), ratio, pn, rn)
+		}
+	}
+	slices.Sort(targets)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "scenario\tfigure\t" + strings.Join(targets, "\t") + "\trelay\t"
+	for _, t := range targets {
+		header += t + "/relay\t"
+	}
+	fmt.Fprintln(tw, header+"runs\t")
+	for _, g := range groups {
+		var first []*Report
+		for _, t := range targets {
+			if len(g.runs[t]) > 0 {
+				first = g.runs[t]
+				break
+			}
+		}
+		for _, f := range figures(first, g.runs["relay"]) {
+			r, rn := median(g.runs["relay"], f.get)
+			row, ratios, counts := g.key+"\t"+f.name+"\t", "", ""
+			for _, t := range targets {
+				p, pn := median(g.runs[t], f.get)
+				ratio := "-"
+				if pn > 0 && rn > 0 && r != 0 {
+					ratio = fmt.Sprintf("%.2f", p/r)
+				}
+				row += show(p, pn, f.format) + "\t"
+				ratios += ratio + "\t"
+				counts += fmt.Sprintf("%d+", pn)
+			}
+			fmt.Fprintf(tw, "%s%s\t%s%s%d\t\n", row, show(r, rn, f.format), ratios, counts, rn)
 		}
 	}
 	return tw.Flush()
