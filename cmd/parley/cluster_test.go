@@ -37,10 +37,16 @@ type clusterServer struct {
 // space of its own.
 func mustCluster(t *testing.T) *cluster {
 	t.Helper()
+	return mustClusterOn(t, os.Getenv("PARLEY_TEST_NATS"))
+}
+
+// mustClusterOn starts the cluster on the NATS at natsURL: a test that restarts NATS
+// runs one of its own rather than the shared PARLEY_TEST_NATS.
+func mustClusterOn(t *testing.T, natsURL string) *cluster {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs two servers, PostgreSQL, NATS and nginx; skipped with -short")
 	}
-	natsURL := os.Getenv("PARLEY_TEST_NATS")
 	nginx := os.Getenv("PARLEY_TEST_NGINX")
 	if natsURL == "" || nginx == "" {
 		t.Skip("PARLEY_TEST_NATS or PARLEY_TEST_NGINX not set: the test command sets them")

@@ -778,7 +778,10 @@ textarea.field { resize: vertical; min-height: 64px; }
       if (i >= 0) state.pending.splice(i, 1)[0].el.remove();
     }
     place(messageElement(m), Number(m.seq));
-    state.lastSeq = Math.max(state.lastSeq, Number(m.seq) || 0);
+    // lastSeq is the seq up to which no message is missing, not the last one shown: the
+    // answer to the visitor's own send may come past messages the socket lost, and the
+    // catch-up after reconnecting must fetch those too.
+    while (ui.messages.querySelector('[data-seq="' + (state.lastSeq + 1) + '"]')) state.lastSeq++;
     if (fromLive && m.author && m.author.kind === 'operator') {
       hideTyping();
       if (!state.open) {
@@ -827,11 +830,13 @@ textarea.field { resize: vertical; min-height: 64px; }
 
   async function fetchMessages() {
     const id = state.conv.id;
+    let after = state.lastSeq;
     for (;;) {
-      const list = await request('GET', '/conversations/' + id + '/messages?after=' + state.lastSeq, undefined, true);
+      const list = await request('GET', '/conversations/' + id + '/messages?after=' + after, undefined, true);
       if (!state.conv || state.conv.id !== id) return;
       for (const m of list || []) addMessage(m, false);
       if (!list || list.length < PAGE_SIZE) return;
+      after = Number(list[list.length - 1].seq);
     }
   }
 

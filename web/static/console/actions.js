@@ -317,11 +317,24 @@ function lastLoadedSeq(id) {
   return m && m.list.length ? m.list[m.list.length - 1].seq : 0;
 }
 
+// caughtUpSeq is the seq up to which a window's list misses no message. Catching up from
+// there, not from its last message, also fetches what was missed before a later message
+// arrived (the answer to one's own send while the live connection was losing events).
+function caughtUpSeq(id) {
+  const m = getState().messages[id];
+  let seq = 0;
+  for (const x of m ? m.list : []) {
+    if (x.seq !== seq + 1) break;
+    seq = x.seq;
+  }
+  return seq;
+}
+
 async function catchUp(id) {
   const m = getState().messages[id];
   if (!m || !m.complete) return ensureHistory(id);
   try {
-    mergeMessages(id, await fetchAfter(id, lastLoadedSeq(id)), false);
+    mergeMessages(id, await fetchAfter(id, caughtUpSeq(id)), false);
   } catch {
     // the next reconnection tries again
   }
