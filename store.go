@@ -18,8 +18,15 @@ type Store interface {
 	// login, else the one with the same LoginKey.
 	UserByLogin(ctx context.Context, login string) (u *User, passwordHash string, err error)
 	Users(ctx context.Context) ([]*User, error)
+	// UpdateUser changes the fields upd sets. It keeps an enabled admin: an update that
+	// disables or demotes the last enabled admin (not deleted) changes nothing and
+	// returns LastAdminError ("disable" when upd disables, else "demote"), the only
+	// EINVALID it returns. The count and the write share one transaction that servers
+	// sharing the database serialize, so two admins taking each other away at once
+	// leave one.
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
-	// DeleteUser marks the user deleted and ends their sessions and memberships.
+	// DeleteUser marks the user deleted and ends their sessions and memberships. The
+	// last enabled admin is refused, as UpdateUser refuses, with LastAdminError("delete").
 	DeleteUser(ctx context.Context, id int64, now time.Time) error
 	CountUsers(ctx context.Context) (int, error)
 	// SetPassword changes the user's password and ends every session of theirs but keep
@@ -45,6 +52,10 @@ type Store interface {
 
 	// Languages.
 	Languages(ctx context.Context) ([]Language, error)
+	// SetLanguage adds the language, or changes the name and the enabled flag of a known
+	// one. At least one language stays enabled: disabling a language when no other is
+	// enabled changes nothing and returns ErrLastLanguage, decided in the transaction
+	// that writes, as UpdateUser keeps an admin.
 	SetLanguage(ctx context.Context, lang Language) error
 
 	// Channels and their members.
@@ -98,6 +109,16 @@ type Store interface {
 
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// ErrLastLanguage is SetLanguage's refusal to disable the last enabled language.
+var ErrLastLanguage = Errorf(EINVALID, "At least one language must stay enabled.")
+
+// LastAdminError is the store's refusal to leave the installation without an enabled
+// admin, who alone can manage it: what ("disable", "demote" or "delete") was refused,
+// of the user with the login.
+func LastAdminError(what, login string) *Error {
+	return Errorf(EINVALID, "You cannot %s %s: they are the last enabled admin.", what, login)
 }
 
 // NewConversation is what a visitor's first message brings.

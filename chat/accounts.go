@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/parleychat/parley"
@@ -131,23 +132,16 @@ func (s *Service) EditUser(ctx context.Context, actor *parley.User, id int64, e 
 	}
 	upd.Disabled = e.Disabled
 
-	s.accountsMu.Lock()
-	defer s.accountsMu.Unlock()
-	before, err := s.store.User(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	disabling := e.Disabled != nil && *e.Disabled && !before.Disabled
-	demoting := e.Role != nil && *e.Role != parley.RoleAdmin && before.Role == parley.RoleAdmin
-	if disabling || demoting {
-		what := "disable"
-		if !disabling {
-			what = "demote"
+	if id == actor.ID {
+		if e.Disabled != nil && *e.Disabled {
+			return nil, refuseYourself("disable")
 		}
-		if err := s.keepAnAdmin(ctx, actor, before, what); err != nil {
-			return nil, err
+		if e.Role != nil && *e.Role != parley.RoleAdmin {
+			return nil, refuseYourself("demote")
 		}
 	}
+	// The store refuses to disable or demote the last enabled admin, in the transaction
+	// that writes, so that it holds across servers.
 	u, err := s.store.UpdateUser(ctx, id, upd)
 	if err != nil {
 		return nil, err
@@ -164,29 +158,11 @@ func (s *Service) EditUser(ctx context.Context, actor *parley.User, id int64, e 
 	return u, nil
 }
 
-// keepAnAdmin refuses to disable, demote or delete the actor themselves or the last
-// enabled admin: someone must be able to manage the installation. s.accountsMu is held.
-func (s *Service) keepAnAdmin(ctx context.Context, actor, target *parley.User, what string) error {
-	if actor != nil && target.ID == actor.ID {
-		return parley.Errorf(parley.EINVALID, "You cannot %s yourself; another admin can.", what)
-	}
-	if target.Role != parley.RoleAdmin || target.Disabled {
-		return nil
-	}
-	users, err := s.store.Users(ctx)
-	if err != nil {
-		return err
-	}
-	admins := 0
-	for _, u := range users {
-		if u.Role == parley.RoleAdmin && !u.Disabled {
-			admins++
-		}
-	}
-	if admins <= 1 {
-		return parley.Errorf(parley.EINVALID, "You cannot %s %s: they are the last enabled admin.", what, target.Login)
-	}
-	return nil
+// refuseYourself refuses an admin's disabling, demoting or deleting themselves: another
+// admin must, so that nobody locks themselves out by mistake. That an enabled admin
+// remains is the store's to keep, across servers.
+func refuseYourself(what string) error {
+	return parley.Errorf(parley.EINVALID, "You cannot %s yourself; another admin can.", what)
 }
 
 // retire ends everything a user who may no longer work was doing: their sessions and
@@ -312,17 +288,21 @@ func (s *Service) DeleteUser(ctx context.Context, actor *parley.User, id int64) 
 	if !actor.IsAdmin() {
 		return parley.Errorf(parley.EFORBIDDEN, "Only an admin can delete users.")
 	}
-	s.accountsMu.Lock()
-	defer s.accountsMu.Unlock()
+	if id == actor.ID {
+		return refuseYourself("delete")
+	}
 	u, err := s.store.User(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := s.keepAnAdmin(ctx, actor, u, "delete"); err != nil {
-		return err
-	}
+	// Disabled first, so that a request failing half-way leaves the user unable to
+	// work; the store refuses the last enabled admin, and the refusal names the delete.
 	disabled := true
 	if _, err := s.store.UpdateUser(ctx, id, parley.UserUpdate{Disabled: &disabled}); err != nil {
+		var e *parley.Error
+		if errors.As(err, &e) && *e == *parley.LastAdminError("disable", u.Login) {
+			return parley.LastAdminError("delete", u.Login)
+		}
 		return err
 	}
 	if err := s.retire(ctx, id); err != nil {

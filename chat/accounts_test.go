@@ -103,3 +103,41 @@ func TestEnsureAdminSaysThePasswordWasIgnored(t *testing.T) {
 		t.Fatalf("the admin's password changed: %v", err)
 	}
 }
+
+// Two admins who take each other away, as on two servers at once (each acting before
+// the other's change reached them), leave one: the store refuses the last enabled
+// admin, and the refusal names what the admin asked for.
+func TestLastAdminStays(t *testing.T) {
+	ctx := context.Background()
+	f := mustService(t, 30*time.Minute)
+	root, err := f.svc.CreateUser(ctx, f.admin, chat.NewUser{Login: "root", Password: "password-root", Name: "Root", Role: parley.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disabled, operator := true, parley.RoleOperator
+	if _, err := f.svc.EditUser(ctx, f.admin, root.ID, chat.UserEdit{Disabled: &disabled}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what string
+		do   func() error
+	}{
+		{"disable", func() error {
+			_, err := f.svc.EditUser(ctx, root, f.admin.ID, chat.UserEdit{Disabled: &disabled})
+			return err
+		}},
+		{"demote", func() error {
+			_, err := f.svc.EditUser(ctx, root, f.admin.ID, chat.UserEdit{Role: &operator})
+			return err
+		}},
+		{"delete", func() error { return f.svc.DeleteUser(ctx, root, f.admin.ID) }},
+	} {
+		err := c.do()
+		if want := "You cannot " + c.what + " admin: they are the last enabled admin."; parley.ErrorCode(err) != parley.EINVALID || parley.ErrorMessage(err) != want {
+			t.Errorf("%s the last admin: %v, want EINVALID %q", c.what, err, want)
+		}
+	}
+	if u, err := f.svc.User(ctx, f.admin, f.admin.ID); err != nil || u.Disabled || u.Role != parley.RoleAdmin {
+		t.Fatalf("the last admin after the refusals: %+v, %v", u, err)
+	}
+}

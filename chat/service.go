@@ -35,8 +35,6 @@ type Service struct {
 	tellMu  sync.Mutex
 	telling map[int64]*channelTelling // by channel
 
-	accountsMu sync.Mutex // around the checks that keep an enabled admin and the changes they allow
-
 	sessions *cache[string, *parley.User]    // by token hash
 	visitors *cache[string, *parley.Visitor] // by token hash
 	routes   *cache[int64, route]            // active conversations, by id

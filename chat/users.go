@@ -305,7 +305,8 @@ func (s *Service) Languages(ctx context.Context) ([]parley.Language, error) {
 	return s.store.Languages(ctx)
 }
 
-// SetLanguage enables or disables a language (admin). At least one stays enabled.
+// SetLanguage enables or disables a language (admin). At least one stays enabled: the
+// store keeps it.
 func (s *Service) SetLanguage(ctx context.Context, actor *parley.User, code string, enabled bool) (parley.Language, error) {
 	if !actor.IsAdmin() {
 		return parley.Language{}, parley.Errorf(parley.EFORBIDDEN, "Only an admin can change languages.")
@@ -319,19 +320,15 @@ func (s *Service) SetLanguage(ctx context.Context, actor *parley.User, code stri
 		return parley.Language{}, err
 	}
 	lang := parley.Language{Code: canon, Name: parley.LanguageName(canon), Enabled: enabled}
-	others := 0
 	for _, l := range langs {
 		if l.Code == canon {
 			lang.Name = l.Name
-		} else if l.Enabled {
-			others++
 		}
-	}
-	if !enabled && others == 0 {
-		return parley.Language{}, parley.Errorf(parley.EINVALID, "At least one language must stay enabled.")
 	}
 	// Held across the write, so that no list read before it is kept after it here.
 	s.langMu.Lock()
+	// The store refuses to disable the last enabled language (parley.ErrLastLanguage)
+	// in the transaction that writes, so that one stays enabled across servers.
 	err = s.store.SetLanguage(ctx, lang)
 	s.enabled, s.matcher = nil, nil
 	s.langMu.Unlock()

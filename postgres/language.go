@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/parleychat/parley"
 )
 
@@ -29,12 +31,29 @@ func (s *Store) Languages(ctx context.Context) ([]parley.Language, error) {
 	return langs, nil
 }
 
-// SetLanguage adds the language, or changes the name and the enabled flag of a known one.
+// SetLanguage adds the language, or changes the name and the enabled flag of a known
+// one; disabling the last enabled language is refused. A disabling takes a lock on the
+// table that conflicts with itself and every other write to it, until the commit: of
+// two servers disabling the last two languages at once, the second counts after the
+// first committed.
 func (s *Store) SetLanguage(ctx context.Context, lang parley.Language) error {
-	_, err := s.pool.Exec(ctx, `
-		INSERT INTO languages (code, name, enabled) VALUES ($1, $2, $3)
-		ON CONFLICT (code) DO UPDATE SET name = excluded.name, enabled = excluded.enabled`,
-		lang.Code, lang.Name, lang.Enabled)
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if !lang.Enabled {
+			if _, err := tx.Exec(ctx, `LOCK TABLE languages IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+			if ok, err := exists(ctx, tx, `SELECT 1 FROM languages WHERE enabled AND code != $1`, lang.Code); err != nil {
+				return err
+			} else if !ok {
+				return parley.ErrLastLanguage
+			}
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO languages (code, name, enabled) VALUES ($1, $2, $3)
+			ON CONFLICT (code) DO UPDATE SET name = excluded.name, enabled = excluded.enabled`,
+			lang.Code, lang.Name, lang.Enabled)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("set language %s: %w", lang.Code, err)
 	}

@@ -120,10 +120,16 @@ func queryUsers(ctx context.Context, q querier, query string, args ...any) ([]*p
 	return queryAll(ctx, q, scan, query, args...)
 }
 
-// UpdateUser changes the user's fields that upd sets.
+// UpdateUser changes the user's fields that upd sets, unless it takes away the last
+// enabled admin.
 func (s *Store) UpdateUser(ctx context.Context, id int64, upd parley.UserUpdate) (*parley.User, error) {
 	var u *parley.User
 	err := s.write(ctx, func(tx pgx.Tx) error {
+		if what := adminRemoval(upd); what != "" {
+			if err := keepAnAdmin(ctx, tx, id, what); err != nil {
+				return err
+			}
+		}
 		if err := userExists(ctx, tx, id); err != nil {
 			return err
 		}
@@ -180,6 +186,9 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, upd parley.UserUpdate)
 // refuses), so that its own login is free again. Its sessions and memberships go.
 func (s *Store) DeleteUser(ctx context.Context, id int64, now time.Time) error {
 	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := keepAnAdmin(ctx, tx, id, "delete"); err != nil {
+			return err
+		}
 		// The update checks again, under the row's lock, that the user is not deleted:
 		// of two servers deleting one user, the second finds none.
 		tag, err := tx.Exec(ctx, `UPDATE users SET deleted_at = $1, login_key = NULL,
@@ -197,6 +206,44 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, now time.Time) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delete user %d: %w", id, err)
+	}
+	return nil
+}
+
+// adminRemoval is what upd does that may take away an enabled admin ("disable" or
+// "demote"), or "" for nothing.
+func adminRemoval(upd parley.UserUpdate) string {
+	switch {
+	case upd.Disabled != nil && *upd.Disabled:
+		return "disable"
+	case upd.Role != nil && *upd.Role != parley.RoleAdmin:
+		return "demote"
+	}
+	return ""
+}
+
+// keepAnAdmin refuses to take away the user id if they are the last enabled admin. It
+// must be the transaction's first statement. Its lock conflicts with itself and with
+// every other write to users, and is held until the commit: of two servers taking
+// away the last two admins at once, the second counts after the first committed, and
+// no write the count missed can commit before this transaction does. Reads, and the
+// foreign keys of new sessions and messages, do not wait for it.
+func keepAnAdmin(ctx context.Context, tx pgx.Tx, id int64, what string) error {
+	if _, err := tx.Exec(ctx, `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		return err
+	}
+	var login string
+	var others int
+	err := tx.QueryRow(ctx, `
+		SELECT login, (SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled AND deleted_at IS NULL AND id != $1)
+		FROM users WHERE id = $1 AND role = 'admin' AND NOT disabled AND deleted_at IS NULL`, id).Scan(&login, &others)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // not an enabled admin
+	} else if err != nil {
+		return err
+	}
+	if others == 0 {
+		return parley.LastAdminError(what, login)
 	}
 	return nil
 }

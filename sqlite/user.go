@@ -159,12 +159,18 @@ func queryUsers(ctx context.Context, q querier, query string, args ...any) ([]*p
 	return queryAll(ctx, q, scan, query, args...)
 }
 
-// UpdateUser changes the user's fields that upd sets.
+// UpdateUser changes the user's fields that upd sets, unless it takes away the last
+// enabled admin.
 func (s *Store) UpdateUser(ctx context.Context, id int64, upd parley.UserUpdate) (*parley.User, error) {
 	var u *parley.User
 	err := s.write(ctx, func(tx *wtx) error {
 		if err := userExists(ctx, tx, id); err != nil {
 			return err
+		}
+		if what := adminRemoval(upd); what != "" {
+			if err := keepAnAdmin(ctx, tx, id, what); err != nil {
+				return err
+			}
 		}
 		set := func(column string, v any) error {
 			_, err := tx.ExecContext(ctx, `UPDATE users SET `+column+` = ? WHERE id = ?`, v, id)
@@ -222,6 +228,9 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, now time.Time) error {
 		if err := userExists(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := keepAnAdmin(ctx, tx, id, "delete"); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET deleted_at = ?1, login_key = NULL,
 			login = login || ' (deleted ' || id || ')' WHERE id = ?2`, orNow(now).UnixMicro(), id); err != nil {
 			return err
@@ -234,6 +243,38 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, now time.Time) error {
 	})
 	if err != nil {
 		return fmt.Errorf("delete user %d: %w", id, err)
+	}
+	return nil
+}
+
+// adminRemoval is what upd does that may take away an enabled admin ("disable" or
+// "demote"), or "" for nothing.
+func adminRemoval(upd parley.UserUpdate) string {
+	switch {
+	case upd.Disabled != nil && *upd.Disabled:
+		return "disable"
+	case upd.Role != nil && *upd.Role != parley.RoleAdmin:
+		return "demote"
+	}
+	return ""
+}
+
+// keepAnAdmin refuses to take away the user id if they are the last enabled admin. It
+// runs in the write transaction that takes them away: on the single writer nobody can
+// change the count between it and the write.
+func keepAnAdmin(ctx context.Context, tx *wtx, id int64, what string) error {
+	var login string
+	var others int
+	err := tx.QueryRowContext(ctx, `
+		SELECT login, (SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND deleted_at IS NULL AND id != ?1)
+		FROM users WHERE id = ?1 AND role = 'admin' AND disabled = 0 AND deleted_at IS NULL`, id).Scan(&login, &others)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // not an enabled admin
+	} else if err != nil {
+		return err
+	}
+	if others == 0 {
+		return parley.LastAdminError(what, login)
 	}
 	return nil
 }

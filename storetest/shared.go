@@ -14,7 +14,7 @@ import (
 // handles on one new, empty database (two connection pools, as two servers would have),
 // and every test drives both at once. What one server's memory cannot guarantee, the
 // database must: the cap and a single assignment per conversation, gapless sequence
-// numbers, and one message per client_id.
+// numbers, one message per client_id, an enabled admin and an enabled language.
 func RunShared(t *testing.T, open func(t *testing.T) (a, b parley.Store)) {
 	tests := []struct {
 		name string
@@ -24,6 +24,8 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b parley.Store)) {
 		{"Messages", testSharedMessages},
 		{"MessageIdempotency", testSharedMessageIdempotency},
 		{"StartIdempotency", testSharedStartIdempotency},
+		{"LastAdmin", testSharedLastAdmin},
+		{"LastLanguage", testSharedLastLanguage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,5 +283,140 @@ func testSharedStartIdempotency(t *testing.T, a, b parley.Store) {
 	}
 	if q, err := b.QueuedConversations(ctx, ch.ID); err != nil || len(q) != rounds {
 		t.Errorf("%d conversations queued (%v), want %d", len(q), err, rounds)
+	}
+}
+
+// raceAll runs each of fns at once, fns[i] through handles[i%2], and returns their errors.
+func raceAll(handles [2]parley.Store, fns []func(s parley.Store) error) []error {
+	errs := make([]error, len(fns))
+	ready := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() {
+			<-ready
+			errs[i] = fn(handles[i%2])
+		})
+	}
+	close(ready)
+	wg.Wait()
+	return errs
+}
+
+// testSharedLastAdmin takes away every enabled admin at once, each through either
+// handle (admins on two servers disabling, demoting or deleting each other): all but
+// one succeed, the last is refused, and one enabled admin remains. Again and again,
+// with two to four admins.
+func testSharedLastAdmin(t *testing.T, a, b parley.Store) {
+	const rounds = 30
+	ctx := t.Context()
+	remove := []struct {
+		what string
+		do   func(s parley.Store, id int64) error
+	}{
+		{"disable", func(s parley.Store, id int64) error {
+			_, err := s.UpdateUser(ctx, id, parley.UserUpdate{Disabled: ptr(true)})
+			return err
+		}},
+		{"demote", func(s parley.Store, id int64) error {
+			_, err := s.UpdateUser(ctx, id, parley.UserUpdate{Role: ptr(parley.RoleOperator)})
+			return err
+		}},
+		{"delete", func(s parley.Store, id int64) error { return s.DeleteUser(ctx, id, t0) }},
+	}
+	var survivor *parley.User
+	for round := range rounds {
+		admins := make([]*parley.User, 2+round%3)
+		for i := range admins {
+			admins[i] = mustUser(t, a, fmt.Sprintf("admin%d-%d", round, i), func(u *parley.User) { u.Role = parley.RoleAdmin })
+		}
+		if survivor != nil {
+			if _, err := b.UpdateUser(ctx, survivor.ID, parley.UserUpdate{Disabled: ptr(true)}); err != nil {
+				t.Fatalf("round %d: disabling the last round's admin: %v", round, err)
+			}
+		}
+		fns := make([]func(s parley.Store) error, len(admins))
+		for i, u := range admins {
+			fns[i] = func(s parley.Store) error { return remove[(round+i)%len(remove)].do(s, u.ID) }
+		}
+		errs := raceAll([2]parley.Store{a, b}, fns)
+		refused := 0
+		for i, err := range errs {
+			if err == nil {
+				continue
+			}
+			refused++
+			what := remove[(round+i)%len(remove)].what
+			if want := parley.LastAdminError(what, admins[i].Login).Message; parley.ErrorMessage(err) != want {
+				t.Errorf("round %d: %s %s: %v, want %q", round, what, admins[i].Login, err, want)
+			}
+		}
+		var enabled []*parley.User
+		users, err := b.Users(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			if u.Role == parley.RoleAdmin && !u.Disabled {
+				enabled = append(enabled, u)
+			}
+		}
+		if len(enabled) != 1 || refused != 1 {
+			t.Fatalf("round %d: %d admins taken away at once, %d refused, %d enabled admins left; want 1 refused and 1 left", round, len(admins), refused, len(enabled))
+		}
+		survivor = enabled[0]
+	}
+}
+
+// testSharedLastLanguage disables every enabled language at once, each through either
+// handle (admins on two servers): all but one succeed, the last is refused, and one
+// language stays enabled. Again and again, with two to four languages.
+func testSharedLastLanguage(t *testing.T, a, b parley.Store) {
+	const rounds = 30
+	ctx := t.Context()
+	codes := []string{"fr", "de", "es", "ja"}
+	names := map[string]string{}
+	for _, l := range mustLanguages(t, a) {
+		names[l.Code] = l.Name
+	}
+	set := func(s parley.Store, code string, enabled bool) error {
+		return s.SetLanguage(ctx, parley.Language{Code: code, Name: names[code], Enabled: enabled})
+	}
+	for round := range rounds {
+		racing := codes[:2+round%3]
+		for _, code := range racing {
+			if err := set(a, code, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, l := range mustLanguages(t, b) {
+			if l.Enabled && !slices.Contains(racing, l.Code) {
+				if err := set(b, l.Code, false); err != nil {
+					t.Fatalf("round %d: disabling %s: %v", round, l.Code, err)
+				}
+			}
+		}
+		fns := make([]func(s parley.Store) error, len(racing))
+		for i, code := range racing {
+			fns[i] = func(s parley.Store) error { return set(s, code, false) }
+		}
+		refused := 0
+		for i, err := range raceAll([2]parley.Store{a, b}, fns) {
+			if err == nil {
+				continue
+			}
+			refused++
+			if parley.ErrorMessage(err) != "At least one language must stay enabled." {
+				t.Errorf("round %d: disabling %s: %v", round, racing[i], err)
+			}
+		}
+		var enabled []string
+		for _, l := range mustLanguages(t, a) {
+			if l.Enabled {
+				enabled = append(enabled, l.Code)
+			}
+		}
+		if len(enabled) != 1 || refused != 1 {
+			t.Fatalf("round %d: %d languages disabled at once, %d refused, enabled after: %v; want 1 refused and 1 enabled", round, len(racing), refused, enabled)
+		}
 	}
 }

@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"SessionList", testSessionList},
 		{"SetPassword", testSetPassword},
 		{"DeleteUser", testDeleteUser},
+		{"LastAdmin", testLastAdmin},
+		{"LastLanguage", testLastLanguage},
 		{"RequeueConversations", testRequeueConversations},
 	}
 	for _, tc := range tests {
@@ -2160,6 +2162,135 @@ func testDeleteUser(t *testing.T, s parley.Store) {
 	again := mustUser(t, s, "jo")
 	if again.ID == u.ID {
 		t.Fatal("the new jo took the deleted one's id")
+	}
+}
+
+// The last enabled admin is neither disabled, nor demoted, nor deleted: the refusal
+// names what was refused and changes nothing. Anyone else may be, and so may the last
+// admin once another is enabled.
+func testLastAdmin(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	admin := mustUser(t, s, "ada", func(u *parley.User) { u.Role = parley.RoleAdmin })
+	dis := mustUser(t, s, "dis", func(u *parley.User) { u.Role, u.Disabled = parley.RoleAdmin, true })
+	op := mustUser(t, s, "opal")
+
+	refused := []struct {
+		name string
+		do   func() error
+		what string
+	}{
+		{"disable", func() error {
+			_, err := s.UpdateUser(ctx, admin.ID, parley.UserUpdate{Disabled: ptr(true)})
+			return err
+		}, "disable"},
+		{"demote", func() error {
+			_, err := s.UpdateUser(ctx, admin.ID, parley.UserUpdate{Role: ptr(parley.RoleOperator)})
+			return err
+		}, "demote"},
+		{"disable and demote", func() error {
+			_, err := s.UpdateUser(ctx, admin.ID, parley.UserUpdate{Role: ptr(parley.RoleOperator), Disabled: ptr(true), Name: ptr("X")})
+			return err
+		}, "disable"},
+		{"delete", func() error { return s.DeleteUser(ctx, admin.ID, t0) }, "delete"},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.do()
+			wantCode(t, err, parley.EINVALID)
+			if got, want := parley.ErrorMessage(err), "You cannot "+tc.what+" ada: they are the last enabled admin."; got != want {
+				t.Errorf("message = %q, want %q", got, want)
+			}
+			if got, err := s.User(ctx, admin.ID); err != nil {
+				t.Fatal(err)
+			} else {
+				wantUser(t, got, admin)
+			}
+		})
+	}
+
+	t.Run("allowed", func(t *testing.T) {
+		steps := []struct {
+			name string
+			do   func() error
+		}{
+			{"edit the last admin", func() error {
+				_, err := s.UpdateUser(ctx, admin.ID, parley.UserUpdate{ChatName: ptr("Ada"), Role: ptr(parley.RoleAdmin), Disabled: ptr(false)})
+				return err
+			}},
+			{"disable an operator", func() error { _, err := s.UpdateUser(ctx, op.ID, parley.UserUpdate{Disabled: ptr(true)}); return err }},
+			{"demote a disabled admin", func() error {
+				_, err := s.UpdateUser(ctx, dis.ID, parley.UserUpdate{Role: ptr(parley.RoleOperator)})
+				return err
+			}},
+			{"enable another admin", func() error {
+				_, err := s.UpdateUser(ctx, op.ID, parley.UserUpdate{Role: ptr(parley.RoleAdmin), Disabled: ptr(false)})
+				return err
+			}},
+			{"disable the first", func() error {
+				_, err := s.UpdateUser(ctx, admin.ID, parley.UserUpdate{Disabled: ptr(true)})
+				return err
+			}},
+			{"delete the disabled first", func() error { return s.DeleteUser(ctx, admin.ID, t0) }},
+		}
+		for _, st := range steps {
+			if err := st.do(); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+		}
+		err := s.DeleteUser(ctx, op.ID, t0)
+		if got, want := parley.ErrorMessage(err), "You cannot delete opal: they are the last enabled admin."; got != want {
+			t.Errorf("deleting the new last admin: %q, want %q", got, want)
+		}
+	})
+}
+
+// At least one language stays enabled: disabling the last one is refused and changes
+// nothing; any other may be disabled or added disabled.
+func testLastLanguage(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	enabled := func() []string {
+		var codes []string
+		for _, l := range mustLanguages(t, s) {
+			if l.Enabled {
+				codes = append(codes, l.Code)
+			}
+		}
+		slices.Sort(codes)
+		return codes
+	}
+	steps := []struct {
+		name    string
+		set     parley.Language
+		refused bool
+		want    []string // enabled after
+	}{
+		{"disable the only one", parley.Language{Code: "en", Name: "English"}, true, []string{"en"}},
+		{"disable a disabled one", parley.Language{Code: "fr", Name: "French"}, false, []string{"en"}},
+		{"add a disabled one", parley.Language{Code: "tlh", Name: "Klingon"}, false, []string{"en"}},
+		{"enable another", parley.Language{Code: "de", Name: "German", Enabled: true}, false, []string{"de", "en"}},
+		{"disable the first", parley.Language{Code: "en", Name: "English"}, false, []string{"de"}},
+		{"disable the second", parley.Language{Code: "de", Name: "Deutsch"}, true, []string{"de"}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			err := s.SetLanguage(ctx, st.set)
+			if st.refused {
+				wantCode(t, err, parley.EINVALID)
+				if got, want := parley.ErrorMessage(err), "At least one language must stay enabled."; got != want {
+					t.Errorf("message = %q, want %q", got, want)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got := enabled(); !slices.Equal(got, st.want) {
+				t.Errorf("enabled %v, want %v", got, st.want)
+			}
+		})
+	}
+	for _, l := range mustLanguages(t, s) {
+		if l.Code == "de" && l.Name != "German" {
+			t.Errorf("a refused SetLanguage renamed de to %q", l.Name)
+		}
 	}
 }
 
