@@ -207,9 +207,10 @@ func (s *Server) trusted(a netip.Addr) bool {
 }
 
 // setSessionCookie sets (or, with maxAge -1, clears) the session cookie. It is Secure
-// when the client came over HTTPS (see Server.transport), so that a browser never sends
-// it over plain HTTP, where anyone on the path could read it.
-func setSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxAge time.Duration) {
+// when the client came over HTTPS (see Server.overHTTPS) or Options.AlwaysSecureCookies
+// says so, so that a browser never sends it over plain HTTP, where anyone on the path
+// could read it.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxAge time.Duration) {
 	age := int(maxAge.Seconds())
 	if maxAge < 0 {
 		age = -1 // Max-Age=0: the browser deletes it (a MaxAge of 0 would send none)
@@ -220,7 +221,7 @@ func setSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxA
 		Path:     "/",
 		MaxAge:   age,
 		HttpOnly: true,
-		Secure:   secureRequest(r),
+		Secure:   s.alwaysSecure || s.overHTTPS(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 }

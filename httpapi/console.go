@@ -57,7 +57,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) (int, any, 
 		s.limits.loginFailed(s.clientIP(r))
 		return 0, nil, err
 	}
-	setSessionCookie(w, r, token, chat.SessionTTL)
+	s.setSessionCookie(w, r, token, chat.SessionTTL)
 	return http.StatusOK, loginResponse{Token: token, User: u}, nil
 }
 
@@ -66,7 +66,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) (int, any,
 	if err := s.service.Logout(r.Context(), token); err != nil {
 		return 0, nil, err
 	}
-	setSessionCookie(w, r, "", -1)
+	s.setSessionCookie(w, r, "", -1)
 	return http.StatusNoContent, nil, nil
 }
 
@@ -343,7 +343,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) (int, any, e
 func (s *Server) sendOperatorMessage(ctx context.Context, u *parley.User, id int64, body, clientID string) (*parley.Message, bool, error) {
 	m, isNew, err := s.service.SendOperatorMessage(ctx, u, id, body, clientID)
 	if err == nil && isNew {
-		s.metrics.messages.WithLabelValues(string(parley.AuthorOperator)).Inc()
+		s.metrics.operatorMessages.Inc()
 	}
 	return m, isNew, err
 }

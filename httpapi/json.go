@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/parleychat/parley"
+	fastjson "github.com/segmentio/encoding/json"
 )
 
 // MaxBodyBytes is the largest request body accepted; a larger one is refused with 413
@@ -68,10 +68,12 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	writeJSON(w, st, errorBody{Error: errorDetail{Code: code, Message: msg}})
 }
 
+// writeJSON answers with v in JSON, encoded as the events are (segmentio/encoding: the
+// same bytes as encoding/json, in about half its time).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	fastjson.NewEncoder(w).Encode(v)
 }
 
 // strictJSON is how request bodies and WebSocket frames are decoded: besides refusing
@@ -94,6 +96,11 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	if !utf8.Valid(raw) {
 		return parley.Errorf(parley.EINVALID, "Request body is not valid UTF-8.")
+	}
+	// A valid body, the common case, in one call; a body that fails is decoded again,
+	// value by value, to say what is wrong with it.
+	if jsonv2.Unmarshal(raw, v, strictJSON) == nil {
+		return nil
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(raw))
 	if err := jsonv2.UnmarshalDecode(dec, v, strictJSON); err != nil {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parleychat/parley"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -16,6 +17,9 @@ type metrics struct {
 	websockets    *prometheus.GaugeVec
 	messages      *prometheus.CounterVec
 	conversations *prometheus.CounterVec
+
+	// The counters of every message, found once rather than by label at each one.
+	visitorMessages, operatorMessages prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -42,6 +46,8 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"status"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.websockets, m.messages, m.conversations)
+	m.visitorMessages = m.messages.WithLabelValues(string(parley.AuthorVisitor))
+	m.operatorMessages = m.messages.WithLabelValues(string(parley.AuthorOperator))
 	return m
 }
 
@@ -73,6 +79,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // instrument counts and times the requests of one route.
 func (s *Server) instrument(route string, next http.Handler) http.Handler {
+	duration := s.metrics.duration.WithLabelValues(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -81,6 +88,6 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-		s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		duration.Observe(time.Since(start).Seconds())
 	})
 }

@@ -190,7 +190,11 @@ func (s *Server) Handler() http.Handler {
 				h = cookieCSRF(csrf, h)
 			}
 		}
-		if !strings.HasSuffix(r.pattern, "/ws") { // a WebSocket's connection is hijacked, its frames its own
+		// Only reads are compressed: the answer to a write (a message sent, a setting
+		// changed) is small, or echoes what the client has just sent, and the wrapper
+		// costs every request of the busiest route, POST …/messages, for nothing. A
+		// WebSocket's connection is hijacked, its frames its own.
+		if strings.HasPrefix(r.pattern, "GET ") && !strings.HasSuffix(r.pattern, "/ws") {
 			h = compress(h)
 		}
 		mux.Handle(r.pattern, s.instrument(r.pattern, h))
@@ -237,19 +241,9 @@ func (s *Server) transport(next http.Handler) http.Handler {
 		if https {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		r = r.WithContext(context.WithValue(r.Context(), secureKey, https || s.alwaysSecure))
 		w, r = s.limitBody(w, r)
 		next.ServeHTTP(w, r)
 	})
-}
-
-// secureKey holds, in a request's context, whether its session cookie must be Secure.
-const secureKey ctxKey = 1
-
-// secureRequest reports whether the session cookie of r's answer must be Secure.
-func secureRequest(r *http.Request) bool {
-	secure, ok := r.Context().Value(secureKey).(bool)
-	return secure || (!ok && r.TLS != nil)
 }
 
 // overHTTPS reports whether the client reached Parley over HTTPS: TLS to Parley itself,

@@ -38,7 +38,7 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) (int, any, 
 	}
 	if started.Created {
 		s.metrics.conversations.WithLabelValues(string(started.Conversation.Status)).Inc()
-		s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
+		s.metrics.visitorMessages.Inc()
 	}
 	return created(started.Created), started, nil
 }
@@ -119,7 +119,7 @@ func (s *Server) sendVisitorMessage(ctx context.Context, v *parley.Visitor, ip n
 	}
 	m, isNew, err := s.service.SendVisitorMessage(ctx, v, id, body, clientID)
 	if err == nil && isNew {
-		s.metrics.messages.WithLabelValues(string(parley.AuthorVisitor)).Inc()
+		s.metrics.visitorMessages.Inc()
 	}
 	return m, isNew, err
 }
