@@ -270,6 +270,11 @@ func (b *Bus) Publish(_ context.Context, topic string, payload []byte) error {
 func (b *Bus) Subscribe(topicName string, deliver func([]byte)) (cancel func(), err error) {
 	subject := b.prefix + topicName
 	s := &subscriber{deliver: deliver}
+	// A closed bus delivers nothing, even on a topic whose subscription is still there
+	// for subscribers not yet cancelled.
+	if b.nc.IsClosed() {
+		return nil, fmt.Errorf("subscribe to %s: %w", topicName, nats.ErrConnectionClosed)
+	}
 	b.mu.Lock()
 	t := b.topics[subject]
 	first := t == nil

@@ -143,6 +143,18 @@ func TestSubscribeFailsWhenTheConnectionIsClosed(t *testing.T) {
 	if err := a.Publish(context.Background(), "user.1", []byte("x")); err == nil {
 		t.Error("published on a closed connection")
 	}
+
+	// A topic whose subscriber is not cancelled yet when the bus closes (a WebSocket
+	// still closing) takes no new subscriber either.
+	b := mustOpen(t, mustNATSURL(t), natsbus.Prefix(mustPrefix(t)))
+	if _, err := b.Subscribe("user.2", func([]byte) {}); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if cancel, err := b.Subscribe("user.2", func([]byte) {}); err == nil {
+		cancel()
+		t.Fatal("joined a topic of a closed connection")
+	}
 }
 
 // A server whose NATS does not answer at start-up does not start: Open says why, without
