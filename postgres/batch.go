@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"runtime"
 	"slices"
 	"time"
 
@@ -12,14 +10,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/internal/groupcommit"
 )
 
-// Group commit. A transaction's fixed cost (its round trips, the WAL flush of its commit)
-// is most of what storing one chat message costs, so messages sent at the same time
-// share a transaction: a batcher takes the messages waiting, stores them together and
-// only then answers each sender. Nothing waits for a batch to fill; under load, the
-// messages that arrive while one batch commits form the next. Two batchers run at
-// once, so that one batch's round trips overlap the other's commit.
+// Group commit (internal/groupcommit). A transaction's fixed cost (its round trips, the
+// WAL flush of its commit) is most of what storing one chat message costs, so messages
+// sent at the same time share a transaction. Two batchers run at once, so that one
+// batch's round trips overlap the other's commit.
 //
 // A batch runs in a fixed number of statements, in two round trips, whatever its size:
 // it locks its conversations' rows (in id order, so that two batches never wait for
@@ -44,101 +41,52 @@ const (
 	batchTimeout = 30 * time.Second
 )
 
-// addRequest is one AddMessage waiting for a batcher.
-type addRequest struct {
-	ctx  context.Context
-	nm   parley.NewMessage
-	done chan addResult // buffered: the batcher never waits for the sender
-}
-
-type addResult struct {
-	m       *parley.Message
-	created bool
-	err     error
-}
-
-// batcher stores the messages sent to s.adds until s.quit is closed.
-func (s *Store) batcher() {
-	defer s.batches.Done()
-	batch := make([]*addRequest, 0, maxBatch)
-	for {
-		select {
-		case <-s.quit:
-			return
-		case r := <-s.adds:
-			batch = append(batch[:0], r)
-		}
-		// The sender that woke the batcher handed it the processor: let the senders
-		// already runnable reach the queue before taking what waits there.
-		runtime.Gosched()
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-s.adds:
-				batch = append(batch, r)
-			default:
-				break more
-			}
-		}
-		results := s.addBatch(batch)
-		for i, r := range batch {
-			r.done <- results[i]
-			batch[i] = nil
-		}
-	}
-}
-
-// addBatch stores the batch and returns the outcome of each request, in order.
-func (s *Store) addBatch(batch []*addRequest) []addResult {
+// addBatch stores the batch and sets the outcome of each request, in order.
+func (s *Store) addBatch(batch []*groupcommit.Request, results []groupcommit.Result) {
 	// The batch is not any one sender's, but a database that stops answering must not
 	// hold the batcher for ever.
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	results, err := s.storeMessages(ctx, batch)
+	err := s.storeMessages(ctx, batch, results)
 	var refused *pgconn.PgError
 	if err == nil {
-		return results
+		return
 	} else if len(batch) == 1 || !errors.As(err, &refused) {
 		// Storing them one by one would fail the same way (the connection broke, the
 		// database is down): each sender may resend, with its client_id.
-		results = make([]addResult, len(batch))
 		for i := range results {
-			results[i].err = storeError(err)
+			results[i] = groupcommit.Result{Err: storeError(err)}
 		}
-		return results
+		return
 	}
 	// PostgreSQL refused something in the batch: a message's value, or the
 	// transaction itself (a deadlock). Each message alone fails or succeeds on its own.
-	results = make([]addResult, len(batch))
 	for i := range batch {
-		res, err := s.storeMessages(ctx, batch[i:i+1])
-		if err != nil {
-			res = []addResult{{err: storeError(err)}}
+		if err := s.storeMessages(ctx, batch[i:i+1], results[i:i+1]); err != nil {
+			results[i] = groupcommit.Result{Err: storeError(err)}
 		}
-		results[i] = res[0]
 	}
-	return results
 }
 
-// storeMessages stores the messages of batch in one transaction; an error means none
-// was stored (unless the connection broke while the commit was under way: a sender that
-// resends with its client_id gets the stored message back).
-func (s *Store) storeMessages(ctx context.Context, batch []*addRequest) ([]addResult, error) {
+// storeMessages stores the messages of batch in one transaction and sets their results;
+// an error means none was stored (unless the connection broke while the commit was under
+// way: a sender that resends with its client_id gets the stored message back), and the
+// results are then to be ignored.
+func (s *Store) storeMessages(ctx context.Context, batch []*groupcommit.Request, results []groupcommit.Result) error {
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer c.Release()
-	results := make([]addResult, len(batch))
 	if err := addMessages(ctx, c.Conn(), batch, results); err != nil {
 		// The transaction is open, aborted or already ended: end it, or drop the
 		// connection if even that fails.
 		if _, rerr := c.Exec(ctx, `ROLLBACK`); rerr != nil {
 			c.Conn().Close(ctx)
 		}
-		return nil, err
+		return err
 	}
-	return results, nil
+	return nil
 }
 
 // liveConv is what deciding a message needs of its conversation, read under its lock.
@@ -159,12 +107,12 @@ type sentKey struct {
 // addMessages decides and stores the messages of batch in one transaction on conn, in
 // two round trips: BEGIN goes with the reads, COMMIT with the writes. It sets the
 // result of each message; an error leaves the transaction for the caller to roll back.
-func addMessages(ctx context.Context, conn *pgx.Conn, batch []*addRequest, results []addResult) error {
+func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Request, results []groupcommit.Result) error {
 	var convIDs, authorIDs []int64
 	var keyConvs []int64
 	var keyKinds, keyIDs []string
 	for _, r := range batch {
-		nm := r.nm
+		nm := r.Message
 		convIDs = append(convIDs, nm.ConversationID)
 		if nm.Author.ID != 0 {
 			authorIDs = append(authorIDs, nm.Author.ID)
@@ -232,7 +180,7 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*addRequest, resul
 	var ins insertions
 	for i, r := range batch {
 		m, created, err := decideMessage(r, convs, stored, authors)
-		results[i] = addResult{m: m, created: created, err: err}
+		results[i] = groupcommit.Result{Message: m, Created: created, Err: err}
 		if !created {
 			continue
 		}
@@ -295,9 +243,9 @@ type insertions struct {
 // decideMessage decides the message of r against what its batch read and stored so far:
 // the message to store (created true), the one stored already with its key, or the
 // refusal. A message to store updates convs and stored.
-func decideMessage(r *addRequest, convs map[int64]*liveConv, stored map[sentKey]*parley.Message, authors map[int64]bool) (*parley.Message, bool, error) {
-	nm := r.nm
-	if err := r.ctx.Err(); err != nil {
+func decideMessage(r *groupcommit.Request, convs map[int64]*liveConv, stored map[sentKey]*parley.Message, authors map[int64]bool) (*parley.Message, bool, error) {
+	nm := r.Message
+	if err := r.Ctx.Err(); err != nil {
 		return nil, false, err // the sender has gone: store nothing
 	}
 	switch nm.Author.Kind {
@@ -339,28 +287,5 @@ func decideMessage(r *addRequest, convs map[int64]*liveConv, stored map[sentKey]
 // AddMessage appends a message to a conversation that has not ended. It returns once
 // the transaction that stored the message has committed.
 func (s *Store) AddMessage(ctx context.Context, nm parley.NewMessage) (*parley.Message, bool, error) {
-	r := &addRequest{ctx: ctx, nm: nm, done: make(chan addResult, 1)}
-	var res addResult
-	select {
-	case s.adds <- r:
-		select {
-		case res = <-r.done:
-		case <-ctx.Done():
-			res.err = ctx.Err() // the message may still be stored: a resend with its client_id is safe
-		case <-s.stopped:
-			select {
-			case res = <-r.done:
-			default:
-				res.err = errStoreClosed
-			}
-		}
-	case <-ctx.Done():
-		res.err = ctx.Err()
-	case <-s.quit:
-		res.err = errStoreClosed
-	}
-	if res.err != nil {
-		return nil, false, fmt.Errorf("add message to conversation %d: %w", nm.ConversationID, res.err)
-	}
-	return res.m, res.created, nil
+	return s.queue.Add(ctx, nm)
 }

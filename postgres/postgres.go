@@ -26,6 +26,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/internal/groupcommit"
 )
 
 //go:embed migrations/*.sql
@@ -37,10 +38,7 @@ var _ parley.Store = (*Store)(nil)
 type Store struct {
 	pool *pgxpool.Pool
 
-	adds    chan *addRequest // messages for the batchers
-	quit    chan struct{}    // closed by Close: the batchers stop
-	stopped chan struct{}    // closed once the batchers have stopped
-	batches sync.WaitGroup   // the batchers
+	queue *groupcommit.Queue // messages for the batchers (batch.go)
 
 	closeOnce sync.Once
 }
@@ -68,16 +66,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	s := &Store{
-		pool:    pool,
-		adds:    make(chan *addRequest, maxBatch),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
-	}
-	for range batchers {
-		s.batches.Add(1)
-		go s.batcher()
-	}
+	s := &Store{pool: pool}
+	s.queue = groupcommit.Start(batchers, maxBatch, s.addBatch)
 	return s, nil
 }
 
@@ -123,9 +113,7 @@ func (schemaLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
 // closes the pool.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		close(s.quit)
-		s.batches.Wait()
-		close(s.stopped)
+		s.queue.Close()
 		s.pool.Close()
 	})
 	return nil
@@ -138,8 +126,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
-
-var errStoreClosed = errors.New("store is closed")
 
 // querier is what a pool, a connection and a transaction offer, so that a helper serves
 // inside a transaction as well as outside.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/internal/groupcommit"
 )
 
 // Senders whose context never ends (as a WebSocket frame's does not) each get an answer
@@ -37,7 +38,7 @@ func TestAddMessageAnsweredWhenStoreCloses(t *testing.T) {
 				switch {
 				case err == nil:
 					stored[body] = true
-				case errors.Is(err, errStoreClosed):
+				case errors.Is(err, groupcommit.ErrClosed):
 					closed++
 				default:
 					t.Errorf("message %s: %v", body, err)

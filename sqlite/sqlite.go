@@ -28,6 +28,7 @@ import (
 	sqlitelib "modernc.org/sqlite/lib"
 
 	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/internal/groupcommit"
 )
 
 //go:embed migrations/*.sql
@@ -46,10 +47,9 @@ type Store struct {
 	wmu    sync.Mutex  // held by every write
 	live   liveConvs   // the writer's conversations (live.go), under wmu
 
-	adds         chan *addRequest // messages for the batcher
-	quit         chan struct{}    // closed by Close: the batcher stops
-	stopped      chan struct{}    // closed by the batcher when it has stopped
-	checkpointed chan struct{}    // closed by the checkpointer when it has stopped
+	queue        *groupcommit.Queue // messages for the batcher (batch.go)
+	quit         chan struct{}      // closed by Close: the checkpointer stops
+	checkpointed chan struct{}      // closed by the checkpointer when it has stopped
 	closeOnce    sync.Once
 	closeErr     error
 	serverLock   *os.File // held by a server's store (OpenServer), nil otherwise
@@ -167,12 +167,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		wdb:          stmtDB{newStmtCache(wconn)},
 		reader:       reader,
 		read:         stmtDB{newStmtCache(reader)},
-		adds:         make(chan *addRequest, maxBatch),
 		quit:         make(chan struct{}),
-		stopped:      make(chan struct{}),
 		checkpointed: make(chan struct{}),
 	}
-	go s.batcher()
+	s.queue = groupcommit.Start(1, maxBatch, s.addBatch) // one writer: one batcher
 	go s.checkpointer(path + "?" + pragmas())
 	return s, nil
 }
@@ -197,8 +195,8 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // pools.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.queue.Close()
 		close(s.quit)
-		<-s.stopped
 		<-s.checkpointed
 		s.read.c.close()
 		s.wdb.c.close()
