@@ -108,7 +108,9 @@ export class LiveConnection {
 
   retry() {
     if (this.stopped) return;
-    const delay = Math.min(MAX_DELAY, 1000 * 2 ** this.attempt);
+    // Spread by ±25%, so that the consoles a restart or a resync closed together do not
+    // all come back in the same instant.
+    const delay = Math.min(MAX_DELAY, 1000 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
     this.attempt++;
     clearTimeout(this.timer);
     this.timer = setTimeout(async () => {
