@@ -47,7 +47,8 @@ func NormalizeShortcut(s string) (string, error) {
 		return "", Errorf(EINVALID, "Shortcut is required.")
 	}
 	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' {
+		// Letters that show nothing (Hangul fillers) would make shortcuts that look alike.
+		if !(unicode.IsLetter(r) && visible(r)) && !unicode.IsDigit(r) && r != '-' && r != '_' {
 			return "", Errorf(EINVALID, "Shortcut must contain only letters, digits, \"-\" and \"_\", not %s.", describeRune(r))
 		}
 	}

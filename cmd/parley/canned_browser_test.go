@@ -183,6 +183,7 @@ func TestCannedResponsesManaged(t *testing.T) {
 		t.Errorf("row after the edit: %q", got)
 	}
 	checkAccessible(t, a.ctx, "Admin → Canned Responses, with one")
+	a.screenshot("console-canned-admin")
 
 	// bob's own, in his Preferences; the shared one is not his to manage there.
 	b := openConsole(t, s, "bob", "password-bob", "/profile/preferences")
@@ -196,6 +197,7 @@ func TestCannedResponsesManaged(t *testing.T) {
 	add(b, mine, "tmp", "To be deleted")
 	b.wait(existsJS(mine+" "+tid("canned-row")+`[data-shortcut="tmp"]`), "bob's second response")
 	checkAccessible(t, b.ctx, "My Profile → Preferences with canned responses")
+	b.screenshot("console-canned-preferences")
 	b.click(mine + " " + tid("canned-row") + `[data-shortcut="tmp"] ` + tid("canned-delete"))
 	b.wait(existsJS(mine+" "+tid("confirm")), "the confirmation")
 	b.waitFocus(tid("confirm-cancel"), "the confirmation")
