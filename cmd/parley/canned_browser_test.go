@@ -203,6 +203,7 @@ func TestCannedResponsesManaged(t *testing.T) {
 	b.waitFocus(tid("confirm-cancel"), "the confirmation")
 	b.click(mine + " " + tid("confirm-ok"))
 	b.wait("!"+existsJS(mine+" "+tid("canned-row")+`[data-shortcut="tmp"]`), "the response deleted")
+	b.waitFocus(mine+" h2", "after deleting")
 	if got := cannedList(s.cannedOf(t, bob)); got != "sig(mine):0 welcome(shared):0" {
 		t.Errorf("bob's responses: %s", got)
 	}

@@ -91,11 +91,16 @@ export function countUse(id) {
   });
 }
 
-// The styles of the completion list and of the management pages, loaded with them.
+// The styles of the completion list and of the management pages, loaded with them: the
+// modules that import this one wait for them, so that nothing shows unstyled.
 if (!document.querySelector('link[data-canned]')) {
   const link = document.createElement('link');
   link.rel = 'stylesheet';
   link.href = new URL('./canned.css', import.meta.url).href;
   link.dataset.canned = '';
+  const loaded = new Promise((resolve) => {
+    link.onload = link.onerror = resolve;
+  });
   document.head.append(link);
+  await loaded;
 }
