@@ -149,9 +149,8 @@ func TestCompressedAndCached(t *testing.T) {
 }
 
 // TestIndexPreloadsEveryModule checks that index.html names the console's files under its
-// version and preloads every module the console imports from app.js, and none of those it
-// loads when needed: a module added later is found by reading the import lines again
-// here, not from the list the server made.
+// version and preloads every module the console imports: a module added later is found
+// by reading the import lines again here, not from the list the server made.
 func TestIndexPreloadsEveryModule(t *testing.T) {
 	site := assets()
 	page := string(decode(t, get(t, "GET", "/"), body(t, get(t, "GET", "/"))))
@@ -168,43 +167,49 @@ func TestIndexPreloadsEveryModule(t *testing.T) {
 		t.Errorf("index.html names an unversioned file:\n%s", page)
 	}
 
-	// The modules app.js imports, directly or not, are preloaded; those a module loads
-	// with import() only when needed, and what only they import, are served but not
-	// preloaded: the login page does without them.
-	static := map[string]bool{}
-	lazy := map[string]bool{}
-	queue := []string{"console/app.js"}
-	for len(queue) > 0 {
-		name := queue[0]
-		queue = queue[1:]
-		if static[name] {
-			continue
-		}
-		static[name] = true
-		src, err := fs.ReadFile(Static(), name)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		for _, m := range regexp.MustCompile(`from\s*'([^']+)'`).FindAllStringSubmatch(string(src), -1) {
-			queue = append(queue, path.Join(path.Dir(name), m[1]))
-		}
-	}
-	fs.WalkDir(Static(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path.Ext(name) != ".js" || !strings.HasPrefix(name, "console/") {
-			return err
-		}
-		src, _ := fs.ReadFile(Static(), name)
-		for _, m := range regexp.MustCompile(`import\(\s*'([^']+)'\s*\)`).FindAllStringSubmatch(string(src), -1) {
-			if dep := path.Join(path.Dir(name), m[1]); !static[dep] {
-				lazy[dep] = true
+	// Every .js under console/ and vendor/ that app.js imports by name, directly or not;
+	// and the modules loaded later with import(), which the first load does without.
+	staticImport := regexp.MustCompile(`from\s*'([^']+)'`)
+	dynamicImport := regexp.MustCompile(`import\(\s*'([^']+)'\s*\)`)
+	// reach is the modules of from and every module they import, directly or not, but
+	// those of skip.
+	reach := func(from []string, skip map[string]bool) map[string]bool {
+		seen := map[string]bool{}
+		var order []string
+		for _, m := range from {
+			if !skip[m] && !seen[m] {
+				seen[m] = true
+				order = append(order, m)
 			}
 		}
-		return nil
-	})
-	if len(static) < 10 || len(lazy) < 2 {
-		t.Fatalf("found only %d modules imported and %d loaded when needed: %v %v", len(static), len(lazy), static, lazy)
+		for i := 0; i < len(order); i++ {
+			src, err := fs.ReadFile(Static(), order[i])
+			if err != nil {
+				t.Errorf("%s: %v", order[i], err)
+				continue
+			}
+			for _, m := range staticImport.FindAllStringSubmatch(string(src), -1) {
+				if dep := path.Join(path.Dir(order[i]), m[1]); !seen[dep] && !skip[dep] {
+					seen[dep] = true
+					order = append(order, dep)
+				}
+			}
+		}
+		return seen
 	}
-	for m := range static {
+	imported := reach([]string{"console/app.js"}, nil)
+	var later []string
+	for m := range imported {
+		src, _ := fs.ReadFile(Static(), m)
+		for _, d := range dynamicImport.FindAllStringSubmatch(string(src), -1) {
+			later = append(later, path.Join(path.Dir(m), d[1]))
+		}
+	}
+	dynamic := reach(later, imported)
+	if len(imported) < 10 {
+		t.Fatalf("found only %d modules: %v", len(imported), imported)
+	}
+	for m := range imported {
 		if !strings.Contains(page, `<link rel="modulepreload" href="`+prefix+m+`">`) {
 			t.Errorf("index.html does not preload %s", m)
 		}
@@ -212,8 +217,8 @@ func TestIndexPreloadsEveryModule(t *testing.T) {
 			t.Errorf("GET %s%s: %d", prefix, m, resp.StatusCode)
 		}
 	}
-	for m := range lazy {
-		if strings.Contains(page, prefix+m) {
+	for m := range dynamic {
+		if strings.Contains(page, `href="`+prefix+m+`"`) {
 			t.Errorf("index.html preloads %s, which the console loads only when needed", m)
 		}
 		if resp := get(t, "GET", prefix+m); resp.StatusCode != 200 {

@@ -1,5 +1,5 @@
 // Small pieces used on several pages.
-import { html } from '../../vendor/preact-htm.js';
+import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { avatarHue, initials, cx } from '../util.js';
 
 export function Avatar({ name, size = 32, className, testid }) {
@@ -22,6 +22,16 @@ export function Spinner({ label = 'Loading…' }) {
 export function Alert({ kind = 'error', children, testid }) {
   if (!children) return null;
   return html`<div class=${cx('alert', `alert-${kind}`)} role=${kind === 'error' ? 'alert' : 'status'} data-testid=${testid}>${children}</div>`;
+}
+
+// Lazy shows export name of the module load() imports: code the first load does without.
+export function Lazy({ load, name, ...props }) {
+  const [m, setM] = useState(null);
+  useEffect(() => {
+    load().then(setM, () => setM({}));
+  }, []);
+  const C = m && m[name];
+  return C ? html`<${C} ...${props} />` : m ? html`<${Alert}>Could not load this part: reload the page.<//>` : html`<${Spinner} />`;
 }
 
 export function PageHeader({ title, children }) {

@@ -5,7 +5,7 @@ import { html, useState, useEffect, useMemo, useRef } from '../../vendor/preact-
 import { useStore } from '../store.js';
 import { savePreferences, loadLanguages, changePassword } from '../actions.js';
 import { href, navigate, PROFILE_TABS } from '../router.js';
-import { Avatar, Alert, Spinner } from './common.js';
+import { Avatar, Alert, Spinner, Lazy } from './common.js';
 import { IconClose, IconCheck } from '../icons.js';
 import { languageName } from '../util.js';
 import { rescueFocus } from '../util.js';
@@ -268,6 +268,7 @@ export function ProfilePage({ route }) {
           : languages
             ? html`<${PreferencesForm} me=${me} languages=${languages} />`
             : html`<${Spinner} />`}
+        ${tab === 'preferences' ? html`<${Lazy} load=${() => import('./canned.js')} name="CannedResponses" />` : null}
       </div>
     </div>
   </main>`;

@@ -10,6 +10,9 @@ import { rescueFocus } from '../util.js';
 
 const GROUP_WITHIN = 5 * 60 * 1000; // messages of one author this close share one header
 
+// Canned responses' completion, loaded when a composer first sees a ":".
+let Suggestions = null;
+
 function MessageList({ id, messages, complete, compact }) {
   const list = useRef(null);
   const stick = useRef(true);
@@ -65,6 +68,8 @@ function Composer({ id, conv, place, focusKey }) {
   const [text, setText] = useState('');
   const [error, setError] = useState('');
   const [sending, setSending] = useState(false);
+  const [suggest, setSuggest] = useState(() => Suggestions);
+  const suggestKeys = useRef(null); // the suggestions' key handler while they show
   const input = useRef(null);
 
   useEffect(() => {
@@ -99,6 +104,10 @@ function Composer({ id, conv, place, focusKey }) {
 
   function onKeyDown(e) {
     enterSent.current = false;
+    if (suggestKeys.current && suggestKeys.current(e)) {
+      enterSent.current = e.key === 'Enter';
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       enterSent.current = true;
@@ -115,6 +124,9 @@ function Composer({ id, conv, place, focusKey }) {
 
   function onInput(e) {
     setText(e.currentTarget.value);
+    if (!suggest && e.currentTarget.value.includes(':')) {
+      import('../canned-suggest.js').then((m) => setSuggest(() => (Suggestions = m.Suggestions)), () => {});
+    }
     if (e.currentTarget.value.trim()) sendTyping(id);
   }
 
@@ -126,6 +138,7 @@ function Composer({ id, conv, place, focusKey }) {
       maxlength="4000"></textarea>
     <button type="submit" class="btn btn-primary btn-icon" disabled=${!text.trim() || sending} aria-label="Send"
       title="Send" data-testid="composer-send"><${IconSend} /></button>
+    ${suggest ? html`<${suggest} input=${input} text=${text} setText=${setText} keys=${suggestKeys} id=${inputId} />` : null}
     ${error ? html`<div class="composer-error" role="alert" data-testid="composer-error">${error}</div>` : null}
   </form>`;
 }
