@@ -1,5 +1,5 @@
 // Small pieces used on several pages.
-import { html } from '../../vendor/preact-htm.js';
+import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { avatarHue, initials, cx } from '../util.js';
 
 export function Avatar({ name, size = 32, className, testid }) {
@@ -29,4 +29,13 @@ export function PageHeader({ title, children }) {
     <h1>${title}</h1>
     ${children ? html`<div class="page-header-actions">${children}</div>` : null}
   </div>`;
+}
+
+// Lazy shows a component of a module fetched (import()) when first shown, not on first load.
+export function Lazy({ load, name, ...props }) {
+  const [C, setC] = useState(null);
+  useEffect(() => {
+    load().then((m) => setC(() => m[name]), () => {});
+  }, []);
+  return C ? html`<${C} ...${props} />` : null;
 }
