@@ -324,6 +324,9 @@ func TestWidgetGerman(t *testing.T) {
 	if got := evalJS[string](p, byTestID("launcher")+`.getAttribute('aria-label')`); got != button {
 		t.Errorf("launcher label %q", got)
 	}
+	if got := evalJS[string](p, byTestID("root")+`.lang`); got != "de" {
+		t.Errorf("the widget's lang %q, want de", got)
+	}
 	p.click("launcher")
 	p.waitText("welcome", welcome)
 	if got := evalJS[string](p, byTestID("input")+`.placeholder`); got != "Nachricht schreiben…" {

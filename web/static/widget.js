@@ -518,7 +518,9 @@ textarea.field { resize: vertical; min-height: 64px; }
       onkeydown: onWindowKey,
     }, header, ui.queue, ui.conn, ...ui.chat, ui.offForm, ui.offThanks, ui.footer);
 
-    ui.root = h('div', { class: 'pw', testid: 'root', 'data-open': 'false', 'data-mode': 'chat', 'data-ws': 'closed' }, ui.window, ui.dock);
+    // The language the widget's texts are in, for screen readers, whatever the page's.
+    const lang = state.channel && state.channel.strings ? state.channel.language : 'en';
+    ui.root = h('div', { class: 'pw', testid: 'root', lang, 'data-open': 'false', 'data-mode': 'chat', 'data-ws': 'closed' }, ui.window, ui.dock);
     shadow.append(ui.root);
     document.body.append(host);
     PHONE.addEventListener('change', modal);
