@@ -94,6 +94,7 @@ func TestConsoleNotifications(t *testing.T) {
 	if n := consoleEval[int](p, `window.__asked`); n != 0 {
 		t.Fatalf("the console asked for the notification permission %d time(s) before the operator turned notifications on", n)
 	}
+	checkAccessible(t, p.ctx, "Preferences with the notification switches")
 	me := func() notifySwitches {
 		var n notifySwitches
 		s.must(t, 200, "GET", "/api/me", alice, nil).decode(t, &n)
@@ -293,6 +294,7 @@ func TestWidgetGerman(t *testing.T) {
 	if got := consoleEval[string](c, `document.querySelector('[data-testid=channel-texts-button-text]').placeholder`); got != "Questions? Chat with us" {
 		t.Errorf("placeholder %q, want the channel's own button text", got)
 	}
+	checkAccessible(t, c.ctx, "Admin → Channels with the texts per language")
 	c.setValue(tid("channel-texts-button-text"), button)
 	c.setValue(tid("channel-texts-welcome"), welcome)
 	c.click(tid("channel-form-save"))

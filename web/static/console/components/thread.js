@@ -63,7 +63,7 @@ function MessageList({ id, messages, complete, compact }) {
         ${grouped
           ? null
           : html`<div class="msg-meta"><span class="msg-author">${name}</span><time datetime=${m.created_at}>${formatTime(m.created_at)}</time></div>`}
-        <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${linkify(m.body || "")}</div>
+        <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${linkify(m.body || '')}</div>
       </div>`);
     }
     prev = m.author.kind === 'system' ? null : m;
