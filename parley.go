@@ -30,6 +30,11 @@ type User struct {
 	ChatLanguages []string `json:"chat_languages"`
 	// Disabled users cannot log in; an admin may enable them again.
 	Disabled bool `json:"disabled"`
+	// NotifySound and NotifyDesktop are the operator's notifications of a new conversation
+	// or visitor message while the console's tab is hidden: a sound (on for a new user) and
+	// a desktop notification (off until they turn it on).
+	NotifySound   bool `json:"notify_sound"`
+	NotifyDesktop bool `json:"notify_desktop"`
 }
 
 // IsAdmin reports whether u may manage users, channels and languages.
@@ -68,6 +73,8 @@ type UserUpdate struct {
 	ChatName      *string
 	MainLanguage  *string
 	ChatLanguages *[]string
+	NotifySound   *bool
+	NotifyDesktop *bool
 }
 
 // Language is a language the installation knows; only enabled ones may be chosen.
@@ -101,6 +108,8 @@ type ChannelUpdate struct {
 	ButtonColor           *string
 	ButtonTextColor       *string
 	AllowedOrigins        *[]string
+	// Texts sets the channel's texts in the languages it names (see ChannelText).
+	Texts map[string]ChannelText
 }
 
 // Status is an operator's presence as the console shows it.
@@ -124,6 +133,8 @@ type ChannelView struct {
 	Channel
 	Joined    bool              `json:"joined"`
 	Operators []ChannelOperator `json:"operators"`
+	// Texts are the channel's button text and welcome message per enabled language.
+	Texts map[string]ChannelText `json:"texts"`
 }
 
 // Visitor is a website visitor, known only by the random token their browser keeps.

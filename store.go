@@ -12,6 +12,8 @@ type Store interface {
 	// Users and sessions. Logins are compared by their LoginKey; a deleted user is kept
 	// (their conversations name them) but is found by none of these methods, and their
 	// login is free again.
+	// CreateUser gives a new user the default notifications (sound on, desktop off),
+	// whatever u says; UpdateUser changes them.
 	CreateUser(ctx context.Context, u *User, passwordHash string) error
 	User(ctx context.Context, id int64) (*User, error)
 	// UserByLogin finds a user, disabled or not, by login: the one with exactly that
@@ -71,6 +73,12 @@ type Store interface {
 	LeaveChannels(ctx context.Context, userID int64) ([]int64, error)
 	// Members lists every user who joined at least one channel.
 	Members(ctx context.Context) ([]int64, error)
+
+	// A channel's texts per language (texts.go). UpdateChannel sets those of the
+	// languages upd.Texts names, in the same transaction as its other fields; a language
+	// given two empty texts keeps none. ChannelTexts lists them by language code (none
+	// for an unknown channel).
+	ChannelTexts(ctx context.Context, channelID int64) (map[string]ChannelText, error)
 
 	// Visitors.
 	CreateVisitor(ctx context.Context, v *Visitor, tokenHash []byte) error

@@ -18,6 +18,8 @@ type NewChannel struct {
 	ButtonColor           string   `json:"button_color"`
 	ButtonTextColor       string   `json:"button_text_color"`
 	AllowedOrigins        []string `json:"allowed_origins"`
+	// Texts are the button text and welcome message per enabled language (texts.go).
+	Texts map[string]parley.ChannelText `json:"texts"`
 }
 
 // Defaults of a new channel's widget.
@@ -57,8 +59,17 @@ func (s *Service) CreateChannel(ctx context.Context, actor *parley.User, nc NewC
 	if err := validateChannel(ch); err != nil {
 		return nil, err
 	}
+	texts, err := s.checkTexts(ctx, nc.Texts)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateChannel(ctx, ch); err != nil {
 		return nil, err
+	}
+	if len(texts) > 0 {
+		if _, err := s.store.UpdateChannel(ctx, ch.ID, parley.ChannelUpdate{Texts: texts}); err != nil {
+			return nil, err
+		}
 	}
 	return s.channelView(ctx, actor.ID, ch.ID)
 }
@@ -100,6 +111,9 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *parley.User, id int6
 	}
 	if upd.AllowedOrigins != nil {
 		upd.AllowedOrigins = &ch.AllowedOrigins // normalised by validateChannel
+	}
+	if upd.Texts, err = s.checkTexts(ctx, upd.Texts); err != nil {
+		return nil, err
 	}
 	if _, err := s.store.UpdateChannel(ctx, id, upd); err != nil {
 		return nil, err
@@ -172,7 +186,11 @@ func (s *Service) view(ctx context.Context, userID int64, ch *parley.Channel) (*
 	if err != nil {
 		return nil, err
 	}
-	v := &parley.ChannelView{Channel: *ch, Operators: make([]parley.ChannelOperator, 0, len(members))}
+	texts, err := s.store.ChannelTexts(ctx, ch.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := &parley.ChannelView{Channel: *ch, Operators: make([]parley.ChannelOperator, 0, len(members)), Texts: texts}
 	for _, m := range members {
 		if m.ID == userID {
 			v.Joined = true

@@ -219,10 +219,12 @@ type Preferences struct {
 	ChatName      *string   `json:"chat_name"`
 	MainLanguage  *string   `json:"main_language"`
 	ChatLanguages *[]string `json:"chat_languages"`
+	NotifySound   *bool     `json:"notify_sound"`
+	NotifyDesktop *bool     `json:"notify_desktop"`
 }
 
-// UpdatePreferences changes the online chat name and languages of the caller. Only
-// enabled languages are accepted.
+// UpdatePreferences changes the online chat name, the languages and the notifications of
+// the caller. Only enabled languages are accepted.
 func (s *Service) UpdatePreferences(ctx context.Context, actor *parley.User, p Preferences) (*parley.User, error) {
 	upd, err := s.preferencesUpdate(ctx, p)
 	if err != nil {
@@ -258,6 +260,7 @@ func (s *Service) preferencesUpdate(ctx context.Context, p Preferences) (parley.
 		}
 		upd.ChatLanguages = &langs
 	}
+	upd.NotifySound, upd.NotifyDesktop = p.NotifySound, p.NotifyDesktop
 	return upd, nil
 }
 

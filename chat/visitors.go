@@ -19,6 +19,9 @@ type ChannelStatus struct {
 	ButtonTextColor string `json:"button_text_color"`
 	Available       bool   `json:"available"` // a new conversation would be assigned now
 	Online          bool   `json:"online"`    // some operator of the channel is online
+	// Language is the enabled language the visitor is matched to (WidgetChannel), in
+	// which ButtonText and WelcomeMessage are given.
+	Language string `json:"language"`
 }
 
 // ChannelStatus tells the widget whether the channel can take a chat now.

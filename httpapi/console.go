@@ -250,6 +250,8 @@ type channelPatch struct {
 	ButtonColor           *string   `json:"button_color"`
 	ButtonTextColor       *string   `json:"button_text_color"`
 	AllowedOrigins        *[]string `json:"allowed_origins"`
+	// Texts per language: those named are set, the others stay (texts.go).
+	Texts map[string]parley.ChannelText `json:"texts"`
 }
 
 func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request) (int, any, error) {

@@ -37,6 +37,7 @@ type Server struct {
 	pingInterval   time.Duration
 	bodyTimeout    time.Duration
 	alwaysSecure   bool
+	widgetStrings  func(language string) map[string]string
 
 	mu     sync.Mutex
 	conns  map[*wsConn]struct{}
@@ -57,6 +58,9 @@ type Options struct {
 	// proxy that does not say so; otherwise it is Secure when the request came over TLS
 	// or a trusted proxy says https.
 	AlwaysSecureCookies bool
+	// WidgetStrings gives the widget's own texts in a language, which GET
+	// /livechat/channels/{id} sends in the visitor's (nil: none, the widget's English).
+	WidgetStrings func(language string) map[string]string
 }
 
 // DefaultBodyTimeout is how long a client has to send a request body: a 64 KiB body
@@ -78,6 +82,7 @@ func New(service *chat.Service, store parley.Store, logger *slog.Logger, opts Op
 		pingInterval:   opts.PingInterval,
 		bodyTimeout:    opts.BodyTimeout,
 		alwaysSecure:   opts.AlwaysSecureCookies,
+		widgetStrings:  opts.WidgetStrings,
 	}
 	if s.pingInterval <= 0 {
 		s.pingInterval = 30 * time.Second

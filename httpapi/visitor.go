@@ -14,8 +14,7 @@ func (s *Server) handleChannelStatus(w http.ResponseWriter, r *http.Request) (in
 	if err != nil {
 		return 0, nil, err
 	}
-	st, err := s.service.ChannelStatus(r.Context(), id)
-	return http.StatusOK, st, err
+	return s.widgetChannel(r, id)
 }
 
 func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) (int, any, error) {

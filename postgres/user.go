@@ -14,12 +14,12 @@ import (
 	"github.com/parleychat/parley"
 )
 
-const userColumns = `u.id, u.login, u.name, u.role, u.chat_name, u.main_language, u.chat_languages, u.disabled`
+const userColumns = `u.id, u.login, u.name, u.role, u.chat_name, u.main_language, u.chat_languages, u.disabled, u.notify_sound, u.notify_desktop`
 
 func scanUser(row scanner, extra ...any) (*parley.User, error) {
 	var u parley.User
 	var langs string
-	dest := append([]any{&u.ID, &u.Login, &u.Name, &u.Role, &u.ChatName, &u.MainLanguage, &langs, &u.Disabled}, extra...)
+	dest := append([]any{&u.ID, &u.Login, &u.Name, &u.Role, &u.ChatName, &u.MainLanguage, &langs, &u.Disabled, &u.NotifySound, &u.NotifyDesktop}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -40,8 +40,8 @@ func encodeLanguages(langs []string) (string, error) {
 	return string(b), err
 }
 
-// CreateUser adds u and sets its ID. An empty main language is the default language.
-// A login whose key another user has is taken.
+// CreateUser adds u and sets its ID. An empty main language is the default language;
+// the notifications are the defaults. A login whose key another user has is taken.
 func (s *Store) CreateUser(ctx context.Context, u *parley.User, passwordHash string) error {
 	key, err := parley.LoginKey(u.Login)
 	if err != nil {
@@ -66,6 +66,7 @@ func (s *Store) CreateUser(ctx context.Context, u *parley.User, passwordHash str
 	} else if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Login, err)
 	}
+	u.NotifySound, u.NotifyDesktop = true, false // the columns' defaults
 	return nil
 }
 
@@ -168,6 +169,16 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, upd parley.UserUpdate)
 				return err
 			}
 			if err := set("chat_languages", langs); err != nil {
+				return err
+			}
+		}
+		if upd.NotifySound != nil {
+			if err := set("notify_sound", *upd.NotifySound); err != nil {
+				return err
+			}
+		}
+		if upd.NotifyDesktop != nil {
+			if err := set("notify_desktop", *upd.NotifyDesktop); err != nil {
 				return err
 			}
 		}

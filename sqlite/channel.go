@@ -80,6 +80,9 @@ func (s *Store) UpdateChannel(ctx context.Context, id int64, upd parley.ChannelU
 				return err
 			}
 		}
+		if err := setChannelTexts(ctx, tx, id, upd.Texts); err != nil {
+			return err
+		}
 		var err error
 		ch, err = channel(ctx, tx, id)
 		return err

@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"LastLanguage", testLastLanguage},
 		{"RequeueConversations", testRequeueConversations},
 		{"CannedResponses", testCannedResponses},
+		{"NotifySwitches", testNotifySwitches},
+		{"ChannelTexts", testChannelTexts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

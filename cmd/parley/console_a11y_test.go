@@ -139,6 +139,9 @@ func TestConsoleA11yPages(t *testing.T) {
 	p.click(tid("chat-window-fold"))
 	p.wait(existsJS(tid("chat-window")+" "+tid("end-button")), "the window to open")
 	p.click(tid("chat-window") + " " + tid("end-button"))
+	p.wait(existsJS(tid("end-dialog")), "the End confirmation")
+	check(p, "the End confirmation")
+	p.confirmEnd()
 	p.wait(existsJS(tid("chat-window")+" "+tid("thread-ended")), "the window's conversation to end")
 	check(p, "an ended chat window")
 }
@@ -240,6 +243,7 @@ func TestConsoleA11yFocusAfterActions(t *testing.T) {
 
 	// End in a chat window: the notice that the conversation has ended.
 	p.do(chromedp.Focus(chromedp.CSS(win(camille)+" "+tid("end-button"))), chromedp.KeyEvent(kb.Enter))
+	p.confirmEnd()
 	p.waitFocus(win(camille)+" "+tid("thread-ended"), "after End in a chat window")
 	// After a reload, the restored window of the ended conversation takes no focus.
 	p.do(chromedp.Reload())
@@ -287,6 +291,7 @@ func TestConsoleA11yFocusAfterActions(t *testing.T) {
 
 	// End in Discuss: the notice in the pane.
 	p.do(chromedp.Focus(chromedp.CSS(pane+" "+tid("end-button"))), chromedp.KeyEvent(kb.Enter))
+	p.confirmEnd()
 	p.waitFocus(pane+" "+tid("thread-ended"), "after End in Discuss")
 
 	// The visitor leaves while the operator writes: the composer goes, the focus goes to
@@ -463,6 +468,7 @@ func TestConsoleA11yKeyboardOnly(t *testing.T) {
 	// End, from the window's header: the focus lands on the notice that it has ended.
 	p.tabTo(win+" "+tid("end-button"), true, 8)
 	p.press(kb.Enter)
+	p.confirmEnd()
 	p.waitFocus(win+" "+tid("thread-ended"), "after End")
 	if got := path(s.must(t, 200, "GET", fmt.Sprintf("/api/conversations/%d", conv), alice, nil).object(t), "status"); got != "ended" {
 		t.Errorf("conversation status %v after End, want ended", got)

@@ -54,7 +54,8 @@ package main
 //   message-body               the text of a message
 //   typing-indicator           "NAME is typing…" (empty when nobody types)
 //   composer-input, composer-send, composer-error   the message box, its Send button, a refused send
-//   end-button                 End the conversation
+//   end-button                 End the conversation, after a confirmation:
+//   end-dialog                 the confirmation (a modal dialog), with confirm-ok (End) and confirm-cancel
 //   thread-ended               "This conversation has ended." in place of the composer
 //
 // Chat windows (bottom-right corner, every page)
@@ -612,15 +613,15 @@ func TestConsoleChatWindows(t *testing.T) {
 	}
 
 	// Opening it in Discuss reads it: no longer bold, and the server agrees. Its chat
-	// window steps aside while the pane shows it.
+	// window stays as it was.
 	p.click(item)
 	pane := tid("discuss-thread")
 	p.wait(fmt.Sprintf(`document.querySelector(%q)?.dataset.conversationId === "%d" && !!document.querySelector('%s %s[data-seq="1"]')`, pane, conv, pane, tid("message")),
 		"the conversation in the Discuss pane")
 	p.wait(fmt.Sprintf(`document.querySelector(%q)?.dataset.unread === "0"`, item), "the conversation to be read")
 	p.wait(`document.title === "(1) Parley"`, "the title to count only the other conversation")
-	if consoleEval[bool](p, exists(win)) || !consoleEval[bool](p, exists(win2)) {
-		t.Error("in Discuss, the pane's conversation should have no window and the other one should")
+	if !consoleEval[bool](p, exists(win)) || !consoleEval[bool](p, exists(win2)) {
+		t.Error("opening a conversation in Discuss closed a chat window")
 	}
 	unread := func() string {
 		var list []struct {
@@ -694,8 +695,9 @@ func TestConsoleChatWindows(t *testing.T) {
 	want := len(s.visitorMessages(t, conv, visitor))
 	p.wait(fmt.Sprintf(`document.querySelectorAll('%s %s').length === %d`, win, tid("message"), want), "the history in the reopened window")
 
-	// End it from the window: the system notice shows, the composer gives way.
+	// End it from the window, once confirmed: the system notice shows, the composer gives way.
 	p.click(win + " " + tid("end-button"))
+	p.confirmEnd()
 	p.wait(fmt.Sprintf(`!!document.querySelector('%s %s') && document.querySelectorAll('%s %s[data-author-kind="system"]').length === 1`, win, tid("thread-ended"), win, tid("message")),
 		"the ended conversation")
 	if got := p.text(fmt.Sprintf(`%s %s[data-author-kind="system"]`, win, tid("message"))); !strings.Contains(got, "The operator ended the conversation.") {

@@ -147,6 +147,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Web:                 web.Handler(),
 		BodyTimeout:         m.Config.BodyTimeout,
 		AlwaysSecureCookies: m.Config.AlwaysSecureCookies,
+		WidgetStrings:       web.WidgetStrings,
 	})
 	if m.cluster != nil {
 		// Events published while this server's NATS connection was down are lost: the

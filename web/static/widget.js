@@ -48,110 +48,71 @@
 
   // ---------------------------------------------------------------- strings
 
-  const STRINGS = {
-    en: {
-      launcher: 'Chat with us',
-      title: 'Chat',
-      open: 'Open chat',
-      close: 'Close chat',
-      history: 'Messages',
-      placeholder: 'Type a message…',
-      send: 'Send',
-      end: 'End chat',
-      powered: 'Powered by Parley',
-      online: 'We are online',
-      busy: 'All our operators are busy, we will answer soon',
-      waiting: 'Waiting for an operator…',
-      queue: (n) => 'You are number ' + n + ' in line',
-      joined: (name) => name + ' joined the chat.',
-      typing: (name) => name + ' is typing…',
-      youEnded: 'You ended the chat.',
-      operatorEnded: 'The operator ended the chat.',
-      ended: 'Chat ended',
-      ratePrompt: 'How was this conversation?',
-      good: 'Good',
-      okay: 'Okay',
-      bad: 'Bad',
-      commentPlaceholder: 'Add a comment (optional)',
-      rateSubmit: 'Send my rating',
-      rateThanks: 'Thank you for your feedback!',
-      newChat: 'Write a message below to start a new chat.',
-      offlineTitle: 'Leave us a message',
-      offlineIntro: 'Nobody is available right now. Leave a message and we will answer you by email.',
-      name: 'Name',
-      email: 'Email',
-      message: 'Message',
-      offlineSubmit: 'Send message',
-      offlineThanks: 'Thank you! Your message has been sent. We will answer you by email.',
-      unread: (n) => n + (n === 1 ? ' unread message' : ' unread messages'),
-      reconnecting: 'Connection lost. Reconnecting…',
-      errSend: 'Your message could not be sent. Please try again.',
-      errNetwork: 'No connection to the chat. Please try again.',
-      errTooMany: 'Too many messages at once. Please wait a moment.',
-      errTooLong: 'Your message is too long (4,000 characters at most).',
-      errRequired: 'Please fill in every field.',
-      errEmail: 'Please enter a valid email address.',
-      errGeneric: 'Something went wrong. Please try again.',
-    },
-    fr: {
-      launcher: 'Discutez avec nous',
-      title: 'Discussion',
-      open: 'Ouvrir la discussion',
-      close: 'Fermer la discussion',
-      history: 'Messages',
-      placeholder: 'Écrivez un message…',
-      send: 'Envoyer',
-      end: 'Terminer la discussion',
-      powered: 'Propulsé par Parley',
-      online: 'Nous sommes en ligne',
-      busy: 'Nos conseillers sont occupés, nous vous répondons bientôt',
-      waiting: 'En attente d’un conseiller…',
-      queue: (n) => 'Vous êtes numéro ' + n + ' dans la file d’attente',
-      joined: (name) => name + ' a rejoint la discussion.',
-      typing: (name) => name + ' est en train d’écrire…',
-      youEnded: 'Vous avez terminé la discussion.',
-      operatorEnded: 'Le conseiller a terminé la discussion.',
-      ended: 'Discussion terminée',
-      ratePrompt: 'Comment s’est passée cette discussion ?',
-      good: 'Bien',
-      okay: 'Moyen',
-      bad: 'Mauvais',
-      commentPlaceholder: 'Ajouter un commentaire (facultatif)',
-      rateSubmit: 'Envoyer mon avis',
-      rateThanks: 'Merci pour votre avis !',
-      newChat: 'Écrivez un message ci-dessous pour commencer une nouvelle discussion.',
-      offlineTitle: 'Laissez-nous un message',
-      offlineIntro: 'Personne n’est disponible pour le moment. Laissez-nous un message, nous vous répondrons par e-mail.',
-      name: 'Nom',
-      email: 'E-mail',
-      message: 'Message',
-      offlineSubmit: 'Envoyer le message',
-      offlineThanks: 'Merci ! Votre message a bien été envoyé. Nous vous répondrons par e-mail.',
-      unread: (n) => n + (n === 1 ? ' message non lu' : ' messages non lus'),
-      reconnecting: 'Connexion perdue. Reconnexion…',
-      errSend: 'Votre message n’a pas pu être envoyé. Veuillez réessayer.',
-      errNetwork: 'Pas de connexion à la discussion. Veuillez réessayer.',
-      errTooMany: 'Trop de messages à la fois. Patientez un instant.',
-      errTooLong: 'Votre message est trop long (4 000 caractères au plus).',
-      errRequired: 'Veuillez remplir tous les champs.',
-      errEmail: 'Veuillez saisir une adresse e-mail valide.',
-      errGeneric: 'Une erreur s’est produite. Veuillez réessayer.',
-    },
+  // The widget's own texts in English. GET /livechat/channels/{id} gives them in the
+  // visitor's language (the server keeps the translations: web/widget-strings/), which
+  // replace these; {n} and {name} are filled in by fmt.
+  const T = {
+    launcher: 'Chat with us',
+    title: 'Chat',
+    close: 'Close chat',
+    history: 'Messages',
+    placeholder: 'Type a message…',
+    send: 'Send',
+    end: 'End chat',
+    powered: 'Powered by Parley',
+    online: 'We are online',
+    busy: 'All our operators are busy, we will answer soon',
+    waiting: 'Waiting for an operator…',
+    queue: 'You are number {n} in line',
+    joined: '{name} joined the chat.',
+    typing: '{name} is typing…',
+    youEnded: 'You ended the chat.',
+    operatorEnded: 'The operator ended the chat.',
+    ended: 'Chat ended',
+    ratePrompt: 'How was this conversation?',
+    good: 'Good',
+    okay: 'Okay',
+    bad: 'Bad',
+    commentPlaceholder: 'Add a comment (optional)',
+    rateSubmit: 'Send my rating',
+    rateThanks: 'Thank you for your feedback!',
+    newChat: 'Write a message below to start a new chat.',
+    offlineTitle: 'Leave us a message',
+    offlineIntro: 'Nobody is available right now. Leave a message and we will answer you by email.',
+    name: 'Name',
+    email: 'Email',
+    message: 'Message',
+    offlineSubmit: 'Send message',
+    offlineThanks: 'Thank you! Your message has been sent. We will answer you by email.',
+    unread1: '1 unread message',
+    unread: '{n} unread messages',
+    reconnecting: 'Connection lost. Reconnecting…',
+    errSend: 'Your message could not be sent. Please try again.',
+    errNetwork: 'No connection to the chat. Please try again.',
+    errTooMany: 'Too many messages at once. Please wait a moment.',
+    errTooLong: 'Your message is too long (4,000 characters at most).',
+    errRequired: 'Please fill in every field.',
+    errEmail: 'Please enter a valid email address.',
+    errGeneric: 'Something went wrong. Please try again.',
   };
+
+  // fmt fills the {key} placeholders of a text.
+  const fmt = (text, vars) => text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
+
+  // localize takes the texts the server sent in the visitor's language, those it knows.
+  function localize(strings) {
+    for (const k in strings || {}) if (Object.hasOwn(T, k) && typeof strings[k] === 'string') T[k] = strings[k];
+  }
 
   function browserLanguages() {
     const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
     return Array.from(langs).filter((l) => typeof l === 'string' && l).slice(0, 32);
   }
   const LANGUAGES = browserLanguages();
-  const LANG = /^fr\b/i.test(LANGUAGES[0] || '') ? 'fr' : 'en';
-  const T = STRINGS[LANG];
 
   // The system notices the server writes in English, as the visitor should read them.
-  const SYSTEM_NOTICES = {
-    'Visitor left the conversation.': T.youEnded,
-    'The operator ended the conversation.': T.operatorEnded,
-  };
+  const systemNotice = (body) =>
+    body === 'Visitor left the conversation.' ? T.youEnded : body === 'The operator ended the conversation.' ? T.operatorEnded : body;
 
   // ---------------------------------------------------------------- storage
 
@@ -312,7 +273,7 @@
   function timeOf(iso) {
     const d = new Date(iso);
     if (isNaN(d)) return '';
-    return d.toLocaleString(LANGUAGES[0] || LANG, { dateStyle: 'medium', timeStyle: 'short' });
+    return d.toLocaleString(LANGUAGES[0] || 'en', { dateStyle: 'medium', timeStyle: 'short' });
   }
 
   const codePoints = (s) => Array.from(s).length;
@@ -460,7 +421,7 @@ a { color: inherit; text-decoration: underline; }
 .score[aria-pressed="true"] svg { color: var(--pw-accent); }
 .field {
   display: block; width: 100%; border: 1px solid #dcdce3; border-radius: 9px; padding: 9px 11px; background: #fff; color: var(--pw-text);
-  font-size: 14px; line-height: 1.4;
+  font-size: 14px; font-weight: 400; line-height: 1.4;
 }
 .field:focus-visible { outline-offset: 1px; }
 textarea.field { resize: vertical; min-height: 64px; }
@@ -557,7 +518,9 @@ textarea.field { resize: vertical; min-height: 64px; }
       onkeydown: onWindowKey,
     }, header, ui.queue, ui.conn, ...ui.chat, ui.offForm, ui.offThanks, ui.footer);
 
-    ui.root = h('div', { class: 'pw', testid: 'root', 'data-open': 'false', 'data-mode': 'chat', 'data-ws': 'closed' }, ui.window, ui.dock);
+    // The language the widget's texts are in, for screen readers, whatever the page's.
+    const lang = state.channel && state.channel.strings ? state.channel.language : 'en';
+    ui.root = h('div', { class: 'pw', testid: 'root', lang, 'data-open': 'false', 'data-mode': 'chat', 'data-ws': 'closed' }, ui.window, ui.dock);
     shadow.append(ui.root);
     document.body.append(host);
     PHONE.addEventListener('change', modal);
@@ -664,13 +627,13 @@ textarea.field { resize: vertical; min-height: 64px; }
     ui.label.hidden = state.open;
     ui.badge.hidden = state.open || state.unread === 0;
     ui.badge.textContent = String(state.unread);
-    if (state.unread) ui.launcher.setAttribute('aria-description', T.unread(state.unread));
+    if (state.unread) ui.launcher.setAttribute('aria-description', state.unread === 1 ? T.unread1 : fmt(T.unread, { n: state.unread }));
     else ui.launcher.removeAttribute('aria-description');
 
     const c = state.conv;
     const queued = chat && c && c.status === 'queued';
     ui.queue.hidden = !queued;
-    if (queued) ui.queue.textContent = c.queue_position > 0 ? T.queue(c.queue_position) : T.waiting;
+    if (queued) ui.queue.textContent = c.queue_position > 0 ? fmt(T.queue, { n: c.queue_position }) : T.waiting;
     ui.end.hidden = !(chat && live());
 
     // header: the operator once assigned, otherwise what the visitor can expect
@@ -729,7 +692,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     const kind = m.author && m.author.kind;
     if (kind === 'system') {
       return h('div', { class: 'system', testid: 'message', 'data-kind': 'system', 'data-seq': m.seq, title: timeOf(m.created_at) },
-        SYSTEM_NOTICES[m.body] || m.body);
+        systemNotice(m.body));
     }
     const k = kind === 'operator' ? 'operator' : 'visitor';
     const bubble = h('div', { class: 'bubble', testid: 'message-body', title: timeOf(m.created_at) });
@@ -857,7 +820,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     }
     state.conv = c;
     if (fromLive && prev && prev.status === 'queued' && c.status === 'active' && c.operator && c.operator.name) {
-      addNotice(T.joined(c.operator.name));
+      addNotice(fmt(T.joined, { name: c.operator.name }));
     }
     if (c.status === 'ended' && (!prev || prev.status !== 'ended')) onEnded();
     if (c.status !== 'ended') ensureSocket();
@@ -1163,7 +1126,7 @@ textarea.field { resize: vertical; min-height: 64px; }
   // ---------------------------------------------------------------- typing
 
   function showTyping(name) {
-    ui.typing.textContent = T.typing(name);
+    ui.typing.textContent = fmt(T.typing, { name });
     ui.typing.hidden = state.mode !== 'chat';
     clearTimeout(state.typingTimer);
     state.typingTimer = setTimeout(hideTyping, TYPING_SHOW_MS);
@@ -1335,13 +1298,20 @@ textarea.field { resize: vertical; min-height: 64px; }
 
   // ---------------------------------------------------------------- channel status
 
-  async function refreshChannel() {
+  // loadChannel reads the channel in the visitor's languages: its texts, and the
+  // widget's own, in the language the server matches them to.
+  async function loadChannel() {
     try {
-      state.channel = await request('GET', '/channels/' + channelId);
+      state.channel = await request('GET', '/channels/' + channelId + '?languages=' + encodeURIComponent(LANGUAGES.join(',')));
+      localize(state.channel.strings);
     } catch (err) {
       if (err.status === 404 || err.status === 400) state.channel = null;
       // otherwise (network, 5xx) keep what we knew
     }
+  }
+
+  async function refreshChannel() {
+    await loadChannel();
     applyChannel();
   }
 
@@ -1356,10 +1326,12 @@ textarea.field { resize: vertical; min-height: 64px; }
   // ---------------------------------------------------------------- start
 
   async function init() {
+    // The widget is built in the visitor's language, which comes with the channel.
+    await loadChannel();
     build();
     const convId = Number(stored.conversation) || 0;
     const wasOpen = stored.open === true;
-    await Promise.all([refreshChannel(), state.token && convId ? restore(convId) : null]);
+    if (state.token && convId) await restore(convId);
     applyChannel();
     if (wasOpen && !ui.dock.hidden) openWindow(false);
     schedulePoll();

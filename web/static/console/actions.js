@@ -367,10 +367,12 @@ function onMessageEvent(id, m) {
   if (!known) {
     fetchConversation(id, false).then((c) => {
       if (c && !displayedInDiscuss(id)) openWindow(id, { keepFold: true });
+      if (c) alertOperator(id, visitorName(c), m.body);
     });
   } else if (isNew && !displayedInDiscuss(id)) {
     openWindow(id, { keepFold: true });
   }
+  if (known && isNew) alertOperator(id, visitorName(getState().conversations[id]), m.body);
 }
 
 function onConversationEvent(c) {
@@ -383,7 +385,16 @@ function onConversationEvent(c) {
   if (!known && mine && c.status === 'active') {
     if (!displayedInDiscuss(c.id)) openWindow(c.id);
     announce(`New conversation with ${visitorName(c)}`);
+    alertOperator(c.id, `New conversation with ${visitorName(c)}`, c.last_message ? c.last_message.body : '');
   }
+}
+
+// alertOperator: a sound and a desktop notification, as the operator chose, while the tab
+// is hidden (notify.js, loaded then).
+function alertOperator(id, title, body) {
+  const { me } = getState();
+  if (document.visibilityState !== 'hidden' || !me || !(me.notify_sound || me.notify_desktop)) return;
+  import('./notify.js').then((m) => m.alertOperator(me, id, title, body)).catch(() => {});
 }
 
 // Typing.

@@ -58,12 +58,10 @@ function ChatWindow({ id, folded }) {
   </section>`;
 }
 
-// ChatWindows shows the open windows that fit, rightmost first. The conversation shown in
-// the Discuss pane has no window there (it would be the same conversation twice); its
-// window comes back on the other pages.
+// ChatWindows shows the open windows that fit, rightmost first. Opening a conversation in
+// Discuss leaves its window as it was: the operator closes or folds windows, not pages.
 export function ChatWindows() {
   const windows = useStore((s) => s.windows);
-  const route = useStore((s) => s.route);
   const [max, setMax] = useState(fitting());
   useEffect(() => {
     const onResize = () => setMax(fitting());
@@ -71,7 +69,7 @@ export function ChatWindows() {
     return () => window.removeEventListener('resize', onResize);
   }, []);
 
-  const shown = windows.filter((w) => !(route.page === 'discuss' && route.id === w.id)).slice(0, max);
+  const shown = windows.slice(0, max);
   // Pages may keep their content clear of the windows: --chat-windows-width is the width
   // the windows take along the bottom, --chat-windows-open-width the part that is tall.
   const lastOpen = shown.reduce((at, w, i) => (w.folded ? at : i + 1), 0);

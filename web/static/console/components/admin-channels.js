@@ -1,10 +1,11 @@
 // Admin → Channels: the live chat channels, a form to create or edit one (its widget's
-// texts and colours, the cap of ongoing conversations per operator, the websites allowed
-// to embed it), and the snippet that puts its widget on a website.
+// texts and colours, those texts per language (channel-texts.js), the cap of ongoing
+// conversations per operator, the websites allowed to embed it), and the snippet that
+// puts its widget on a website.
 import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { createChannel, updateChannel, loadChannels } from '../actions.js';
-import { Alert, Spinner } from './common.js';
+import { Alert, Spinner, Lazy } from './common.js';
 import { IconCopy, IconPlus } from '../icons.js';
 import { cx } from '../util.js';
 
@@ -21,6 +22,8 @@ const DEFAULTS = {
 // The allowed websites are edited as text, one origin per line.
 const originsText = (list) => (list || []).join('\n');
 const originsList = (text) => text.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
+
+const loadTexts = () => import('./channel-texts.js');
 
 export function widgetSnippet(id) {
   return `<script src="${location.origin}/widget.js" data-channel="${id}" async></script>`;
@@ -151,6 +154,7 @@ function ChannelForm({ channel, saved, onDone }) {
             Any website can embed this channel's widget. List your website to keep others from using it.</p>`
         : null}
     </div>
+    <${Lazy} load=${loadTexts} name="ChannelTexts" channel=${channel} form=${form} setForm=${setForm} />
     <div class="field">
       <span class="label">Preview</span>
       <div class="widget-preview"><span class="widget-preview-button" style=${previewStyle}>${form.button_text || ' '}</span></div>

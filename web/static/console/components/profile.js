@@ -1,6 +1,7 @@
 // My Profile: the Preferences tab (the Online Chat Name visitors see and the languages the
-// operator chats in; only enabled languages are offered, the server has the last word) and
-// the Account Security tab (change one's own password).
+// operator chats in; only enabled languages are offered, the server has the last word; and
+// the notifications, from notify-prefs.js) and the Account Security tab (change one's own
+// password).
 import { html, useState, useEffect, useMemo, useRef } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { savePreferences, loadLanguages, changePassword } from '../actions.js';
@@ -62,12 +63,13 @@ function PreferencesForm({ me, languages }) {
   const [error, setError] = useState('');
   const [saved, setSaved] = useState(false);
 
-  // The saved values, when they change (after Save, or in another tab), become the form's.
+  // The saved values, when they change (after Save, or in another tab), become the form's;
+  // a change of the notifications, saved apart, leaves what the form holds.
   useEffect(() => {
     setChatName(me.chat_name || '');
     setMain(me.main_language || '');
     setChatLangs(me.chat_languages || []);
-  }, [me]);
+  }, [me.chat_name, me.main_language, (me.chat_languages || []).join()]);
 
   const enabled = useMemo(() => languages.filter((l) => l.enabled), [languages]);
   const mainOptions = enabled.some((l) => l.code === main) || !main ? enabled : [...enabled, { code: main, name: `${languageName(languages, main)} (not enabled)` }];
@@ -140,6 +142,8 @@ function PreferencesForm({ me, languages }) {
     </div>
   </form>`;
 }
+
+const loadNotifySettings = () => import('./notify-prefs.js');
 
 // PASSWORD_MIN is the server's rule for a new password, checked here only to say it sooner.
 export const PASSWORD_MIN = 8;
@@ -266,7 +270,7 @@ export function ProfilePage({ route }) {
         ${tab === 'security'
           ? html`<${PasswordForm} />`
           : languages
-            ? html`<${PreferencesForm} me=${me} languages=${languages} />`
+            ? html`<${PreferencesForm} me=${me} languages=${languages} /><${Lazy} load=${loadNotifySettings} name="NotificationSettings" me=${me} />`
             : html`<${Spinner} />`}
         ${tab === 'preferences' ? html`<${Lazy} load=${() => import('./canned.js')} name="CannedResponses" />` : null}
       </div>

@@ -13,6 +13,20 @@ const GROUP_WITHIN = 5 * 60 * 1000; // messages of one author this close share o
 // Canned responses' completion, loaded when a composer first sees a ":".
 let Suggestions = null;
 
+// Web and mail addresses become links to a new tab, as in the widget; the rest stays text.
+const LINK = /\b(?:https?:\/\/|mailto:)[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
+
+function linkify(text) {
+  const out = [];
+  let at = 0;
+  for (const m of text.matchAll(LINK)) {
+    out.push(text.slice(at, m.index), html`<a href=${m[0]} target="_blank" rel="noopener noreferrer">${m[0]}</a>`);
+    at = m.index + m[0].length;
+  }
+  out.push(text.slice(at));
+  return out;
+}
+
 function MessageList({ id, messages, complete, compact }) {
   const list = useRef(null);
   const stick = useRef(true);
@@ -52,7 +66,7 @@ function MessageList({ id, messages, complete, compact }) {
         ${grouped
           ? null
           : html`<div class="msg-meta"><span class="msg-author">${name}</span><time datetime=${m.created_at}>${formatTime(m.created_at)}</time></div>`}
-        <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${m.body}</div>
+        <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${linkify(m.body || '')}</div>
       </div>`);
     }
     prev = m.author.kind === 'system' ? null : m;
@@ -146,9 +160,11 @@ function Composer({ id, conv, place, focusKey }) {
 export function EndButton({ id, conv, compact }) {
   const [busy, setBusy] = useState(false);
   if (!conv || conv.status === 'ended') return null;
+  // Ending cannot be undone: the operator confirms it first (confirm.js, loaded then).
   async function end() {
-    setBusy(true);
     try {
+      if (!(await (await import('./confirm.js')).confirmEnd(visitorName(conv)))) return;
+      setBusy(true);
       await endConversation(id);
     } catch (e) {
       notify(e.message, 'error');
