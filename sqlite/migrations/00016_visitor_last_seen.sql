@@ -1,0 +1,10 @@
+-- +goose Up
+-- When a widget of the visitor was last open (Unix microseconds; NULL: never): with their
+-- last message, it tells the sweep whether the visitor has gone.
+ALTER TABLE visitors ADD COLUMN last_seen_at INTEGER;
+-- The conversations that have not ended, which the sweep looks through for abandoned ones.
+CREATE INDEX conversations_not_ended ON conversations (id) WHERE status <> 'ended';
+
+-- +goose Down
+DROP INDEX conversations_not_ended;
+ALTER TABLE visitors DROP COLUMN last_seen_at;
