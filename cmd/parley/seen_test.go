@@ -72,3 +72,30 @@ func TestSeen(t *testing.T) {
 		t.Fatalf("queued conversation %v, want operator_read_seq 0", queued)
 	}
 }
+
+// An ended conversation counts no unread message, whoever ended it and whatever was left
+// unread: GET /api/conversations and the conversation event say 0.
+func TestEndedConversationsHaveNoUnread(t *testing.T) {
+	s := mustStart(t, "")
+	_, alice, ch, aliceWS := s.mustAliceOnline(t)
+	left, leftToken := s.visitorStart(t, ch, "Camille", "Hello?")
+	staying, _ := s.visitorStart(t, ch, "Jonas", "Hi")
+	s.must(t, 201, "POST", fmt.Sprintf("/livechat/conversations/%d/messages", left), leftToken, map[string]string{"body": "Anyone?"})
+
+	s.must(t, 200, "POST", fmt.Sprintf("/livechat/conversations/%d/end", left), leftToken, nil)
+	ev := aliceWS.expect(t, "conversation", func(ev map[string]any) bool {
+		return num(path(ev, "conversation", "id")) == left && path(ev, "conversation", "status") == "ended"
+	})
+	if got := num(path(ev, "conversation", "unread")); got != 0 {
+		t.Errorf("the end's conversation event counts %d unread, want 0", got)
+	}
+	var list []map[string]any
+	s.must(t, 200, "GET", "/api/conversations", alice, nil).decode(t, &list)
+	unread := map[int64]int64{}
+	for _, c := range list {
+		unread[num(c["id"])] = num(c["unread"])
+	}
+	if unread[left] != 0 || unread[staying] != 1 {
+		t.Fatalf("unread counts %v, want 0 for the ended conversation %d and 1 for %d", unread, left, staying)
+	}
+}
