@@ -3,7 +3,6 @@
 // keeps the tab's title counting unread visitor messages.
 import { html, render, useEffect } from '../vendor/preact-htm.js';
 import { useStore, subscribe } from './store.js';
-import { isUnread } from './util.js';
 import { boot } from './actions.js';
 import { startRouter } from './router.js';
 import { MenuBar } from './components/menubar.js';
@@ -74,11 +73,10 @@ function Face({ authChecked, me, route, bootError }) {
   </div>`;
 }
 
-// The title counts the unread messages of visitors in conversations that have not ended:
-// "(2) Parley".
+// The title counts the unread messages of visitors: "(2) Parley".
 let lastTitle = '';
 subscribe((s) => {
-  const unread = s.me ? Object.values(s.conversations).reduce((n, c) => n + (isUnread(c) ? c.unread : 0), 0) : 0;
+  const unread = s.me ? Object.values(s.conversations).reduce((n, c) => n + (c.unread > 0 ? c.unread : 0), 0) : 0;
   const title = unread ? `(${unread}) ${TITLE}` : TITLE;
   if (title !== lastTitle) {
     lastTitle = title;

@@ -69,10 +69,6 @@ export function sortConversations(list) {
   });
 }
 
-// isUnread tells whether a conversation counts as unread (the badge, bold in Discuss, the
-// title): messages the operator has not read, in a conversation that has not ended.
-export const isUnread = (c) => c.unread > 0 && c.status !== 'ended';
-
 export function preview(conv, maxLen = 80) {
   const m = conv.last_message;
   if (!m) return conv.status === 'queued' ? 'Waiting for an operator' : 'No message yet';

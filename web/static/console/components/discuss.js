@@ -6,12 +6,12 @@ import { href } from '../router.js';
 import { Thread, EndButton } from './thread.js';
 import { Avatar, Spinner } from './common.js';
 import { IconInbox } from '../icons.js';
-import { cx, formatWhen, isUnread, languageName, preview, sortConversations, visitorName } from '../util.js';
+import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
 
 function ConversationItem({ c, selected }) {
   const name = visitorName(c);
   return html`<li>
-    <a href=${href('discuss', String(c.id))} class=${cx('livechat-item', isUnread(c) && 'unread', c.status === 'ended' && 'ended', selected && 'selected')}
+    <a href=${href('discuss', String(c.id))} class=${cx('livechat-item', c.unread > 0 && 'unread', c.status === 'ended' && 'ended', selected && 'selected')}
       aria-current=${selected ? 'page' : undefined} data-testid="livechat-item" data-conversation-id=${c.id}
       data-unread=${c.unread} data-status=${c.status}>
       <${Avatar} name=${name} size=${36} />
@@ -22,7 +22,7 @@ function ConversationItem({ c, selected }) {
         </span>
         <span class="livechat-item-bottom">
           <span class="livechat-item-preview">${preview(c, 70)}</span>
-          ${isUnread(c)
+          ${c.unread > 0
             ? html`<span class="count" data-testid="livechat-unread" aria-label=${`${c.unread} unread`}>${c.unread}</span>`
             : null}
         </span>
@@ -57,7 +57,7 @@ export function DiscussPage({ route }) {
   const list = useMemo(() => sortConversations(Object.values(conversations)), [conversations]);
   const live = list.filter((c) => c.status !== 'ended');
   const ended = list.filter((c) => c.status === 'ended');
-  const unreadTotal = list.filter(isUnread).length;
+  const unreadTotal = list.filter((c) => c.unread > 0).length;
   const selected = route.id ? conversations[route.id] : null;
 
   return html`<main class=${cx('discuss', route.id && 'has-selection')} data-testid="discuss-page">

@@ -7,7 +7,7 @@ import { openWindow } from '../windows.js';
 import { href } from '../router.js';
 import { IconMessages, IconLogo, IconUser, IconLogout, IconInbox } from '../icons.js';
 import { Avatar } from './common.js';
-import { cx, formatWhen, isUnread, preview, sortConversations, visitorName } from '../util.js';
+import { cx, formatWhen, preview, sortConversations, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
 
 // useDropdown closes a drop-down on a click outside it and on Escape. close() shuts it and,
@@ -58,7 +58,7 @@ function MessagesMenu() {
   const loaded = useStore((s) => s.conversationsLoaded);
   const dd = useDropdown();
   const list = useMemo(() => sortConversations(Object.values(conversations)), [conversations]);
-  const unreadCount = list.filter(isUnread).length;
+  const unreadCount = list.filter((c) => c.unread > 0).length;
 
   function openConversation(id) {
     dd.setOpen(false);
@@ -86,7 +86,7 @@ function MessagesMenu() {
               : html`<ul class="messages-list">
                   ${list.map(
                     (c) => html`<li key=${c.id}>
-                      <button type="button" class=${cx('messages-item', isUnread(c) && 'unread', c.status === 'ended' && 'ended')}
+                      <button type="button" class=${cx('messages-item', c.unread > 0 && 'unread', c.status === 'ended' && 'ended')}
                         onClick=${() => openConversation(c.id)} data-testid="messages-item"
                         data-conversation-id=${c.id} data-unread=${c.unread}>
                         <${Avatar} name=${visitorName(c)} size=${36} />
@@ -97,7 +97,7 @@ function MessagesMenu() {
                           </span>
                           <span class="messages-item-preview">${preview(c, 60)}</span>
                         </span>
-                        ${isUnread(c) ? html`<span class="count" aria-label=${`${c.unread} unread`}>${c.unread}</span>` : null}
+                        ${c.unread > 0 ? html`<span class="count" aria-label=${`${c.unread} unread`}>${c.unread}</span>` : null}
                       </button>
                     </li>`,
                   )}
