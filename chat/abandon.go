@@ -32,6 +32,13 @@ type visitorsSeen struct {
 	open   map[int64]int      // widget WebSockets open here, per visitor
 	closed map[int64]struct{} // visitors whose last one here closed since the last refresh
 	last   time.Time          // when the last refresh was written
+
+	// Visitors whose first widget here opened, waiting to be recorded: those that open
+	// while a write is under way share the next one, so that a burst of connections
+	// costs a few writes.
+	batch    []int64
+	written  chan struct{} // closed once the batch is written
+	flushing bool          // a goroutine writes batches
 }
 
 // seenRefresh is the time between two refreshes of the visitors seen.
@@ -40,9 +47,9 @@ func (s *Service) seenRefresh() time.Duration {
 }
 
 // VisitorConnected records that a widget WebSocket of the visitor opened on this server.
-// The first one here is recorded in the store at once, so that no sweep, on any server,
-// takes a visitor who just came back for gone; later ones are known here already and cost
-// nothing (a page reload, another tab).
+// The first one here is recorded in the store before it returns, so that no sweep, on any
+// server, takes a visitor who just came back for gone; later ones are known here already
+// and cost nothing (a page reload, another tab).
 func (s *Service) VisitorConnected(ctx context.Context, visitorID int64) {
 	if s.abandonAfter <= 0 {
 		return
@@ -55,12 +62,43 @@ func (s *Service) VisitorConnected(ctx context.Context, visitorID int64) {
 	known := s.seen.open[visitorID] > 0 || closedHere
 	s.seen.open[visitorID]++
 	delete(s.seen.closed, visitorID)
-	s.seen.mu.Unlock()
 	if known {
+		s.seen.mu.Unlock()
 		return // seen here within the last refresh, and refreshed again at the next
 	}
-	if err := s.store.SeeVisitors(ctx, []int64{visitorID}, s.now()); err != nil {
-		s.logger.Error("record visitor seen", "visitor", visitorID, "err", err)
+	s.seen.batch = append(s.seen.batch, visitorID)
+	if s.seen.written == nil {
+		s.seen.written = make(chan struct{})
+	}
+	written := s.seen.written
+	if !s.seen.flushing {
+		s.seen.flushing = true
+		go s.writeSeen()
+	}
+	s.seen.mu.Unlock()
+	select {
+	case <-written:
+	case <-ctx.Done():
+	}
+}
+
+// writeSeen records the visitors whose first widget opened here, a batch at a time,
+// until none waits.
+func (s *Service) writeSeen() {
+	for {
+		s.seen.mu.Lock()
+		ids, written := s.seen.batch, s.seen.written
+		s.seen.batch, s.seen.written = nil, nil
+		if len(ids) == 0 {
+			s.seen.flushing = false
+			s.seen.mu.Unlock()
+			return
+		}
+		s.seen.mu.Unlock()
+		if err := s.store.SeeVisitors(context.Background(), ids, s.now()); err != nil {
+			s.logger.Error("record visitors seen", "visitors", len(ids), "err", err)
+		}
+		close(written)
 	}
 }
 

@@ -324,3 +324,50 @@ func TestAbandonAcrossServers(t *testing.T) {
 		t.Fatalf("32 minutes after the widget closed, swept by the leader: %s, want ended", got)
 	}
 }
+
+// Visitors coming back at once are recorded as seen when their widget opens, before the
+// next refresh: the leader does not end their conversations. Were that server to stop
+// (no refresh from it), they count as gone from then on.
+func TestVisitorsRecordedWhenTheirWidgetOpens(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clk := &clock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	bus := inmem.NewBus()
+	logger := slog.New(slog.DiscardHandler)
+	leader := chat.NewWith(store, bus, logger, chat.Options{Timeout: 24 * time.Hour, Now: clk.Now, AbandonAfter: abandonAfter})
+	other := chat.NewWith(store, bus, logger, chat.Options{Timeout: 24 * time.Hour, Now: clk.Now, AbandonAfter: abandonAfter, Leader: notLeading{}})
+	f := withAdmin(t, &fixture{svc: leader, bus: bus, clock: clk})
+	ch := f.mustChannel(t, 0)
+	type waiting struct {
+		id int64
+		v  *parley.Visitor
+	}
+	var chats []waiting
+	for range 20 {
+		st, v := start(t, leader, ch, "Hello")
+		chats = append(chats, waiting{st.Conversation.ID, v})
+	}
+
+	pass(t, clk, 29, leader)
+	var wg sync.WaitGroup
+	for _, c := range chats {
+		wg.Go(func() { other.VisitorConnected(ctx, c.v.ID) })
+	}
+	wg.Wait()
+	pass(t, clk, 2, leader) // the other server never refreshes
+	for _, c := range chats {
+		if got := status(t, leader, c.v, c.id); got != parley.StatusQueued {
+			t.Fatalf("conversation %d, whose widget opened at minute 29: %s at minute 31, want queued", c.id, got)
+		}
+	}
+	pass(t, clk, 29, leader)
+	for _, c := range chats {
+		if got := status(t, leader, c.v, c.id); got != parley.StatusEnded {
+			t.Fatalf("conversation %d, its server silent for 31 minutes: %s, want ended", c.id, got)
+		}
+	}
+}
