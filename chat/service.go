@@ -173,7 +173,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 		}
 	}
 	if err := s.endAbandoned(ctx); err != nil {
-		return err
+		s.logger.Error("end abandoned conversations", "err", err) // the queues are drained all the same
 	}
 	channels, err := s.store.Channels(ctx)
 	if err != nil {
