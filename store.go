@@ -78,6 +78,20 @@ type Store interface {
 	// VisitorChannels lists the channels the visitor has conversations in, by id.
 	VisitorChannels(ctx context.Context, visitorID int64) ([]int64, error)
 
+	// Visitor context (visitor_context.go), for the operator who answers the visitor.
+	// SetVisitorContext records what the visitor's browser told at a start (all of vc but
+	// Referrer), replacing what it told before. VisitorContext returns it (a zero one for
+	// a visitor who told nothing). AddPageViews appends views, oldest first, and in the
+	// same transaction deletes all but the visitor's newest MaxPageViews; a referrer that
+	// is not empty becomes the visitor's Referrer. PageViews lists the kept views, newest
+	// first. VisitorConversations lists the visitor's conversations older than beforeID,
+	// newest first, at most limit. An unknown visitor is ENOTFOUND.
+	SetVisitorContext(ctx context.Context, visitorID int64, vc VisitorContext) error
+	VisitorContext(ctx context.Context, visitorID int64) (*VisitorContext, error)
+	AddPageViews(ctx context.Context, visitorID int64, views []PageView, referrer string) error
+	PageViews(ctx context.Context, visitorID int64) ([]PageView, error)
+	VisitorConversations(ctx context.Context, visitorID, beforeID int64, limit int) ([]*Conversation, error)
+
 	// Conversations. StartConversation and AssignQueued make the assignment decision
 	// inside the same write transaction that records it, so that concurrent starts
 	// never push an operator past the cap nor give one conversation to two operators.

@@ -71,6 +71,12 @@ type StartRequest struct {
 	VisitorToken   string   `json:"visitor_token"`
 	ClientID       string   `json:"client_id"`
 	AcceptLanguage string   `json:"-"`
+	// What the widget tells of the visitor's browsing (visitor_context.go): the pages
+	// viewed before this first message, oldest first, and the browser's time zone.
+	Pages            []PageViewRequest `json:"pages"`
+	Timezone         string            `json:"timezone"`
+	UTCOffsetMinutes *int              `json:"utc_offset_minutes"`
+	UserAgent        string            `json:"-"`
 }
 
 // MaxPageURLLength bounds the page a conversation started on.
@@ -118,6 +124,10 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	if len(req.Languages) > 32 {
 		return nil, parley.Errorf(parley.EINVALID, "At most 32 languages may be sent.")
 	}
+	views, err := validateStartContext(req, s.now())
+	if err != nil {
+		return nil, err
+	}
 	// An unknown channel is refused by the store's transaction, which then creates
 	// nothing, not even the new visitor.
 	v, token, hash, err := s.visitor(ctx, req.VisitorToken, req.VisitorName)
@@ -151,6 +161,9 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	c, m, created, err := s.store.StartConversation(ctx, nc, s.choose)
 	if err != nil {
 		return nil, err
+	}
+	if created {
+		s.recordStartContext(ctx, c.VisitorID, req, views)
 	}
 	if newVisitor != nil && !created {
 		// A replay: the visitor's token was replaced, so the old one must stop working

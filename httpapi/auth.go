@@ -138,6 +138,13 @@ func (s *Server) originAllowed(r *http.Request, origin string) (bool, error) {
 		}
 		return s.service.VisitorAllowsOrigin(r.Context(), v, origin)
 	}
+	if len(parts) == 2 && parts[1] == "page-views" {
+		v, err := s.visitorFrom(r)
+		if err != nil {
+			return true, nil // a preflight, or a token the handler refuses
+		}
+		return s.service.VisitorAllowsOrigin(r.Context(), v, origin)
+	}
 	if len(parts) < 3 {
 		return true, nil
 	}

@@ -146,6 +146,7 @@ func (s *Server) routes() []route {
 		{"POST /api/conversations/{id}/read", s.api(s.handleRead), console},
 		{"POST /api/conversations/{id}/end", s.api(s.handleEnd), console},
 		{"GET /api/offline-messages", s.api(s.handleOfflineMessages), console},
+		{"GET /api/conversations/{id}/visitor", s.api(s.handleVisitorInfo), console},
 		{"GET /api/ws", s.handleOperatorWS, console},
 
 		{"GET /livechat/channels/{id}", s.api(s.handleChannelStatus), visitor},
@@ -157,6 +158,7 @@ func (s *Server) routes() []route {
 		{"POST /livechat/conversations/{id}/end", s.api(s.handleVisitorEnd), visitor},
 		{"POST /livechat/conversations/{id}/rating", s.api(s.handleRate), visitor},
 		{"GET /livechat/ws", s.handleVisitorWS, visitor},
+		{"POST /livechat/page-views", s.api(s.handlePageView), visitor},
 	}
 }
 

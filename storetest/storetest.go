@@ -59,6 +59,9 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"LastAdmin", testLastAdmin},
 		{"LastLanguage", testLastLanguage},
 		{"RequeueConversations", testRequeueConversations},
+		{"VisitorContext", testVisitorContext},
+		{"PageViews", testPageViews},
+		{"VisitorConversations", testVisitorConversations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -35,6 +35,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/conversations/{id}/read":          map[string]any{"seq": 1},
 		"POST /livechat/conversations/{id}/messages": map[string]any{"body": "evil"},
 		"POST /livechat/conversations/{id}/rating":   map[string]any{"score": 1},
+		"POST /livechat/page-views":                  pageView("https://shop.example/", "Shop", ""),
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -93,6 +94,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /livechat/conversations/{id}/end":      {noone, forged, operatorAsVisitor, otherVisitor},
 		"POST /livechat/conversations/{id}/rating":   {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/ws":                           {noone, forged, operatorAsVisitor},
+
+		"GET /api/conversations/{id}/visitor": {noone, forged, outsider},
+		"POST /livechat/page-views":           {noone, forged, operatorAsVisitor},
 	}
 	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"})
 	for _, tc := range []struct {
