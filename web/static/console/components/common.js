@@ -1,5 +1,5 @@
 // Small pieces used on several pages.
-import { html } from '../../vendor/preact-htm.js';
+import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { avatarHue, initials, cx } from '../util.js';
 
 export function Avatar({ name, size = 32, className, testid }) {
@@ -29,4 +29,14 @@ export function PageHeader({ title, children }) {
     <h1>${title}</h1>
     ${children ? html`<div class="page-header-actions">${children}</div>` : null}
   </div>`;
+}
+
+// VisitorInfo is the visitor panel (components/visitor.js), loaded when first shown.
+let visitor;
+export function VisitorInfo(props) {
+  const [m, setM] = useState(visitor);
+  useEffect(() => {
+    if (!m) import('./visitor.js').then((v) => setM((visitor = v)));
+  }, []);
+  return m ? html`<${m.VisitorPanel} ...${props} />` : null;
 }
