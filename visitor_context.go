@@ -16,6 +16,10 @@ const (
 	MaxUTCOffset       = 18 * 60 // minutes, either way
 )
 
+// EventPageView tells the operator of a visitor's active conversation that the visitor
+// viewed another page: {"type":"page_view","conversation_id":ID}.
+const EventPageView = "page_view"
+
 // PageView is a page of the website that the visitor viewed with the widget loaded.
 type PageView struct {
 	URL      string    `json:"url"`

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -144,7 +145,23 @@ func (s *Service) RecordPageView(ctx context.Context, v *parley.Visitor, req Pag
 	if err := s.store.AddPageViews(ctx, v.ID, views, cameFrom(views)); err != nil {
 		return nil, err
 	}
+	s.tellPageView(ctx, v.ID)
 	return &views[0], nil
+}
+
+// tellPageView tells the operators of the visitor's active conversations that the
+// visitor is on another page, so that their consoles show it.
+func (s *Service) tellPageView(ctx context.Context, visitorID int64) {
+	convs, err := s.store.VisitorConversations(ctx, visitorID, math.MaxInt64, MaxEarlierConversations)
+	if err != nil {
+		s.logger.Error("list conversations of visitor", "visitor", visitorID, "err", err)
+		return
+	}
+	for _, c := range convs {
+		if c.Status == parley.StatusActive && c.OperatorID != 0 {
+			s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventPageView, ConversationID: c.ID})
+		}
+	}
 }
 
 // VisitorInfo is what an operator sees of the visitor beside a conversation.

@@ -94,7 +94,7 @@ func pageView(url, title, referrer string) map[string]any {
 // parsed from the User-Agent, their languages and time zone.
 func TestVisitorContextPages(t *testing.T) {
 	s := mustStart(t, "")
-	_, alice, ch, _ := s.mustAliceOnline(t)
+	_, alice, ch, aliceWS := s.mustAliceOnline(t)
 
 	started := s.startAs(t, ch, chromeOnWindows, map[string]any{
 		"body": "Do you ship to Belgium?", "languages": []string{"fr-BE", "en"}, "page_url": "https://shop.example/shipping",
@@ -141,6 +141,8 @@ func TestVisitorContextPages(t *testing.T) {
 	if r["url"] != "https://shop.example/cart" || r["viewed_at"] == nil {
 		t.Errorf("page view answer %v", r)
 	}
+	// The operator's console is told, and reads the visitor again.
+	aliceWS.expect(t, "page_view", func(ev map[string]any) bool { return num(ev["conversation_id"]) == conv })
 	info = s.visitorInfo(t, conv, alice)
 	if info.CurrentPage == nil || info.CurrentPage.URL != "https://shop.example/cart" || info.CurrentPage.Title != "Your cart" {
 		t.Errorf("current_page after a page view = %+v", info.CurrentPage)

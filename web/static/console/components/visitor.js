@@ -131,13 +131,14 @@ function EarlierConversation({ c }) {
   </details></li>`;
 }
 
-// VisitorPanel shows the visitor of conversation id. It reads them again when the
-// visitor writes (their page may have changed) and on demand.
+// VisitorPanel shows the visitor of conversation id. It reads them again when they view
+// another page (a page_view event) or write, and on demand.
 export function VisitorPanel({ id, compact }) {
   const [info, setInfo] = useState(null);
   const [error, setError] = useState('');
   const [n, setN] = useState(0);
   const languages = useStore((s) => s.languages);
+  const views = useStore((s) => s.pageViews[id]);
   const seen = useStore((s) => {
     const list = s.messages[id] ? s.messages[id].list : [];
     return list.filter((m) => m.author.kind === 'visitor').length;
@@ -152,7 +153,7 @@ export function VisitorPanel({ id, compact }) {
     return () => {
       live = false;
     };
-  }, [id, seen, n]);
+  }, [id, seen, views, n]);
 
   const body = !info
     ? error
