@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -127,7 +128,21 @@ func TestVisitorContextBrowser(t *testing.T) {
 		t.Errorf("pages viewed after the navigation %q", got)
 	}
 
-	// The panel folds away, and stays folded.
+	// /history's lines: the pages viewed, newest first, each with its time. The module is
+	// the one the panel loaded, under the console's versioned address.
+	lines, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]string](fmt.Sprintf(`(() => {
+		const app = document.querySelector('script[type=module][src$="/console/app.js"]').src;
+		return import(app.replace(/app\.js$/, 'components/visitor.js')).then((m) => m.historyText(%d));
+	})()`, conv), chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("historyText: %v", err)
+	}
+	if len(lines) != 3 || !strings.Contains(lines[0], "Arabica · Fernwood — "+site.URL+"/beans/arabica") ||
+		!strings.Contains(lines[2], "Fernwood Coffee — "+site.URL+"/") || !regexp.MustCompile(`^\d{1,2}:\d\d`).MatchString(lines[2]) {
+		t.Errorf("historyText = %q, want the three pages newest first, each after its time", lines)
+	}
+
+	// The panel folds away.
 	c.click(tid("visitor-toggle"))
 	c.wait(fmt.Sprintf(`!document.querySelector(%q)`, tid("visitor-panel")), "the panel hidden")
 
@@ -144,6 +159,29 @@ func TestVisitorContextBrowser(t *testing.T) {
 		t.Errorf("chat window's current page %q", got)
 	}
 	checkAccessible(t, c.ctx, "a chat window showing the visitor")
+	c.screenshot("console-visitor-window")
 	c.click(tid("chat-window-info"))
 	c.wait(fmt.Sprintf(`!!document.querySelector(%q)`, tid("chat-window")+" "+tid("composer-input")), "the messages again")
+
+	// The visitor ends the chat and starts another: beside the new one, the first is
+	// listed, and opens to its messages.
+	c.click(tid("chat-window-close"))
+	p.click("end")
+	p.waitMessage("system", "You ended the chat.")
+	p.typeInto("input", "About my order\n")
+	p.wait("the second conversation", fmt.Sprintf(`%s.dataset.conversation !== '' && %[1]s.dataset.conversation !== '%d'`, byTestID("root"), conv))
+	second := p.conversationID()
+	c.navigate(fmt.Sprintf("/discuss/%d", second))
+	earlier := fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("visitor-conversation"), conv)
+	c.wait(fmt.Sprintf(`!!document.querySelector(%q)`, panel+" "+earlier), "the earlier conversation")
+	if n := consoleEval[int](c, fmt.Sprintf(`document.querySelectorAll(%q).length`, tid("visitor-conversation"))); n != 1 {
+		t.Errorf("%d earlier conversations listed, want 1", n)
+	}
+	c.click(earlier + " summary")
+	c.wait(fmt.Sprintf(`document.querySelector(%q).open`, earlier), "the earlier conversation open")
+	msgs := consoleEval[[]string](c, fmt.Sprintf(`Array.from(document.querySelectorAll(%q)).map((m) => m.innerText.replace(/\s+/g, ' ').trim())`, earlier+" "+tid("visitor-conversation-message")))
+	if got := strings.Join(msgs, "|"); !strings.Contains(got, "Do you have decaf?") || !strings.Contains(got, "Still there?") || !strings.HasSuffix(got, "Visitor left the conversation.") {
+		t.Errorf("earlier conversation's messages %q", msgs)
+	}
+	c.screenshot("console-visitor-earlier")
 }

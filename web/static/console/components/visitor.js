@@ -12,6 +12,7 @@ import { cx, formatTime, languageName, sameDay } from '../util.js';
 const CSS = `
 .discuss-thread:has(>.visitor-panel){display:grid;grid-template:auto minmax(0,1fr)/minmax(0,1fr) 300px}
 .discuss-thread>.discuss-header{grid-column:1/-1}
+.discuss-thread>.visitor-panel{contain:size}
 .visitor-panel{min-height:0;border-left:1px solid var(--border);background:#fafafb;overflow-y:auto;padding:14px 16px 24px;font-size:13px}
 .visitor-panel.compact{flex:1;border-left:0;background:var(--surface)}
 .visitor-panel h2{font-size:14px;font-weight:650;margin:0 0 10px;display:flex;align-items:center;gap:8px}
@@ -35,6 +36,8 @@ const CSS = `
 .header-icon[aria-pressed=true]{background:rgba(255,255,255,.22)}
 @media (max-width:900px){.discuss-thread:has(>.visitor-panel){grid-template:auto minmax(0,2fr) minmax(0,1fr)/minmax(0,1fr)}.discuss-thread>.visitor-panel{border-left:0;border-top:1px solid var(--border)}}
 [data-testid=visitor-toggle][aria-pressed=true]{background:var(--accent-soft)}
+body:has(.chat-window) .discuss-thread>.visitor-panel{padding-bottom:64px}
+body:has(.chat-window:not(.folded)) .discuss-thread>.visitor-panel{padding-bottom:460px}
 `;
 
 function injectStyles() {
