@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/parleychat/parley/postgres/pgtest"
 )
 
 // User-Agent headers of real browsers.
@@ -84,6 +86,20 @@ func (s *testServer) startAs(tb testing.TB, ch int64, ua string, body map[string
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 }
 
+// onEveryStore runs test against a server on SQLite, and against one on PostgreSQL when
+// PARLEY_TEST_POSTGRES names a database.
+func onEveryStore(t *testing.T, test func(t *testing.T, s *testServer)) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			db := ""
+			if store == "postgres" {
+				db = pgtest.URL(t)
+			}
+			test(t, mustStart(t, db))
+		})
+	}
+}
+
 func pageView(url, title, referrer string) map[string]any {
 	return map[string]any{"url": url, "title": title, "referrer": referrer}
 }
@@ -93,7 +109,10 @@ func pageView(url, title, referrer string) map[string]any {
 // first (at most 15), where the visitor came from, their browser and operating system
 // parsed from the User-Agent, their languages and time zone.
 func TestVisitorContextPages(t *testing.T) {
-	s := mustStart(t, "")
+	onEveryStore(t, testVisitorContextPages)
+}
+
+func testVisitorContextPages(t *testing.T, s *testServer) {
 	_, alice, ch, aliceWS := s.mustAliceOnline(t)
 
 	started := s.startAs(t, ch, chromeOnWindows, map[string]any{
@@ -185,7 +204,10 @@ func TestVisitorContextPages(t *testing.T) {
 // Beside a conversation, the operator sees the visitor's earlier conversations in full,
 // newest first, never this one nor a later one; another operator is refused.
 func TestVisitorContextEarlierConversations(t *testing.T) {
-	s := mustStart(t, "")
+	onEveryStore(t, testVisitorContextEarlierConversations)
+}
+
+func testVisitorContextEarlierConversations(t *testing.T, s *testServer) {
 	admin, alice, ch, _ := s.mustAliceOnline(t)
 	_, mallory := s.mustOperator(t, admin, "mallory", nil)
 
@@ -241,7 +263,10 @@ func TestVisitorContextEarlierConversations(t *testing.T) {
 // Bad page views and start contexts are refused with a 400 naming the problem, and
 // nothing is stored: no conversation, no page view.
 func TestVisitorContextBadInput(t *testing.T) {
-	s := mustStart(t, "")
+	onEveryStore(t, testVisitorContextBadInput)
+}
+
+func testVisitorContextBadInput(t *testing.T, s *testServer) {
 	_, alice, ch, _ := s.mustAliceOnline(t)
 	conv, token := s.visitorStart(t, ch, "Ann", "Hello")
 	long := "https://shop.example/" + strings.Repeat("a", 2048)
