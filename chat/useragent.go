@@ -17,5 +17,9 @@ func ParseUserAgent(header string) (browser, os string) {
 	if v := ua.BrowserVersionMajor(); browser != "" && v != "" && v != "0" {
 		browser += " " + v
 	}
-	return browser, string(ua.OS())
+	os = string(ua.OS())
+	if os == "MacOS" {
+		os = "macOS" // as Apple writes it
+	}
+	return browser, os
 }
