@@ -40,8 +40,15 @@ type VisitorContext struct {
 	UTCOffsetMinutes *int
 	UpdatedAt        time.Time
 	// Referrer is the page of another website that last brought the visitor here; it is
-	// set by Store.AddPageViews, not SetVisitorContext.
+	// set with page views, and kept when the next start replaces the rest.
 	Referrer string
+}
+
+// Visit is what a first message tells of the visitor's browser and browsing.
+type Visit struct {
+	Context  VisitorContext
+	Pages    []PageView // oldest first
+	Referrer string     // the page of another website that brought the visitor, or ""
 }
 
 // ValidatePageView checks a page view as a visitor's browser reports it: an http(s) URL

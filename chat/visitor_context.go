@@ -101,8 +101,9 @@ func acceptedLanguages(header string) []string {
 	return tags
 }
 
-// validateStartContext checks what a first message tells beside the message itself.
-func validateStartContext(req StartRequest, now time.Time) ([]parley.PageView, error) {
+// startVisit checks what a first message tells beside the message itself, for the
+// start's transaction to record.
+func startVisit(req StartRequest, now time.Time) (*parley.Visit, error) {
 	if err := parley.ValidateTimezone(req.Timezone, req.UTCOffsetMinutes); err != nil {
 		return nil, err
 	}
@@ -115,23 +116,7 @@ func validateStartContext(req StartRequest, now time.Time) ([]parley.PageView, e
 	if req.Pages == nil && parley.ValidateWebURL("Page URL", req.PageURL, true) == nil {
 		views = append(views, parley.PageView{URL: req.PageURL, ViewedAt: now})
 	}
-	return views, nil
-}
-
-// recordStartContext keeps what a first message told of the visitor's browser and
-// browsing. The conversation is already stored: a failure here is logged, not returned,
-// since the visitor's message went through.
-func (s *Service) recordStartContext(ctx context.Context, visitorID int64, req StartRequest, views []parley.PageView) {
-	now := s.now()
-	if err := s.store.SetVisitorContext(ctx, visitorID, browserContext(req, now)); err != nil {
-		s.logger.Error("record visitor context", "visitor", visitorID, "err", err)
-	}
-	if len(views) == 0 {
-		return
-	}
-	if err := s.store.AddPageViews(ctx, visitorID, views, cameFrom(views)); err != nil {
-		s.logger.Error("record page views", "visitor", visitorID, "err", err)
-	}
+	return &parley.Visit{Context: browserContext(req, now), Pages: views, Referrer: cameFrom(views)}, nil
 }
 
 // RecordPageView keeps a page the visitor viewed (with the widget loaded) after their

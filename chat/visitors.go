@@ -124,7 +124,7 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	if len(req.Languages) > 32 {
 		return nil, parley.Errorf(parley.EINVALID, "At most 32 languages may be sent.")
 	}
-	views, err := validateStartContext(req, s.now())
+	visit, err := startVisit(req, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +153,7 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		PageURL:          req.PageURL,
 		Body:             req.Body,
 		ClientID:         req.ClientID,
+		Visit:            visit,
 		Now:              s.now(),
 	}
 	if newVisitor != nil && len(req.ClientID) >= MinReplayClientID {
@@ -161,9 +162,6 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	c, m, created, err := s.store.StartConversation(ctx, nc, s.choose)
 	if err != nil {
 		return nil, err
-	}
-	if created {
-		s.recordStartContext(ctx, c.VisitorID, req, views)
 	}
 	if newVisitor != nil && !created {
 		// A replay: the visitor's token was replaced, so the old one must stop working

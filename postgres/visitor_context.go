@@ -11,27 +11,26 @@ import (
 	"github.com/parleychat/parley"
 )
 
-// SetVisitorContext records what the visitor's browser told at a start.
-func (s *Store) SetVisitorContext(ctx context.Context, visitorID int64, vc parley.VisitorContext) error {
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		if err := lockVisitor(ctx, tx, visitorID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO visitor_contexts
-			(visitor_id, user_agent, browser, os, languages, timezone, utc_offset_minutes, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (visitor_id) DO UPDATE SET user_agent = excluded.user_agent,
-				browser = excluded.browser, os = excluded.os, languages = excluded.languages,
-				timezone = excluded.timezone, utc_offset_minutes = excluded.utc_offset_minutes,
-				updated_at = excluded.updated_at`,
-			visitorID, vc.UserAgent, vc.Browser, vc.OS, jsonList(vc.Languages), vc.Timezone, vc.UTCOffsetMinutes,
-			dbTime(orNow(vc.UpdatedAt).UTC()))
+// recordVisit records, in the transaction of the start that created the visitor's
+// conversation, what their browser told with the first message.
+func recordVisit(ctx context.Context, tx pgx.Tx, visitorID int64, v *parley.Visit) error {
+	if err := lockVisitor(ctx, tx, visitorID); err != nil {
 		return err
-	})
-	if err != nil {
-		return fmt.Errorf("set context of visitor %d: %w", visitorID, err)
 	}
-	return nil
+	vc := v.Context
+	_, err := tx.Exec(ctx, `INSERT INTO visitor_contexts
+		(visitor_id, user_agent, browser, os, languages, timezone, utc_offset_minutes, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (visitor_id) DO UPDATE SET user_agent = excluded.user_agent,
+			browser = excluded.browser, os = excluded.os, languages = excluded.languages,
+			timezone = excluded.timezone, utc_offset_minutes = excluded.utc_offset_minutes,
+			updated_at = excluded.updated_at`,
+		visitorID, vc.UserAgent, vc.Browser, vc.OS, jsonList(vc.Languages), vc.Timezone, vc.UTCOffsetMinutes,
+		dbTime(orNow(vc.UpdatedAt).UTC()))
+	if err != nil {
+		return err
+	}
+	return addPageViews(ctx, tx, visitorID, v.Pages, v.Referrer)
 }
 
 // VisitorContext returns what the visitor's browser told at their last start.
@@ -65,28 +64,33 @@ func (s *Store) AddPageViews(ctx context.Context, visitorID int64, views []parle
 		if err := lockVisitor(ctx, tx, visitorID); err != nil {
 			return err
 		}
-		for _, v := range views {
-			if _, err := tx.Exec(ctx, `INSERT INTO page_views (visitor_id, url, title, referrer, viewed_at)
-				VALUES ($1, $2, $3, $4, $5)`, visitorID, v.URL, v.Title, v.Referrer, dbTime(orNow(v.ViewedAt).UTC())); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM page_views WHERE visitor_id = $1 AND id <= COALESCE((
-			SELECT id FROM page_views WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2), 0)`,
-			visitorID, parley.MaxPageViews); err != nil {
-			return err
-		}
-		if referrer == "" {
-			return nil
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO visitor_contexts (visitor_id, referrer) VALUES ($1, $2)
-			ON CONFLICT (visitor_id) DO UPDATE SET referrer = excluded.referrer`, visitorID, referrer)
-		return err
+		return addPageViews(ctx, tx, visitorID, views, referrer)
 	})
 	if err != nil {
 		return fmt.Errorf("add page views of visitor %d: %w", visitorID, err)
 	}
 	return nil
+}
+
+// addPageViews adds the views under the visitor's row lock, which the caller holds.
+func addPageViews(ctx context.Context, tx pgx.Tx, visitorID int64, views []parley.PageView, referrer string) error {
+	for _, v := range views {
+		if _, err := tx.Exec(ctx, `INSERT INTO page_views (visitor_id, url, title, referrer, viewed_at)
+			VALUES ($1, $2, $3, $4, $5)`, visitorID, v.URL, v.Title, v.Referrer, dbTime(orNow(v.ViewedAt).UTC())); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM page_views WHERE visitor_id = $1 AND id <= COALESCE((
+		SELECT id FROM page_views WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2), 0)`,
+		visitorID, parley.MaxPageViews); err != nil {
+		return err
+	}
+	if referrer == "" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO visitor_contexts (visitor_id, referrer) VALUES ($1, $2)
+		ON CONFLICT (visitor_id) DO UPDATE SET referrer = excluded.referrer`, visitorID, referrer)
+	return err
 }
 
 // PageViews lists the visitor's kept page views, newest first.

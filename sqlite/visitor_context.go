@@ -11,33 +11,29 @@ import (
 )
 
 // What the visitor's browser told and the pages they viewed touch nothing the writer's
-// assignment snapshot or live conversations mirror: their transactions are tracked.
+// assignment snapshot or live conversations mirror: their writes keep them.
 
-// SetVisitorContext records what the visitor's browser told at a start.
-func (s *Store) SetVisitorContext(ctx context.Context, visitorID int64, vc parley.VisitorContext) error {
-	err := s.writeTracked(ctx, func(tx *wtx) error {
-		if err := visitorExists(ctx, tx, visitorID); err != nil {
-			return err
-		}
-		var offset any
-		if vc.UTCOffsetMinutes != nil {
-			offset = *vc.UTCOffsetMinutes
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO visitor_contexts
-			(visitor_id, user_agent, browser, os, languages, timezone, utc_offset_minutes, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (visitor_id) DO UPDATE SET user_agent = excluded.user_agent,
-				browser = excluded.browser, os = excluded.os, languages = excluded.languages,
-				timezone = excluded.timezone, utc_offset_minutes = excluded.utc_offset_minutes,
-				updated_at = excluded.updated_at`,
-			visitorID, vc.UserAgent, vc.Browser, vc.OS, jsonList(vc.Languages), vc.Timezone, offset,
-			dbTime(orNow(vc.UpdatedAt).UTC()))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("set context of visitor %d: %w", visitorID, err)
+// recordVisit records, in the transaction of the start that created the visitor's
+// conversation, what their browser told with the first message.
+func recordVisit(ctx context.Context, tx *wtx, visitorID int64, v *parley.Visit) error {
+	vc := v.Context
+	var offset any
+	if vc.UTCOffsetMinutes != nil {
+		offset = *vc.UTCOffsetMinutes
 	}
-	return nil
+	_, err := tx.ExecContext(ctx, `INSERT INTO visitor_contexts
+		(visitor_id, user_agent, browser, os, languages, timezone, utc_offset_minutes, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (visitor_id) DO UPDATE SET user_agent = excluded.user_agent,
+			browser = excluded.browser, os = excluded.os, languages = excluded.languages,
+			timezone = excluded.timezone, utc_offset_minutes = excluded.utc_offset_minutes,
+			updated_at = excluded.updated_at`,
+		visitorID, vc.UserAgent, vc.Browser, vc.OS, jsonList(vc.Languages), vc.Timezone, offset,
+		dbTime(orNow(vc.UpdatedAt).UTC()))
+	if err != nil {
+		return err
+	}
+	return addPageViews(ctx, tx, visitorID, v.Pages, v.Referrer)
 }
 
 // VisitorContext returns what the visitor's browser told at their last start.
@@ -73,28 +69,32 @@ func (s *Store) AddPageViews(ctx context.Context, visitorID int64, views []parle
 		if err := visitorExists(ctx, tx, visitorID); err != nil {
 			return err
 		}
-		for _, v := range views {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO page_views (visitor_id, url, title, referrer, viewed_at)
-				VALUES (?, ?, ?, ?, ?)`, visitorID, v.URL, v.Title, v.Referrer, dbTime(orNow(v.ViewedAt).UTC())); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM page_views WHERE visitor_id = ? AND id <= COALESCE((
-			SELECT id FROM page_views WHERE visitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`,
-			visitorID, visitorID, parley.MaxPageViews); err != nil {
-			return err
-		}
-		if referrer == "" {
-			return nil
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO visitor_contexts (visitor_id, referrer) VALUES (?, ?)
-			ON CONFLICT (visitor_id) DO UPDATE SET referrer = excluded.referrer`, visitorID, referrer)
-		return err
+		return addPageViews(ctx, tx, visitorID, views, referrer)
 	})
 	if err != nil {
 		return fmt.Errorf("add page views of visitor %d: %w", visitorID, err)
 	}
 	return nil
+}
+
+func addPageViews(ctx context.Context, tx *wtx, visitorID int64, views []parley.PageView, referrer string) error {
+	for _, v := range views {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO page_views (visitor_id, url, title, referrer, viewed_at)
+			VALUES (?, ?, ?, ?, ?)`, visitorID, v.URL, v.Title, v.Referrer, dbTime(orNow(v.ViewedAt).UTC())); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM page_views WHERE visitor_id = ? AND id <= COALESCE((
+		SELECT id FROM page_views WHERE visitor_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`,
+		visitorID, visitorID, parley.MaxPageViews); err != nil {
+		return err
+	}
+	if referrer == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO visitor_contexts (visitor_id, referrer) VALUES (?, ?)
+		ON CONFLICT (visitor_id) DO UPDATE SET referrer = excluded.referrer`, visitorID, referrer)
+	return err
 }
 
 // PageViews lists the visitor's kept page views, newest first.

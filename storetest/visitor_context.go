@@ -9,34 +9,13 @@ import (
 	"github.com/parleychat/parley"
 )
 
-// testVisitorContext: what a visitor's browser told is kept per visitor, replaced by the
-// next start's, and the referrer set by page views survives it.
+// testVisitorContext: what a visitor's browser told with a first message is recorded by
+// the start that creates the conversation, per visitor, replaced by the next start's
+// (the referrer set by page views kept); a start that creates nothing records nothing.
 func testVisitorContext(t *testing.T, s parley.Store) {
 	ctx := t.Context()
+	ch := mustChannel(t, s, "Website", 0)
 	ann, bob := mustVisitor(t, s, "Ann"), mustVisitor(t, s, "Bob")
-
-	t.Run("nothing told", func(t *testing.T) {
-		vc, err := s.VisitorContext(ctx, ann.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := &parley.VisitorContext{Languages: []string{}}
-		if !reflect.DeepEqual(vc, want) {
-			t.Errorf("VisitorContext = %+v, want %+v", vc, want)
-		}
-	})
-
-	offset := 60
-	first := parley.VisitorContext{
-		UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/121.0", Browser: "Firefox 121", OS: "Windows",
-		Languages: []string{"fr-BE", "en"}, Timezone: "Europe/Brussels", UTCOffsetMinutes: &offset, UpdatedAt: t0,
-	}
-	if err := s.SetVisitorContext(ctx, ann.ID, first); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AddPageViews(ctx, ann.ID, []parley.PageView{{URL: "https://shop.example/", ViewedAt: t0}}, "https://search.example/?q=coffee"); err != nil {
-		t.Fatal(err)
-	}
 	wantContext := func(t *testing.T, id int64, want parley.VisitorContext) {
 		t.Helper()
 		got, err := s.VisitorContext(ctx, id)
@@ -51,25 +30,70 @@ func testVisitorContext(t *testing.T, s parley.Store) {
 			t.Errorf("VisitorContext = %+v, want %+v", *got, want)
 		}
 	}
-	withReferrer := first
-	withReferrer.Referrer = "https://search.example/?q=coffee"
-	t.Run("told", func(t *testing.T) { wantContext(t, ann.ID, withReferrer) })
-
-	t.Run("replaced by the next start, referrer kept", func(t *testing.T) {
-		next := parley.VisitorContext{UserAgent: "curl/8.0", Languages: []string{}, UpdatedAt: t0.Add(time.Hour)}
-		if err := s.SetVisitorContext(ctx, ann.ID, next); err != nil {
+	wantPages := func(t *testing.T, id int64, want ...string) {
+		t.Helper()
+		views, err := s.PageViews(ctx, id)
+		if err != nil {
 			t.Fatal(err)
 		}
-		next.Referrer = withReferrer.Referrer
-		wantContext(t, ann.ID, next)
+		got := []string{}
+		for _, v := range views {
+			got = append(got, v.URL)
+		}
+		if want == nil {
+			want = []string{}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("PageViews = %v, want %v", got, want)
+		}
+	}
+
+	t.Run("nothing told", func(t *testing.T) {
+		mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: bob.ID, Body: "Hi", Now: t0}, queue)
+		wantContext(t, bob.ID, parley.VisitorContext{Languages: []string{}})
+		wantPages(t, bob.ID)
 	})
 
-	t.Run("per visitor", func(t *testing.T) {
-		wantContext(t, bob.ID, parley.VisitorContext{Languages: []string{}})
+	offset := 60
+	first := parley.VisitorContext{
+		UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/121.0", Browser: "Firefox 121", OS: "Windows",
+		Languages: []string{"fr-BE", "en"}, Timezone: "Europe/Brussels", UTCOffsetMinutes: &offset, UpdatedAt: t0,
+	}
+	visit := &parley.Visit{
+		Context:  first,
+		Pages:    []parley.PageView{{URL: "https://shop.example/", ViewedAt: t0}, {URL: "https://shop.example/beans", ViewedAt: t0}},
+		Referrer: "https://search.example/?q=coffee",
+	}
+	mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: ann.ID, Body: "Hello", ClientID: "first-start", Visit: visit, Now: t0}, queue)
+	withReferrer := first
+	withReferrer.Referrer = "https://search.example/?q=coffee"
+	t.Run("told with the first message", func(t *testing.T) {
+		wantContext(t, ann.ID, withReferrer)
+		wantPages(t, ann.ID, "https://shop.example/beans", "https://shop.example/")
+	})
+
+	t.Run("a start that creates nothing records nothing", func(t *testing.T) {
+		other := &parley.Visit{Context: parley.VisitorContext{UserAgent: "curl/8.0", Languages: []string{}, UpdatedAt: t0.Add(time.Minute)},
+			Pages: []parley.PageView{{URL: "https://shop.example/replayed", ViewedAt: t0}}}
+		_, _, created, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: ann.ID, Body: "Hello", ClientID: "first-start", Visit: other, Now: t0.Add(time.Minute)}, queue)
+		if err != nil || created {
+			t.Fatalf("replayed start: created %v, %v", created, err)
+		}
+		_, _, _, err = s.StartConversation(ctx, parley.NewConversation{ChannelID: 9999, VisitorID: ann.ID, Body: "Hello", Visit: other, Now: t0.Add(time.Minute)}, queue)
+		wantCode(t, err, parley.ENOTFOUND)
+		wantContext(t, ann.ID, withReferrer)
+		wantPages(t, ann.ID, "https://shop.example/beans", "https://shop.example/")
+	})
+
+	t.Run("replaced by the next start, referrer and pages kept", func(t *testing.T) {
+		next := parley.VisitorContext{UserAgent: "curl/8.0", Languages: []string{}, UpdatedAt: t0.Add(time.Hour)}
+		mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: ann.ID, Body: "Again", Visit: &parley.Visit{Context: next}, Now: t0.Add(time.Hour)}, queue)
+		next.Referrer = withReferrer.Referrer
+		wantContext(t, ann.ID, next)
+		wantPages(t, ann.ID, "https://shop.example/beans", "https://shop.example/")
 	})
 
 	t.Run("unknown visitor", func(t *testing.T) {
-		wantCode(t, s.SetVisitorContext(ctx, 9999, first), parley.ENOTFOUND)
 		_, err := s.VisitorContext(ctx, 9999)
 		wantCode(t, err, parley.ENOTFOUND)
 	})
