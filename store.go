@@ -86,6 +86,19 @@ type Store interface {
 	// VisitorChannels lists the channels the visitor has conversations in, by id.
 	VisitorChannels(ctx context.Context, visitorID int64) ([]int64, error)
 
+	// Visitor context (visitor_context.go), for the operator who answers the visitor.
+	// VisitorContext returns what the visitor's browser told at their last start
+	// (NewConversation.Visit), a zero one for a visitor who told nothing. AddPageViews
+	// appends views, oldest first, and in the same transaction deletes all but the
+	// visitor's newest MaxPageViews; a referrer that is not empty becomes the visitor's
+	// Referrer. PageViews lists the kept views, newest first. VisitorConversations lists
+	// the visitor's conversations older than beforeID, newest first, at most limit. An
+	// unknown visitor is ENOTFOUND.
+	VisitorContext(ctx context.Context, visitorID int64) (*VisitorContext, error)
+	AddPageViews(ctx context.Context, visitorID int64, views []PageView, referrer string) error
+	PageViews(ctx context.Context, visitorID int64) ([]PageView, error)
+	VisitorConversations(ctx context.Context, visitorID, beforeID int64, limit int) ([]*Conversation, error)
+
 	// Conversations. StartConversation and AssignQueued make the assignment decision
 	// inside the same write transaction that records it, so that concurrent starts
 	// never push an operator past the cap nor give one conversation to two operators.
@@ -176,7 +189,13 @@ type NewConversation struct {
 	// created false, the visitor's token hash becomes VisitorTokenHash (the old token
 	// stops working), and NewVisitor is set to that visitor.
 	ReplaySince time.Time
-	Now         time.Time
+	// Visit, when set, is what the visitor's browser told with this first message. The
+	// transaction that creates the conversation records it: the visitor's context is
+	// replaced by Visit.Context (all but its Referrer) and Visit.Pages are added as
+	// AddPageViews adds them, with Visit.Referrer. A start that creates nothing (a
+	// replay, a failure) records nothing.
+	Visit *Visit
+	Now   time.Time
 }
 
 // NewMessage is a message to append to a conversation.

@@ -74,6 +74,12 @@ type StartRequest struct {
 	VisitorToken   string   `json:"visitor_token"`
 	ClientID       string   `json:"client_id"`
 	AcceptLanguage string   `json:"-"`
+	// What the widget tells of the visitor's browsing (visitor_context.go): the pages
+	// viewed before this first message, oldest first, and the browser's time zone.
+	Pages            []PageViewRequest `json:"pages"`
+	Timezone         string            `json:"timezone"`
+	UTCOffsetMinutes *int              `json:"utc_offset_minutes"`
+	UserAgent        string            `json:"-"`
 }
 
 // MaxPageURLLength bounds the page a conversation started on.
@@ -121,6 +127,10 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	if len(req.Languages) > 32 {
 		return nil, parley.Errorf(parley.EINVALID, "At most 32 languages may be sent.")
 	}
+	visit, err := startVisit(req, s.now())
+	if err != nil {
+		return nil, err
+	}
 	// An unknown channel is refused by the store's transaction, which then creates
 	// nothing, not even the new visitor.
 	v, token, hash, err := s.visitor(ctx, req.VisitorToken, req.VisitorName)
@@ -146,6 +156,7 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		PageURL:          req.PageURL,
 		Body:             req.Body,
 		ClientID:         req.ClientID,
+		Visit:            visit,
 		Now:              s.now(),
 	}
 	if newVisitor != nil && len(req.ClientID) >= MinReplayClientID {

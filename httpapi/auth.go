@@ -130,11 +130,18 @@ func (s *Server) visitorCORS(next http.Handler) http.Handler {
 // originAllowed finds the channel a visitor request is about and asks whether origin
 // may embed it. Unknown ids are ENOTFOUND, which the handler itself will answer.
 func (s *Server) originAllowed(r *http.Request, origin string) (bool, error) {
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/") // livechat, channels|conversations|ws, id, …
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/") // livechat, channels|conversations|ws|page-views, id, …
 	if len(parts) == 2 && parts[1] == "ws" {
 		v, err := s.service.AuthenticateVisitor(r.Context(), r.URL.Query().Get("token"))
 		if err != nil {
 			return true, nil // the handler refuses the token
+		}
+		return s.service.VisitorAllowsOrigin(r.Context(), v, origin)
+	}
+	if len(parts) == 2 && parts[1] == "page-views" {
+		v, err := s.visitorFrom(r)
+		if err != nil {
+			return true, nil // a preflight, or a token the handler refuses
 		}
 		return s.service.VisitorAllowsOrigin(r.Context(), v, origin)
 	}

@@ -156,6 +156,7 @@ func (s *Server) routes() []route {
 		{"PATCH /api/canned-responses/{id}", s.api(s.handleUpdateCannedResponse), console},
 		{"DELETE /api/canned-responses/{id}", s.api(s.handleDeleteCannedResponse), console},
 		{"POST /api/canned-responses/{id}/use", s.api(s.handleUseCannedResponse), console},
+		{"GET /api/conversations/{id}/visitor", s.api(s.handleVisitorInfo), console},
 		{"GET /api/ws", s.handleOperatorWS, console},
 
 		{"GET /livechat/channels/{id}", s.api(s.handleChannelStatus), visitor},
@@ -167,6 +168,7 @@ func (s *Server) routes() []route {
 		{"POST /livechat/conversations/{id}/end", s.api(s.handleVisitorEnd), visitor},
 		{"POST /livechat/conversations/{id}/rating", s.api(s.handleRate), visitor},
 		{"GET /livechat/ws", s.handleVisitorWS, visitor},
+		{"POST /livechat/page-views", s.api(s.handlePageView), visitor},
 	}
 }
 

@@ -31,6 +31,7 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) (int, any, 
 	}
 	req.ChannelID = id
 	req.AcceptLanguage = r.Header.Get("Accept-Language")
+	req.UserAgent = r.UserAgent()
 	started, err := s.service.StartConversation(r.Context(), req)
 	if err != nil {
 		return 0, nil, err

@@ -264,6 +264,11 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		if err := insertMessage(ctx, tx, m); err != nil {
 			return err
 		}
+		if nc.Visit != nil {
+			if err := recordVisit(ctx, tx, nc.VisitorID, nc.Visit); err != nil {
+				return err
+			}
+		}
 		created = true
 		c, err = conversation(ctx, tx, id)
 		return err

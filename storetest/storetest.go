@@ -65,6 +65,9 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		// Seen and abandoned conversations (seen.go).
 		{"OperatorReadSeq", testOperatorReadSeq},
 		{"AbandonedConversations", testAbandonedConversations},
+		{"VisitorContext", testVisitorContext},
+		{"PageViews", testPageViews},
+		{"VisitorConversations", testVisitorConversations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

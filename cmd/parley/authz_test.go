@@ -37,6 +37,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /livechat/conversations/{id}/rating":   map[string]any{"score": 1},
 		"POST /api/canned-responses":                 map[string]any{"shortcut": "evil", "body": "evil", "shared": true},
 		"PATCH /api/canned-responses/{id}":           map[string]any{"body": "evil"},
+		"POST /livechat/page-views":                  pageView("https://shop.example/", "Shop", ""),
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -101,6 +102,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /livechat/conversations/{id}/end":      {noone, forged, operatorAsVisitor, otherVisitor},
 		"POST /livechat/conversations/{id}/rating":   {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/ws":                           {noone, forged, operatorAsVisitor},
+
+		"GET /api/conversations/{id}/visitor": {noone, forged, outsider},
+		"POST /livechat/page-views":           {noone, forged, operatorAsVisitor},
 	}
 	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"})
 	for _, tc := range []struct {

@@ -126,6 +126,7 @@ func (s *testServer) snapshot(t *testing.T, admin, operator, visitor string, con
 	b.Write(s.must(t, http.StatusOK, "GET", "/api/me", operator, nil).Body)
 	b.Write(s.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/conversations/%d/messages", conv), operator, nil).Body)
 	b.Write(s.must(t, http.StatusOK, "GET", fmt.Sprintf("/livechat/conversations/%d", conv), visitor, nil).Body)
+	b.Write(s.must(t, http.StatusOK, "GET", fmt.Sprintf("/api/conversations/%d/visitor", conv), operator, nil).Body)
 	return b.String()
 }
 

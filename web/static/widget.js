@@ -23,6 +23,8 @@
   const PAGE_SIZE = 1000; // messages per page of GET …/messages
   const FORGET_ENDED_MS = 60 * 60 * 1000; // an ended conversation older than this is not restored
   const QUEUE_POLL_MS = 15000; // re-read the place in line while queued (see watchQueue)
+  const MAX_PAGES = 15; // page views kept until the first message (the server keeps as many)
+  const PAGE_TITLE_WAIT_MS = 300; // a single-page site sets the title after it navigates
 
   const script = findScript();
   if (!script || document.getElementById(HOST_ID)) return;
@@ -132,6 +134,7 @@
         token: state.token || undefined,
         conversation: state.conv ? state.conv.id : undefined,
         open: state.open || undefined,
+        pages: !state.token && state.pages.length ? state.pages : undefined,
       }));
     } catch (e) {
       // Storage refused (private mode, sandbox): the chat still works for this page.
@@ -210,6 +213,8 @@
     score: 0,
     pollTimer: 0,
     queueTimer: 0,
+    pages: storedPages(stored), // page views not yet sent: the visitor has no token yet
+    lastPage: '',
   };
 
   const live = () => !!(state.conv && state.conv.status !== 'ended');
@@ -1089,8 +1094,16 @@ textarea.field { resize: vertical; min-height: 64px; }
   async function start(body, p, clientID) {
     const req = { body, languages: LANGUAGES, page_url: location.href.slice(0, 2048), client_id: clientID };
     if (state.token) req.visitor_token = state.token;
+    // With a token, the views went already; the oldest give way to keep under 64 KiB.
+    let pages = state.token ? [] : state.pages;
+    while (pages.length && JSON.stringify(pages).length > 30000) pages = pages.slice(1);
+    req.pages = pages;
+    const tz = timeZone();
+    if (tz) req.timezone = tz;
+    req.utc_offset_minutes = -new Date().getTimezoneOffset();
     const res = await request('POST', '/channels/' + channelId + '/conversations', req);
     state.token = res.visitor_token;
+    state.pages = [];
     state.conv = res.conversation;
     dropPending(p);
     addMessage(res.message, false);
@@ -1333,6 +1346,65 @@ textarea.field { resize: vertical; min-height: 64px; }
     ui.offBody.value = '';
   }
 
+  // ---------------------------------------------------------------- page views
+
+  // The operator sees the pages the visitor viewed. Without a token (before the first
+  // message) the views wait in localStorage and go with that message.
+
+  function storedPages(v) {
+    return Array.isArray(v.pages) ? v.pages.slice(-MAX_PAGES) : [];
+  }
+
+  function webURL(u) {
+    return /^https?:\/\//i.test(u) && u.length <= 2048 ? u : '';
+  }
+
+  // cleanTitle keeps of a title what the server takes: one line of visible text, 300 characters.
+  function cleanTitle(t) {
+    t = t.replace(/[\0-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, ' ').trim();
+    return /[^\p{Z}\p{C}\p{M}\u2800\u3164\u115f\u1160\uffa0]/u.test(t) ? Array.from(t).slice(0, 300).join('').trim() : '';
+  }
+
+  function timeZone() {
+    try {
+      const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      return /^[\w+-]+(\/[\w+-]+)*$/.test(tz) && tz.length <= 64 ? tz : '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  function recordPage(referrer) {
+    const url = webURL(location.href);
+    if (!url || url === state.lastPage) return;
+    state.lastPage = url;
+    const view = { url, title: cleanTitle(document.title), referrer: webURL(referrer) };
+    if (state.token) {
+      request('POST', '/page-views', view, true).catch(() => {});
+      return;
+    }
+    view.viewed_at = new Date().toISOString();
+    state.pages = storedPages(loadStored()).concat(view).slice(-MAX_PAGES); // other tabs' too
+    save();
+  }
+
+  // Single-page sites change the address with history.pushState and the back button.
+  function watchNavigation() {
+    let timer = 0;
+    const changed = () => {
+      const from = state.lastPage;
+      clearTimeout(timer);
+      timer = setTimeout(() => recordPage(from), PAGE_TITLE_WAIT_MS);
+    };
+    const push = history.pushState;
+    history.pushState = function () {
+      const r = push.apply(this, arguments);
+      changed();
+      return r;
+    };
+    addEventListener('popstate', changed);
+  }
+
   // ---------------------------------------------------------------- channel status
 
   // loadChannel reads the channel in the visitor's languages: its texts, and the
@@ -1366,6 +1438,8 @@ textarea.field { resize: vertical; min-height: 64px; }
     // The widget is built in the visitor's language, which comes with the channel.
     await loadChannel();
     build();
+    recordPage(document.referrer);
+    watchNavigation();
     const convId = Number(stored.conversation) || 0;
     const wasOpen = stored.open === true;
     if (state.token && convId) await restore(convId);

@@ -6,8 +6,8 @@ import { useStore } from './store.js';
 import { closeWindow, toggleFold } from './windows.js';
 import { href } from './router.js';
 import { Thread, EndButton } from './components/thread.js';
-import { Avatar } from './components/common.js';
-import { IconClose, IconMinus, IconChevronUp, IconExpand } from './icons.js';
+import { Avatar, VisitorInfo } from './components/common.js';
+import { IconClose, IconMinus, IconChevronUp, IconExpand, IconUser } from './icons.js';
 import { cx, visitorName } from './util.js';
 
 const WINDOW_WIDTH = 342; // CSS width plus the gap between windows
@@ -35,6 +35,7 @@ function ChatWindow({ id, folded }) {
   const name = conv ? visitorName(conv) : `Conversation #${id}`;
   const unread = conv ? conv.unread : 0;
   const ended = conv && conv.status === 'ended';
+  const [info, setInfo] = useState(false); // the visitor in place of the messages
 
   return html`<section class=${cx('chat-window', folded && 'folded', unread > 0 && 'has-unread', ended && 'ended')}
     aria-label=${`Chat with ${name}`} data-testid="chat-window" data-conversation-id=${id} data-folded=${folded ? 'true' : 'false'}>
@@ -47,6 +48,10 @@ function ChatWindow({ id, folded }) {
         ${unread > 0 ? html`<span class="count count-on-dark" data-testid="chat-window-unread" aria-label=${`${unread} unread`}>${unread}</span>` : null}
       </button>
       ${folded ? null : html`<${EndButton} id=${id} conv=${conv} compact=${true} />`}
+      ${folded
+        ? null
+        : html`<button type="button" class="header-icon" onClick=${() => setInfo(!info)} aria-pressed=${String(info)}
+            aria-label="Visitor" title="Visitor" data-testid="chat-window-info"><${IconUser} /></button>`}
       <a class="header-icon" href=${href('discuss', String(id))} title="Open in Discuss" aria-label="Open in Discuss"
         data-testid="chat-window-expand"><${IconExpand} /></a>
       <button type="button" class="header-icon" onClick=${() => toggleFold(id)} aria-label=${folded ? 'Open' : 'Fold'}
@@ -54,7 +59,11 @@ function ChatWindow({ id, folded }) {
       <button type="button" class="header-icon" onClick=${() => closeAndRefocus(id)} aria-label="Close" title="Close"
         data-testid="chat-window-close"><${IconClose} /></button>
     </header>
-    ${folded ? null : html`<${Thread} id=${id} place="window" focusKey=${focusKey} compact=${true} />`}
+    ${folded
+      ? null
+      : info
+        ? html`<${VisitorInfo} id=${id} compact=${true} />`
+        : html`<${Thread} id=${id} place="window" focusKey=${focusKey} compact=${true} />`}
   </section>`;
 }
 

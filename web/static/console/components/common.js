@@ -52,3 +52,8 @@ export function PageHeader({ title, children }) {
   </div>`;
 }
 
+// VisitorInfo is the visitor panel (components/visitor.js), loaded when first shown.
+const loadVisitor = () => import('./visitor.js');
+export function VisitorInfo(props) {
+  return html`<${Lazy} load=${loadVisitor} name="VisitorPanel" ...${props} />`;
+}

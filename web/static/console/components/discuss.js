@@ -1,10 +1,10 @@
 // Discuss: the LIVECHAT list of the operator's conversations on the left (unread ones in
 // bold, ended ones faded below), the selected conversation in the main pane.
-import { html, useMemo } from '../../vendor/preact-htm.js';
+import { html, useMemo, useState } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { href } from '../router.js';
 import { Thread, EndButton } from './thread.js';
-import { Avatar, Spinner } from './common.js';
+import { Avatar, Spinner, VisitorInfo } from './common.js';
 import { IconInbox } from '../icons.js';
 import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
 
@@ -31,7 +31,7 @@ function ConversationItem({ c, selected }) {
   </li>`;
 }
 
-function ConversationHeader({ c }) {
+function ConversationHeader({ c, panel, togglePanel }) {
   const channels = useStore((s) => s.channels);
   const languages = useStore((s) => s.languages);
   const channel = (channels || []).find((ch) => ch.id === c.channel_id);
@@ -47,6 +47,8 @@ function ConversationHeader({ c }) {
       </div>
     </div>
     <span class=${cx('status-pill', `status-${c.status}`)}>${c.status === 'ended' ? 'Ended' : c.status === 'queued' ? 'Queued' : 'Active'}</span>
+    <button type="button" class="btn btn-secondary btn-sm" onClick=${togglePanel} aria-pressed=${String(panel)}
+      data-testid="visitor-toggle">Visitor</button>
     <${EndButton} id=${c.id} conv=${c} />
   </div>`;
 }
@@ -59,6 +61,8 @@ export function DiscussPage({ route }) {
   const ended = list.filter((c) => c.status === 'ended');
   const unreadTotal = list.filter((c) => c.unread > 0).length;
   const selected = route.id ? conversations[route.id] : null;
+  const [panel, setPanel] = useState(true); // the visitor beside the thread
+  const togglePanel = () => setPanel(!panel);
 
   return html`<main class=${cx('discuss', route.id && 'has-selection')} data-testid="discuss-page">
     <aside class="discuss-sidebar" aria-labelledby="livechat-heading">
@@ -78,8 +82,9 @@ export function DiscussPage({ route }) {
     <section class=${cx('discuss-main', !selected && 'discuss-main-empty')} aria-label="Conversation">
       ${selected
         ? html`<div class="discuss-thread" data-testid="discuss-thread" data-conversation-id=${selected.id}>
-            <${ConversationHeader} c=${selected} />
+            <${ConversationHeader} c=${selected} panel=${panel} togglePanel=${togglePanel} />
             <${Thread} key=${selected.id} id=${selected.id} place="pane" autoRead=${true} focusKey=${selected.id} />
+            ${panel ? html`<${VisitorInfo} id=${selected.id} />` : null}
           </div>`
         : route.id && !loaded
           ? html`<${Spinner} />`
