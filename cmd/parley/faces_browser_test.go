@@ -22,6 +22,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -274,6 +276,44 @@ func TestConsoleEndAsksFirst(t *testing.T) {
 	p.wait(existsJS(tid("discuss-thread")+" "+tid("thread-ended")), "the conversation to end")
 	if got := status(); got != "ended" {
 		t.Fatalf("status %v after End, want ended", got)
+	}
+}
+
+// A console that cannot load the confirmation's module (Parley upgraded under it: the old
+// version's files are gone) still asks before ending, with the browser's own confirm.
+func TestConsoleEndAsksWithoutItsModule(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	website := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	_, alice := s.mustOperator(t, admin, "alice", nil)
+	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", website), alice, nil)
+	p := openConsole(t, s, "alice", "password-alice", "/channels")
+	chromedp.Listen(p.ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			go chromedp.Call(p.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionRefused})
+		}
+	})
+	if _, err := chromedp.Call(p.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/confirm.js"}}}); err != nil {
+		t.Fatal(err)
+	}
+	consoleEval[bool](p, `(window.__asked = [], window.__answer = false, window.confirm = (q) => (window.__asked.push(q), window.__answer), true)`)
+
+	conv, _ := s.visitorStart(t, website, "Camille", "Hello!")
+	end := fmt.Sprintf(`%s[data-conversation-id="%d"] %s`, tid("chat-window"), conv, tid("end-button"))
+	p.wait(existsJS(end), "the chat window")
+	p.click(end)
+	p.wait(`window.__asked.length === 1`, "the browser's confirm")
+	if got := consoleEval[string](p, `window.__asked[0]`); got != "End the conversation with Camille?" {
+		t.Errorf("asked %q", got)
+	}
+	consoleEval[bool](p, `(window.__answer = true, true)`)
+	p.click(end)
+	p.wait(existsJS(tid("thread-ended")), "the conversation to end")
+	if n := consoleEval[int](p, `window.__asked.length`); n != 2 {
+		t.Errorf("asked %d times, want 2", n)
+	}
+	if got := path(s.must(t, 200, "GET", fmt.Sprintf("/api/conversations/%d", conv), alice, nil).object(t), "status"); got != "ended" {
+		t.Errorf("status %v, want ended", got)
 	}
 }
 
