@@ -115,6 +115,19 @@ type Store interface {
 	CreateOfflineMessage(ctx context.Context, m *OfflineMessage) error
 	OfflineMessages(ctx context.Context) ([]*OfflineMessage, error)
 
+	// Canned responses. A shortcut is unique by its ShortcutKey among the shared
+	// responses, and among each owner's personal ones: a second one is CannedConflict.
+	// CreateCannedResponse sets the ID, Shared (OwnerID 0), and CreatedAt when zero.
+	CreateCannedResponse(ctx context.Context, cr *CannedResponse) error
+	CannedResponse(ctx context.Context, id int64) (*CannedResponse, error)
+	// CannedResponses lists the shared responses and the personal ones of the user,
+	// most used first, then by shortcut key.
+	CannedResponses(ctx context.Context, userID int64) ([]*CannedResponse, error)
+	UpdateCannedResponse(ctx context.Context, id int64, upd CannedResponseUpdate) (*CannedResponse, error)
+	DeleteCannedResponse(ctx context.Context, id int64) error
+	// UseCannedResponse counts one use of the response.
+	UseCannedResponse(ctx context.Context, id int64) error
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -151,6 +151,11 @@ func (s *Server) routes() []route {
 		{"POST /api/conversations/{id}/read", s.api(s.handleRead), console},
 		{"POST /api/conversations/{id}/end", s.api(s.handleEnd), console},
 		{"GET /api/offline-messages", s.api(s.handleOfflineMessages), console},
+		{"GET /api/canned-responses", s.api(s.handleCannedResponses), console},
+		{"POST /api/canned-responses", s.api(s.handleCreateCannedResponse), console},
+		{"PATCH /api/canned-responses/{id}", s.api(s.handleUpdateCannedResponse), console},
+		{"DELETE /api/canned-responses/{id}", s.api(s.handleDeleteCannedResponse), console},
+		{"POST /api/canned-responses/{id}/use", s.api(s.handleUseCannedResponse), console},
 		{"GET /api/ws", s.handleOperatorWS, console},
 
 		{"GET /livechat/channels/{id}", s.api(s.handleChannelStatus), visitor},

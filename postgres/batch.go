@@ -41,6 +41,27 @@ const (
 	batchTimeout = 30 * time.Second
 )
 
+// The batch's statements that read or update rows by key among many are written so that
+// their plan is an index lookup per key whatever the table's statistics say. pgx prepares
+// them, and PostgreSQL may keep a generic plan made while the tables were nearly empty (a
+// new installation, before autovacuum's first ANALYZE): a join would then scan the whole
+// table for every batch, growing with it. OFFSET 0 keeps the subquery from being turned
+// into such a join; `= ANY` keeps the update on the primary key
+// (TestBatchStatementsUseIndexes).
+const (
+	// sqlStoredKeys finds the messages already stored with the keys ($1 conversation,
+	// $2 author kind, $3 client_id: arrays of one length).
+	sqlStoredKeys = `SELECT m.* FROM unnest($1::bigint[], $2::text[], $3::text[]) AS k (conversation_id, author_kind, client_id)
+		CROSS JOIN LATERAL (SELECT ` + messageColumns + ` FROM messages
+			WHERE conversation_id = k.conversation_id AND author_kind = k.author_kind AND client_id = k.client_id
+			OFFSET 0) m`
+	// sqlMoveLastSeq sets the last seq ($2) and time ($3) of the conversations $1.
+	sqlMoveLastSeq = `UPDATE conversations
+		SET last_seq = ($2::bigint[])[array_position($1::bigint[], id)],
+		    last_message_at = ($3::bigint[])[array_position($1::bigint[], id)]
+		WHERE id = ANY($1::bigint[])`
+)
+
 // addBatch stores the batch and sets the outcome of each request, in order.
 func (s *Store) addBatch(batch []*groupcommit.Request, results []groupcommit.Result) {
 	// The batch is not any one sender's, but a database that stops answering must not
@@ -145,9 +166,7 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 		})
 	stored := map[sentKey]*parley.Message{}
 	if len(keyIDs) > 0 {
-		b.Queue(`SELECT `+messageColumns+` FROM messages
-			WHERE (conversation_id, author_kind, client_id) IN (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))
-			  AND client_id IS NOT NULL`, keyConvs, keyKinds, keyIDs).
+		b.Queue(sqlStoredKeys, keyConvs, keyKinds, keyIDs).
 			Query(func(rows pgx.Rows) error {
 				for rows.Next() {
 					m, err := scanMessage(rows)
@@ -217,9 +236,7 @@ func queueInserts(b *pgx.Batch, ins insertions, convIDs []int64, convs map[int64
 	b.Queue(`INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
 		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
 		ins.conv, ins.seq, ins.kind, ins.authorID, ins.name, ins.body, ins.created, ins.clientID)
-	b.Queue(`UPDATE conversations c SET last_seq = u.seq, last_message_at = u.at
-		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u (id, seq, at) WHERE c.id = u.id`,
-		upd.id, upd.seq, upd.at)
+	b.Queue(sqlMoveLastSeq, upd.id, upd.seq, upd.at)
 }
 
 // storeError is the error of a message stored alone: a value PostgreSQL refuses to

@@ -377,16 +377,19 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 
 // candidatesQuery reads every member of channel $1 as the assignment sees them: their
 // languages, when they were last given a conversation, and their ongoing conversations
-// (active, with activity after $2), in this channel and in all.
+// (active, with activity after $2), in all channels and in this one. The count is a
+// subquery per member, so that it reads the member's conversations by index whatever the
+// statistics say (see the batch's statements in batch.go).
 const candidatesQuery = `
-	SELECT m.user_id, u.main_language, u.chat_languages, m.last_assigned_at,
-		COUNT(a.id), COUNT(a.id) FILTER (WHERE a.channel_id = $1)
+	SELECT m.user_id, u.main_language, u.chat_languages, m.last_assigned_at, a.total, a.here
 	FROM channel_members m
 	JOIN users u ON u.id = m.user_id
-	LEFT JOIN conversations a ON a.operator_id = m.user_id AND a.status = 'active'
-		AND GREATEST(COALESCE(a.assigned_at, 0), a.last_message_at) > $2
+	CROSS JOIN LATERAL (
+		SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE c.channel_id = $1) AS here
+		FROM conversations c
+		WHERE c.operator_id = m.user_id AND c.status = 'active'
+		  AND GREATEST(COALESCE(c.assigned_at, 0), c.last_message_at) > $2) a
 	WHERE m.channel_id = $1
-	GROUP BY m.user_id, u.main_language, u.chat_languages, m.last_assigned_at
 	ORDER BY m.user_id`
 
 // candidates reads the channel's candidates at now within tx; Online is left to the

@@ -58,7 +58,9 @@ echo "== go vet"
 go vet ./...
 
 echo "== go test -race"
-go test -race -count=1 ./...
+# cmd/parley's end-to-end and browser tests take 3-4 minutes on a quiet machine; the
+# default 10-minute limit per package is too close on a busy or slow one.
+go test -race -count=1 -timeout 30m ./...
 
 # Each fuzz target runs briefly on top of its checked-in corpus (testdata/fuzz), which the
 # plain test run above already replays. The budget is a count of executions, not a

@@ -167,24 +167,59 @@ func TestIndexPreloadsEveryModule(t *testing.T) {
 		t.Errorf("index.html names an unversioned file:\n%s", page)
 	}
 
-	// Every .js under console/ and vendor/ that some module imports by name.
-	imported := map[string]bool{"console/app.js": true}
-	fs.WalkDir(Static(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path.Ext(name) != ".js" || !(strings.HasPrefix(name, "console/") || strings.HasPrefix(name, "vendor/")) {
-			return err
+	// Every .js under console/ and vendor/ that app.js imports by name, directly or not;
+	// and the modules loaded later with import(), which the first load does without.
+	staticImport := regexp.MustCompile(`from\s*'([^']+)'`)
+	dynamicImport := regexp.MustCompile(`import\(\s*'([^']+)'\s*\)`)
+	// reach is the modules of from and every module they import, directly or not, but
+	// those of skip.
+	reach := func(from []string, skip map[string]bool) map[string]bool {
+		seen := map[string]bool{}
+		var order []string
+		for _, m := range from {
+			if !skip[m] && !seen[m] {
+				seen[m] = true
+				order = append(order, m)
+			}
 		}
-		src, _ := fs.ReadFile(Static(), name)
-		for _, m := range regexp.MustCompile(`from\s*'([^']+)'`).FindAllStringSubmatch(string(src), -1) {
-			imported[path.Join(path.Dir(name), m[1])] = true
+		for i := 0; i < len(order); i++ {
+			src, err := fs.ReadFile(Static(), order[i])
+			if err != nil {
+				t.Errorf("%s: %v", order[i], err)
+				continue
+			}
+			for _, m := range staticImport.FindAllStringSubmatch(string(src), -1) {
+				if dep := path.Join(path.Dir(order[i]), m[1]); !seen[dep] && !skip[dep] {
+					seen[dep] = true
+					order = append(order, dep)
+				}
+			}
 		}
-		return nil
-	})
+		return seen
+	}
+	imported := reach([]string{"console/app.js"}, nil)
+	var later []string
+	for m := range imported {
+		src, _ := fs.ReadFile(Static(), m)
+		for _, d := range dynamicImport.FindAllStringSubmatch(string(src), -1) {
+			later = append(later, path.Join(path.Dir(m), d[1]))
+		}
+	}
+	dynamic := reach(later, imported)
 	if len(imported) < 10 {
 		t.Fatalf("found only %d modules: %v", len(imported), imported)
 	}
 	for m := range imported {
 		if !strings.Contains(page, `<link rel="modulepreload" href="`+prefix+m+`">`) {
 			t.Errorf("index.html does not preload %s", m)
+		}
+		if resp := get(t, "GET", prefix+m); resp.StatusCode != 200 {
+			t.Errorf("GET %s%s: %d", prefix, m, resp.StatusCode)
+		}
+	}
+	for m := range dynamic {
+		if strings.Contains(page, `href="`+prefix+m+`"`) {
+			t.Errorf("index.html preloads %s, which the console loads only when needed", m)
 		}
 		if resp := get(t, "GET", prefix+m); resp.StatusCode != 200 {
 			t.Errorf("GET %s%s: %d", prefix, m, resp.StatusCode)

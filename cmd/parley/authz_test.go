@@ -35,6 +35,8 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/conversations/{id}/read":          map[string]any{"seq": 1},
 		"POST /livechat/conversations/{id}/messages": map[string]any{"body": "evil"},
 		"POST /livechat/conversations/{id}/rating":   map[string]any{"score": 1},
+		"POST /api/canned-responses":                 map[string]any{"shortcut": "evil", "body": "evil", "shared": true},
+		"PATCH /api/canned-responses/{id}":           map[string]any{"body": "evil"},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -48,6 +50,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	outsider := attempt{"an operator outside the channel", mallory, 403, "EFORBIDDEN"}
 	otherVisitor := attempt{"another visitor", stranger, 404, "ENOTFOUND"}
 	operatorAsVisitor := attempt{"an operator's token", alice, 401, "EUNAUTHORIZED"}
+	notOwner := attempt{"another operator", mallory, 404, "ENOTFOUND"} // alice's own canned response
 	rules := map[string][]attempt{
 		"GET /healthz":                                  nil, // public
 		"GET /metrics":                                  nil,
@@ -86,6 +89,11 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/conversations/{id}/end":             {noone, forged, outsider},
 		"GET /api/offline-messages":                    {noone, forged}, // operators see their channels' only: below
 		"GET /api/ws":                                  {noone, forged},
+		"GET /api/canned-responses":                    {noone, forged},
+		"POST /api/canned-responses":                   {noone, forged, operator}, // a shared one
+		"PATCH /api/canned-responses/{id}":             {noone, forged, notOwner},
+		"DELETE /api/canned-responses/{id}":            {noone, forged, notOwner},
+		"POST /api/canned-responses/{id}/use":          {noone, forged, notOwner},
 
 		"GET /livechat/conversations/{id}":           {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/conversations/{id}/messages":  {noone, forged, operatorAsVisitor, otherVisitor},
@@ -106,6 +114,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 			t.Errorf("%s sees %d offline messages, want %d", tc.who, len(list), tc.want)
 		}
 	}
+	canned := s.mustCanned(t, alice, map[string]any{"shortcut": "hello", "body": "Hello!"}).ID
+	s.mustCanned(t, admin, map[string]any{"shortcut": "hello", "body": "Hello, how can I help you?", "shared": true})
+	cannedBefore := string(s.must(t, 200, "GET", "/api/canned-responses", alice, nil).Body)
 	before := s.snapshot(t, admin, alice, visitor, conv)
 	for _, pattern := range s.HTTP.Patterns() {
 		attempts, ok := rules[pattern]
@@ -120,6 +131,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		}
 		if strings.HasPrefix(route, "/api/users/{id}") {
 			p = strings.NewReplacer("{id}", fmt.Sprint(aliceID), "{session_id}", "1").Replace(route)
+		}
+		if strings.HasPrefix(route, "/api/canned-responses/{id}") {
+			p = strings.Replace(route, "{id}", fmt.Sprint(canned), 1)
 		}
 		for _, a := range attempts {
 			t.Run(pattern+" by "+a.who, func(t *testing.T) {
@@ -145,5 +159,8 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	}
 	if after := s.snapshot(t, admin, alice, visitor, conv); after != before {
 		t.Fatalf("refused requests changed the data:\nbefore %s\nafter  %s", before, after)
+	}
+	if after := string(s.must(t, 200, "GET", "/api/canned-responses", alice, nil).Body); after != cannedBefore {
+		t.Fatalf("refused requests changed the canned responses:\nbefore %s\nafter  %s", cannedBefore, after)
 	}
 }

@@ -9,11 +9,14 @@ import { MenuBar } from './components/menubar.js';
 import { LoginPage } from './components/login.js';
 import { DiscussPage } from './components/discuss.js';
 import { ChannelsPage } from './components/channels.js';
-import { ProfilePage } from './components/profile.js';
-import { AdminPage } from './components/admin.js';
 import { Notices } from './components/notices.js';
 import { Spinner } from './components/common.js';
 import { ChatWindows } from './chatwindows.js';
+import { lazy } from './lazy.js';
+
+// Pages an operator opens now and then are loaded when first opened.
+const ProfilePage = lazy(() => import('./components/profile.js'), 'ProfilePage');
+const AdminPage = lazy(() => import('./components/admin.js'), 'AdminPage');
 
 const TITLE = 'Parley';
 

@@ -1,9 +1,9 @@
 // Hash routing: #/discuss[/ID], #/channels, #/profile[/preferences|security],
-// #/admin/users[/ID]|channels|languages.
+// #/admin/users[/ID]|channels|languages|canned-responses.
 import { setState } from './store.js';
 
 export const PAGES = ['discuss', 'channels', 'profile', 'admin'];
-export const ADMIN_PAGES = ['users', 'channels', 'languages'];
+export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses'];
 export const PROFILE_TABS = ['preferences', 'security'];
 
 export function parseRoute(hash) {

@@ -83,7 +83,7 @@ function NewUserForm({ onCreated }) {
 
 // Confirm asks before an action that cannot be taken back lightly. It takes the focus
 // (on Cancel, the safe choice); Escape cancels.
-function Confirm({ id, title, children, label, busy, onConfirm, onCancel }) {
+export function Confirm({ id, title, children, label, busy, onConfirm, onCancel }) {
   const cancel = useRef(null);
   useEffect(() => {
     if (cancel.current) cancel.current.focus();

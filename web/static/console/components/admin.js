@@ -1,7 +1,7 @@
-// The admin pages (role admin only): Users, Channels and Languages, as tabs.
+// The admin pages (role admin only), as tabs.
 import { html } from '../../vendor/preact-htm.js';
 import { href } from '../router.js';
-import { PageHeader } from './common.js';
+import { PageHeader, Lazy } from './common.js';
 import { AdminUsers } from './admin-users.js';
 import { AdminChannels } from './admin-channels.js';
 import { AdminLanguages } from './admin-languages.js';
@@ -10,6 +10,7 @@ const TABS = [
   ['users', 'Users'],
   ['channels', 'Channels'],
   ['languages', 'Languages'],
+  ['canned-responses', 'Canned Responses'],
 ];
 
 export function AdminPage({ route, me }) {
@@ -24,6 +25,8 @@ export function AdminPage({ route, me }) {
           aria-current=${route.sub === key ? 'page' : undefined} data-testid=${`admin-tab-${key}`}>${label}</a>`,
       )}
     </nav>
-    ${route.sub === 'channels' ? html`<${AdminChannels} />` : route.sub === 'languages' ? html`<${AdminLanguages} />` : html`<${AdminUsers} route=${route} me=${me} />`}
+    ${route.sub === 'canned-responses'
+      ? html`<${Lazy} key="canned" load=${() => import('./canned.js')} name="CannedResponses" shared=${true} />`
+      : route.sub === 'channels' ? html`<${AdminChannels} />` : route.sub === 'languages' ? html`<${AdminLanguages} />` : html`<${AdminUsers} route=${route} me=${me} />`}
   </main>`;
 }

@@ -24,18 +24,19 @@ export function Alert({ kind = 'error', children, testid }) {
   return html`<div class=${cx('alert', `alert-${kind}`)} role=${kind === 'error' ? 'alert' : 'status'} data-testid=${testid}>${children}</div>`;
 }
 
+// Lazy shows export name of the module load() imports: code the first load does without.
+export function Lazy({ load, name, ...props }) {
+  const [m, setM] = useState(null);
+  useEffect(() => {
+    load().then(setM, () => setM({}));
+  }, []);
+  const C = m && m[name];
+  return C ? html`<${C} ...${props} />` : m ? html`<${Alert}>Could not load this part: reload the page.<//>` : html`<${Spinner} />`;
+}
+
 export function PageHeader({ title, children }) {
   return html`<div class="page-header">
     <h1>${title}</h1>
     ${children ? html`<div class="page-header-actions">${children}</div>` : null}
   </div>`;
-}
-
-// Lazy shows a component of a module fetched (import()) when first shown, not on first load.
-export function Lazy({ load, name, ...props }) {
-  const [C, setC] = useState(null);
-  useEffect(() => {
-    load().then((m) => setC(() => m[name]), () => {});
-  }, []);
-  return C ? html`<${C} ...${props} />` : null;
 }

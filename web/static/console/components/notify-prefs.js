@@ -1,8 +1,7 @@
 // My Profile → Preferences → Notifications: a sound and a desktop notification for a new
 // conversation or visitor message while Parley's tab is in the background. Each switch is
 // saved as soon as it changes. The browser is asked for its permission to show
-// notifications only when the operator turns them on, never before. Loaded with the
-// Preferences tab (profile.js), not with the console.
+// notifications only when the operator turns them on, never before.
 import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { savePreferences } from '../actions.js';
 import { Alert } from './common.js';

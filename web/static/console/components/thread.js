@@ -24,6 +24,9 @@ function linkify(text) {
   return out;
 }
 
+// Canned responses' completion, loaded when a composer first sees a ":".
+let Suggestions = null;
+
 function MessageList({ id, messages, complete, compact }) {
   const list = useRef(null);
   const stick = useRef(true);
@@ -79,6 +82,8 @@ function Composer({ id, conv, place, focusKey }) {
   const [text, setText] = useState('');
   const [error, setError] = useState('');
   const [sending, setSending] = useState(false);
+  const [suggest, setSuggest] = useState(() => Suggestions);
+  const suggestKeys = useRef(null); // the suggestions' key handler while they show
   const input = useRef(null);
 
   useEffect(() => {
@@ -113,6 +118,10 @@ function Composer({ id, conv, place, focusKey }) {
 
   function onKeyDown(e) {
     enterSent.current = false;
+    if (suggestKeys.current && suggestKeys.current(e)) {
+      enterSent.current = e.key === 'Enter';
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       enterSent.current = true;
@@ -129,6 +138,9 @@ function Composer({ id, conv, place, focusKey }) {
 
   function onInput(e) {
     setText(e.currentTarget.value);
+    if (!suggest && e.currentTarget.value.includes(':')) {
+      import('../canned-suggest.js').then((m) => setSuggest(() => (Suggestions = m.Suggestions)), () => {});
+    }
     if (e.currentTarget.value.trim()) sendTyping(id);
   }
 
@@ -140,6 +152,7 @@ function Composer({ id, conv, place, focusKey }) {
       maxlength="4000"></textarea>
     <button type="submit" class="btn btn-primary btn-icon" disabled=${!text.trim() || sending} aria-label="Send"
       title="Send" data-testid="composer-send"><${IconSend} /></button>
+    ${suggest ? html`<${suggest} input=${input} text=${text} setText=${setText} keys=${suggestKeys} id=${inputId} />` : null}
     ${error ? html`<div class="composer-error" role="alert" data-testid="composer-error">${error}</div>` : null}
   </form>`;
 }
