@@ -123,6 +123,17 @@ func TestConsoleNotifications(t *testing.T) {
 	}
 	p.wait(`Notification.permission === 'granted'`, "the permission")
 
+	// Another browser of Alice's, where Parley has not been allowed yet, offers to ask.
+	other := openConsole(t, s, "alice", "password-alice", "/profile/preferences", addScript(notifyRecorder))
+	other.wait(existsJS(tid("pref-notify-allow")), "the offer to allow notifications in this browser")
+	checkAccessible(t, other.ctx, "Preferences offering to allow notifications")
+	if n := consoleEval[int](other, `window.__asked`); n != 0 {
+		t.Fatalf("the other browser asked %d time(s) on its own", n)
+	}
+	other.click(tid("pref-notify-allow"))
+	other.wait(`window.__asked === 1`, "the permission to be asked in the other browser")
+	p.wait("!"+existsJS(tid("pref-notify-allow")), "no offer to allow notifications in the browser allowed already")
+
 	// A conversation while the tab is shown: no sound, no notification.
 	conv, visitor := s.visitorStart(t, website, "Camille", "Hello! Is my order on its way?")
 	win := fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("chat-window"), conv)
