@@ -24,6 +24,7 @@ type Event struct {
 	Conversation   any          `json:"conversation,omitempty"` // *OperatorConversation or *VisitorConversation
 	Channel        *ChannelView `json:"channel,omitempty"`
 	Name           string       `json:"name,omitempty"`
+	Seq            int64        `json:"seq,omitempty"` // read: how far the operator has read
 }
 
 // EncodeEvent encodes ev as encoding/json does, byte for byte, in about half its time

@@ -128,6 +128,19 @@ type Store interface {
 	// UseCannedResponse counts one use of the response.
 	UseCannedResponse(ctx context.Context, id int64) error
 
+	// Seen and abandoned conversations.
+	// OperatorReadSeq is how far the conversation's operator has read it: their read
+	// mark, or their own last message in it when later (whoever answers has read what
+	// came before); 0 while no operator is assigned.
+	OperatorReadSeq(ctx context.Context, conversationID int64) (int64, error)
+	// SeeVisitors records that the visitors were seen at now (a widget of theirs was
+	// open); a later time already recorded stays. Unknown ids are ignored.
+	SeeVisitors(ctx context.Context, visitorIDs []int64, now time.Time) error
+	// AbandonedConversations lists the conversations that have not ended (queued or
+	// active) whose visitor was last seen before since, or never, and wrote nothing at
+	// or after since, oldest first.
+	AbandonedConversations(ctx context.Context, since time.Time) ([]*Conversation, error)
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -122,8 +122,17 @@ func (s *Service) MarkRead(ctx context.Context, actor *parley.User, id, seq int6
 	if seq < 0 {
 		return parley.Errorf(parley.EINVALID, "Seq must not be negative.")
 	}
-	if _, err := s.visible(ctx, actor, id); err != nil {
+	c, err := s.visible(ctx, actor, id)
+	if err != nil {
 		return err
+	}
+	// The visitor learns how far their operator has read (seen.go); others' reads are
+	// theirs alone.
+	before := int64(-1)
+	if c.OperatorID == actor.ID {
+		if before, err = s.store.OperatorReadSeq(ctx, id); err != nil {
+			return err
+		}
 	}
 	if err := s.store.MarkRead(ctx, actor.ID, id, seq); err != nil {
 		return err
@@ -131,6 +140,9 @@ func (s *Service) MarkRead(ctx context.Context, actor *parley.User, id, seq int6
 	// The caller's other consoles update their unread counts.
 	if sum, err := s.store.ConversationSummary(ctx, actor.ID, id); err == nil {
 		s.publishUser(ctx, actor.ID, &parley.Event{Type: parley.EventConversation, Conversation: sum.ForOperator()})
+	}
+	if before >= 0 {
+		s.publishRead(ctx, c, before)
 	}
 	return nil
 }

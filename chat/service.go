@@ -39,6 +39,9 @@ type Service struct {
 	visitors *cache[string, *parley.Visitor] // by token hash
 	routes   *cache[int64, route]            // active conversations, by id
 	typing   typingGate
+
+	abandonAfter time.Duration // 0: conversations never end for want of their visitor
+	seen         visitorsSeen  // the visitors with a widget open on this server (abandon.go)
 }
 
 // Leader tells whether this server is the one that runs the periodic sweep, so that
@@ -53,6 +56,9 @@ type Options struct {
 	Now      func() time.Time // the clock; time.Now when nil
 	Presence parley.Presence  // who is online; a parley.MemoryPresence when nil (one server)
 	Leader   Leader           // whether this server sweeps; always when nil (one server)
+	// AbandonAfter is how long a visitor may be gone (no widget open, no message) before
+	// the sweep ends their conversation; 0 never does.
+	AbandonAfter time.Duration
 }
 
 // New returns a service for one server. now is the clock (time.Now when nil); timeout is
@@ -84,6 +90,8 @@ func NewWith(store parley.Store, bus parley.Bus, logger *slog.Logger, opts Optio
 		sessions: newCache[string, *parley.User](sessionCacheSize, sessionCacheTTL),
 		visitors: newCache[string, *parley.Visitor](visitorCacheSize, 0),
 		routes:   newCache[int64, route](routeCacheSize, 0),
+
+		abandonAfter: max(opts.AbandonAfter, 0),
 	}
 	// Lives as long as the service: the process. The bus was just opened, so a refusal
 	// here is a broker gone at start-up: logged, since without these notices this
@@ -102,11 +110,15 @@ func (s *Service) Presence() parley.Presence { return s.presence }
 // Leading reports whether this server runs the periodic sweep.
 func (s *Service) Leading() bool { return s.leader == nil || s.leader.Leading() }
 
-// Run sweeps until ctx is done: it applies the inactivity timeout and drains queues whose
-// operators fell below the cap as their conversations went quiet. Of several servers,
-// only the leading one sweeps.
+// Run sweeps until ctx is done: it applies the inactivity timeout, ends abandoned
+// conversations and drains queues whose operators fell below the cap as their
+// conversations went quiet. Of several servers, only the leading one sweeps; every one
+// records the visitors whose widget it holds open.
 func (s *Service) Run(ctx context.Context) {
 	interval := s.presence.Rules().Timeout / 10
+	if s.abandonAfter > 0 {
+		interval = min(interval, s.abandonAfter/10)
+	}
 	interval = min(max(interval, 20*time.Millisecond), 15*time.Second)
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -123,10 +135,14 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // Sweep removes every operator idle for longer than the inactivity timeout from the
-// channels they joined, telling them over their WebSockets, drains every queue, and
-// forgets expired sessions. It does nothing on a server that does not lead, so that an
-// operator is removed once and told once, and a queue is drained by one server.
+// channels they joined, telling them over their WebSockets, ends the conversations whose
+// visitor has gone (abandon.go), drains every queue, and forgets expired sessions. On a
+// server that does not lead it only records the visitors whose widget it holds open, so
+// that an operator is removed once and told once, and a queue is drained by one server.
 func (s *Service) Sweep(ctx context.Context) error {
+	if err := s.refreshSeen(ctx); err != nil {
+		s.logger.Error("record visitors seen", "err", err)
+	}
 	if !s.Leading() {
 		return nil
 	}
@@ -155,6 +171,9 @@ func (s *Service) Sweep(ctx context.Context) error {
 			s.logger.Info("operator removed from channel after inactivity", "user", id, "channel", chID)
 			s.publishChannel(ctx, id, chID)
 		}
+	}
+	if err := s.endAbandoned(ctx); err != nil {
+		s.logger.Error("end abandoned conversations", "err", err) // the queues are drained all the same
 	}
 	channels, err := s.store.Channels(ctx)
 	if err != nil {

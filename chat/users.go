@@ -68,7 +68,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*parley.User,
 	if token == "" {
 		return nil, parley.Errorf(parley.EUNAUTHORIZED, "Log in first.")
 	}
-	hash := HashToken(token)
+	return s.SessionUser(ctx, HashToken(token))
+}
+
+// SessionUser returns the user of a console session, known by its token hash, as they
+// are now: a WebSocket asks it for every frame, so that what the user changed since it
+// opened (their chat name, their role) applies to the next message it sends. It is
+// read from memory but for the first time after a change, which every server forgets at
+// once (accounts.go).
+func (s *Service) SessionUser(ctx context.Context, hash []byte) (*parley.User, error) {
 	now := s.now()
 	if u, ok := s.sessions.get(string(hash), now); ok {
 		copied := *u

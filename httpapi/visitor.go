@@ -77,7 +77,7 @@ func (s *Server) handleVisitorConversation(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return 0, nil, err
 	}
-	c, err := s.service.VisitorConversation(r.Context(), v, id)
+	c, err := s.service.SeenConversation(r.Context(), v, id)
 	return http.StatusOK, c, err
 }
 

@@ -482,6 +482,7 @@ func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, _ := consoleToken(r)
+	session := sessionFrom(r.Context())
 	s.serveWS(w, r, wsSession{
 		side:    "operator",
 		topic:   parley.UserTopic(u.ID),
@@ -498,6 +499,12 @@ func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {
 			return parley.ErrorCode(err) != parley.EUNAUTHORIZED
 		},
 		onFrame: func(ctx context.Context, f clientFrame) (*parley.Event, error) {
+			// Each frame acts as the user is now, not as they were when the socket opened:
+			// a chat name changed meanwhile names the next message.
+			u, err := s.service.SessionUser(ctx, session)
+			if err != nil {
+				return nil, err
+			}
 			switch f.Type {
 			case "activity":
 				s.service.Activity(ctx, u.ID)
@@ -530,12 +537,14 @@ func (s *Server) handleVisitorWS(w http.ResponseWriter, r *http.Request) {
 		origin = ""
 	}
 	s.serveWS(w, r, wsSession{
-		side:    "visitor",
-		topic:   parley.VisitorTopic(v.ID),
-		accept:  &websocket.AcceptOptions{InsecureSkipVerify: true}, // visitorCORS checked Origin against the channels' allowed origins
-		filter:  filter,
-		onOpen:  func(context.Context) {},
-		onClose: func() {},
+		side:   "visitor",
+		topic:  parley.VisitorTopic(v.ID),
+		accept: &websocket.AcceptOptions{InsecureSkipVerify: true}, // visitorCORS checked Origin against the channels' allowed origins
+		filter: filter,
+		// The visitor counts as present while a widget is open: their conversations do
+		// not end as abandoned (chat/abandon.go).
+		onOpen:  func(ctx context.Context) { s.service.VisitorConnected(ctx, v.ID) },
+		onClose: func() { s.service.VisitorDisconnected(v.ID) },
 		onFrame: func(ctx context.Context, f clientFrame) (*parley.Event, error) {
 			return s.visitorFrame(ctx, v, ip, origin, f)
 		},

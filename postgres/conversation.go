@@ -556,10 +556,10 @@ func markRead(ctx context.Context, tx pgx.Tx, userID, conversationID, seq int64)
 
 // summaryQuery selects a conversation with what user $1 needs to list it: the number of
 // messages others wrote after what the user read (their read mark, or their own last
-// message in it if later: whoever answers has read what came before), and the last
-// message.
+// message in it if later: whoever answers has read what came before; none once the
+// conversation has ended), and the last message.
 const summaryQuery = `SELECT ` + conversationColumns + `,
-	(SELECT COUNT(*) FROM messages m
+	CASE WHEN c.status = 'ended' THEN 0 ELSE (SELECT COUNT(*) FROM messages m
 	 WHERE m.conversation_id = c.id
 	   AND m.seq > GREATEST(
 	       COALESCE((SELECT r.last_read_seq FROM conversation_reads r
@@ -567,7 +567,7 @@ const summaryQuery = `SELECT ` + conversationColumns + `,
 	       COALESCE((SELECT o.seq FROM messages o
 	                 WHERE o.conversation_id = c.id AND o.author_kind = 'operator' AND o.author_id = $1
 	                 ORDER BY o.seq DESC LIMIT 1), 0))
-	   AND NOT (m.author_kind = 'operator' AND m.author_id IS NOT DISTINCT FROM $1)),
+	   AND NOT (m.author_kind = 'operator' AND m.author_id IS NOT DISTINCT FROM $1)) END,
 	lm.conversation_id, lm.seq, lm.author_kind, lm.author_id, lm.author_name, lm.body, lm.created_at
 ` + conversationJoins + `
 	LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq`

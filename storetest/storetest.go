@@ -60,9 +60,11 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"LastLanguage", testLastLanguage},
 		{"RequeueConversations", testRequeueConversations},
 		{"CannedResponses", testCannedResponses},
-
 		{"NotifySwitches", testNotifySwitches},
 		{"ChannelTexts", testChannelTexts},
+		// Seen and abandoned conversations (seen.go).
+		{"OperatorReadSeq", testOperatorReadSeq},
+		{"AbandonedConversations", testAbandonedConversations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1031,8 +1033,9 @@ func testUnread(t *testing.T, s parley.Store) {
 		{"never backwards", func(t *testing.T) { mustMarkRead(t, s, op.ID, c.ID, 1) }, 1, 4},
 		{"beyond the end is clamped", func(t *testing.T) { mustMarkRead(t, s, op.ID, c.ID, 99) }, 0, 4},
 		{"so the next message is unread", func(t *testing.T) { mustAdd(t, s, c.ID, visitor, "5", at(5)) }, 1, 5},
-		{"system notices count", func(t *testing.T) { mustEnd(t, s, c.ID, parley.VisitorLeftMessage, at(6)) }, 2, 6},
-		{"read all", func(t *testing.T) { mustMarkRead(t, s, op.ID, c.ID, 6) }, 0, 6},
+		{"system notices count", func(t *testing.T) { mustAdd(t, s, c.ID, parley.Author{Kind: parley.AuthorSystem}, "Notice", at(6)) }, 2, 6},
+		{"an ended conversation counts none", func(t *testing.T) { mustEnd(t, s, c.ID, parley.VisitorLeftMessage, at(7)) }, 0, 7},
+		{"read all", func(t *testing.T) { mustMarkRead(t, s, op.ID, c.ID, 7) }, 0, 7},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {

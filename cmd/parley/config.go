@@ -29,6 +29,10 @@ type Config struct {
 	// (--secure-cookies always); by default it is Secure over HTTPS only.
 	AlwaysSecureCookies bool
 
+	// AbandonAfter is how long a visitor may be gone (no widget open, no message) before
+	// their conversation ends; 0 never ends one.
+	AbandonAfter time.Duration
+
 	// Not flags: tests shorten or lower them.
 	BodyTimeout        time.Duration // time to send a request body once its header is read
 	MaxConnsPerAddress int           // open connections one client address may hold, with rate limits on
@@ -41,6 +45,7 @@ func DefaultConfig() Config {
 		DB:                 "parley-data/parley.db",
 		Cluster:            "parley",
 		InactivityTimeout:  parley.DefaultInactivityTimeout,
+		AbandonAfter:       parley.DefaultAbandonAfter,
 		RateLimit:          true,
 		BodyTimeout:        httpapi.DefaultBodyTimeout,
 		MaxConnsPerAddress: httpapi.DefaultMaxConnsPerAddress,
@@ -62,6 +67,11 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		timeout = v
 		return nil
 	})
+	abandon := envOr(getenv, "PARLEY_ABANDON_AFTER", c.AbandonAfter.String())
+	fs.Func("abandon-after", "time after which a conversation whose visitor has gone (no widget open, no message) ends; 0 never ends one (PARLEY_ABANDON_AFTER, default 30m)", func(v string) error {
+		abandon = v
+		return nil
+	})
 	fs.StringVar(&c.AdminPassword, "admin-password", envOr(getenv, "PARLEY_ADMIN_PASSWORD", ""), "password of the user admin created on first start (PARLEY_ADMIN_PASSWORD)")
 	fs.StringVar(&proxies, "trusted-proxies", envOr(getenv, "PARLEY_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (PARLEY_TRUSTED_PROXIES)")
 	fs.StringVar(&rateLimit, "rate-limit", envOr(getenv, "PARLEY_RATE_LIMIT", "on"), "on or off (PARLEY_RATE_LIMIT)")
@@ -78,6 +88,11 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return c, fmt.Errorf("--inactivity-timeout %q: want a positive duration such as 30m or 90s", timeout)
 	}
 	c.InactivityTimeout = d
+	d, err = time.ParseDuration(abandon)
+	if err != nil || d < 0 {
+		return c, fmt.Errorf("--abandon-after %q: want a duration such as 30m or 90s, or 0 to never end a conversation for want of its visitor", abandon)
+	}
+	c.AbandonAfter = d
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue

@@ -115,7 +115,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	m.Store = store
-	opts := chat.Options{Timeout: m.Config.InactivityTimeout}
+	opts := chat.Options{Timeout: m.Config.InactivityTimeout, AbandonAfter: m.Config.AbandonAfter}
 	var bus parley.Bus = inmem.NewBus()
 	if m.Config.Bus != "" {
 		m.cluster, err = joinCluster(ctx, m.Config, m.Logger)

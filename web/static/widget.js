@@ -94,6 +94,7 @@
     errRequired: 'Please fill in every field.',
     errEmail: 'Please enter a valid email address.',
     errGeneric: 'Something went wrong. Please try again.',
+    seen: 'Seen',
   };
 
   // fmt fills the {key} placeholders of a text.
@@ -193,6 +194,7 @@
     token: typeof stored.token === 'string' ? stored.token : '',
     conv: null, // the visitor's conversation, as GET /livechat/conversations/{id}
     lastSeq: 0,
+    readSeq: 0, // how far the operator has read: "Seen" goes under the visitor's last message up to it
     sends: new Map(), // client_id -> a send frame waiting for its answer
     open: false,
     mode: 'chat', // 'chat' or 'offline' (leave a message)
@@ -389,6 +391,7 @@ a { color: inherit; text-decoration: underline; }
 .visitor .bubble { background: var(--pw-accent); color: var(--pw-on-accent); border-bottom-right-radius: 6px; }
 .operator .bubble { background: var(--pw-grey); color: var(--pw-text); border-bottom-left-radius: 6px; }
 .row.pending .bubble { opacity: .6; }
+.seen { font-size: 11.5px; color: var(--pw-muted); margin: 3px 6px 0; }
 .system { align-self: center; max-width: 88%; margin: 10px 0; font-size: 12px; line-height: 1.4; color: var(--pw-muted); text-align: center; }
 
 .typing { flex: none; min-height: 0; padding: 2px 16px 6px; background: var(--pw-soft); font-size: 12px; color: var(--pw-muted); font-style: italic; }
@@ -745,6 +748,8 @@ textarea.field { resize: vertical; min-height: 64px; }
     // answer to the visitor's own send may come past messages the socket lost, and the
     // catch-up after reconnecting must fetch those too.
     while (ui.messages.querySelector('[data-seq="' + (state.lastSeq + 1) + '"]')) state.lastSeq++;
+    if (m.author && m.author.kind === 'operator') markSeen(m.seq);
+    else if (Number(m.seq) <= state.readSeq) showSeenSoon();
     if (fromLive && m.author && m.author.kind === 'operator') {
       hideTyping();
       if (!state.open) {
@@ -753,6 +758,34 @@ textarea.field { resize: vertical; min-height: 64px; }
       }
     }
     if (stick || (m.author && m.author.kind === 'visitor')) scrollToBottom();
+  }
+
+  // markSeen records how far the operator has read (a read event, the conversation read
+  // again, or a message of theirs: whoever answers has read what came before).
+  function markSeen(seq) {
+    if (Number(seq) > state.readSeq) state.readSeq = Number(seq);
+    showSeenSoon();
+  }
+
+  // showSeenSoon puts "Seen" under the visitor's last message the operator has read, once
+  // for all the messages a page of history adds.
+  let seenQueued = false;
+  function showSeenSoon() {
+    if (seenQueued) return;
+    seenQueued = true;
+    queueMicrotask(() => {
+      seenQueued = false;
+      let row = null;
+      for (const el of ui.messages.querySelectorAll('.row.visitor[data-seq]')) {
+        if (Number(el.dataset.seq) <= state.readSeq) row = el;
+      }
+      const old = ui.messages.querySelector('[data-testid=seen]');
+      if (old && old.parentNode === row) return;
+      const stick = nearBottom();
+      if (old) old.remove();
+      if (row) row.append(h('div', { class: 'seen', testid: 'seen', text: T.seen }));
+      if (stick) scrollToBottom();
+    });
   }
 
   function addNotice(text) {
@@ -785,6 +818,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     state.pending = [];
     state.conv = null;
     state.lastSeq = 0;
+    state.readSeq = 0;
     state.score = 0;
     hideTyping();
     closeSocket();
@@ -819,6 +853,7 @@ textarea.field { resize: vertical; min-height: 64px; }
       }
     }
     state.conv = c;
+    if (c.operator_read_seq) markSeen(c.operator_read_seq);
     if (fromLive && prev && prev.status === 'queued' && c.status === 'active' && c.operator && c.operator.name) {
       addNotice(fmt(T.joined, { name: c.operator.name }));
     }
@@ -944,6 +979,7 @@ textarea.field { resize: vertical; min-height: 64px; }
       clearConversation();
       state.conv = c;
       await fetchMessages();
+      markSeen(c.operator_read_seq);
       if (c.status === 'ended' && !c.rating) showRating();
       if (c.status !== 'ended') connectSocket();
       watchQueue();
@@ -1234,6 +1270,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     if (ev.type === 'message' && ev.conversation_id === c.id) addMessage(ev.message, true);
     else if (ev.type === 'conversation' && ev.conversation && ev.conversation.id === c.id) setConversation(ev.conversation, true);
     else if (ev.type === 'typing' && ev.conversation_id === c.id && ev.name) showTyping(ev.name);
+    else if (ev.type === 'read' && ev.conversation_id === c.id) markSeen(ev.seq);
   }
 
   // ---------------------------------------------------------------- window

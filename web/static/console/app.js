@@ -10,13 +10,12 @@ import { LoginPage } from './components/login.js';
 import { DiscussPage } from './components/discuss.js';
 import { ChannelsPage } from './components/channels.js';
 import { Notices } from './components/notices.js';
-import { Spinner } from './components/common.js';
+import { Spinner, Lazy } from './components/common.js';
 import { ChatWindows } from './chatwindows.js';
-import { lazy } from './lazy.js';
 
 // Pages an operator opens now and then are loaded when first opened.
-const ProfilePage = lazy(() => import('./components/profile.js'), 'ProfilePage');
-const AdminPage = lazy(() => import('./components/admin.js'), 'AdminPage');
+const loadProfile = () => import('./components/profile.js');
+const loadAdmin = () => import('./components/admin.js');
 
 const TITLE = 'Parley';
 
@@ -25,9 +24,9 @@ function Page({ route, me }) {
     case 'channels':
       return html`<${ChannelsPage} />`;
     case 'profile':
-      return html`<${ProfilePage} route=${route} />`;
+      return html`<${Lazy} load=${loadProfile} name="ProfilePage" route=${route} />`;
     case 'admin':
-      return html`<${AdminPage} route=${route} me=${me} />`;
+      return html`<${Lazy} load=${loadAdmin} name="AdminPage" route=${route} me=${me} />`;
     default:
       return html`<${DiscussPage} route=${route} />`;
   }

@@ -5,8 +5,7 @@
 import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { createChannel, updateChannel, loadChannels } from '../actions.js';
-import { Alert, Spinner } from './common.js';
-import { ChannelTexts } from './channel-texts.js';
+import { Alert, Spinner, Lazy } from './common.js';
 import { IconCopy, IconPlus } from '../icons.js';
 import { cx } from '../util.js';
 
@@ -23,6 +22,8 @@ const DEFAULTS = {
 // The allowed websites are edited as text, one origin per line.
 const originsText = (list) => (list || []).join('\n');
 const originsList = (text) => text.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
+
+const loadTexts = () => import('./channel-texts.js');
 
 export function widgetSnippet(id) {
   return `<script src="${location.origin}/widget.js" data-channel="${id}" async></script>`;
@@ -153,7 +154,7 @@ function ChannelForm({ channel, saved, onDone }) {
             Any website can embed this channel's widget. List your website to keep others from using it.</p>`
         : null}
     </div>
-    <${ChannelTexts} channel=${channel} form=${form} setForm=${setForm} />
+    <${Lazy} load=${loadTexts} name="ChannelTexts" channel=${channel} form=${form} setForm=${setForm} />
     <div class="field">
       <span class="label">Preview</span>
       <div class="widget-preview"><span class="widget-preview-button" style=${previewStyle}>${form.button_text || ' '}</span></div>

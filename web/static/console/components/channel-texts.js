@@ -1,6 +1,6 @@
 // Admin → Channels: the channel's button text and welcome message per enabled language.
 // A visitor matched to one of these languages sees its texts; an empty field leaves the
-// channel's own.
+// channel's own. Loaded with the channel form (admin-channels.js), not with the console.
 import { html, useState } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 

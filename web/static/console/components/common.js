@@ -24,14 +24,25 @@ export function Alert({ kind = 'error', children, testid }) {
   return html`<div class=${cx('alert', `alert-${kind}`)} role=${kind === 'error' ? 'alert' : 'status'} data-testid=${testid}>${children}</div>`;
 }
 
-// Lazy shows export name of the module load() imports: code the first load does without.
+// Lazy shows the component a module exports as name, the module fetched with load()
+// (an import()) when first shown: code the console's first load does without. Once
+// loaded, the component shows at once.
+const loaded = new Map();
+
 export function Lazy({ load, name, ...props }) {
-  const [m, setM] = useState(null);
+  const [state, setState] = useState(null);
+  const C = loaded.get(name);
   useEffect(() => {
-    load().then(setM, () => setM({}));
-  }, []);
-  const C = m && m[name];
-  return C ? html`<${C} ...${props} />` : m ? html`<${Alert}>Could not load this part: reload the page.<//>` : html`<${Spinner} />`;
+    if (C) return;
+    let live = true;
+    load().then(
+      (m) => { loaded.set(name, m[name]); if (live) setState({}); },
+      () => live && setState({ failed: true }),
+    );
+    return () => { live = false; };
+  }, [name]);
+  if (C) return html`<${C} ...${props} />`;
+  return state?.failed ? html`<${Alert}>This part of the page could not be loaded: reload the page.<//>` : html`<${Spinner} />`;
 }
 
 export function PageHeader({ title, children }) {
@@ -40,3 +51,4 @@ export function PageHeader({ title, children }) {
     ${children ? html`<div class="page-header-actions">${children}</div>` : null}
   </div>`;
 }
+

@@ -7,7 +7,6 @@ import { useStore } from '../store.js';
 import { savePreferences, loadLanguages, changePassword } from '../actions.js';
 import { href, navigate, PROFILE_TABS } from '../router.js';
 import { Avatar, Alert, Spinner, Lazy } from './common.js';
-import { NotificationSettings } from './notify-prefs.js';
 import { IconClose, IconCheck } from '../icons.js';
 import { languageName } from '../util.js';
 import { rescueFocus } from '../util.js';
@@ -144,6 +143,8 @@ function PreferencesForm({ me, languages }) {
   </form>`;
 }
 
+const loadNotifySettings = () => import('./notify-prefs.js');
+
 // PASSWORD_MIN is the server's rule for a new password, checked here only to say it sooner.
 export const PASSWORD_MIN = 8;
 
@@ -269,7 +270,7 @@ export function ProfilePage({ route }) {
         ${tab === 'security'
           ? html`<${PasswordForm} />`
           : languages
-            ? html`<${PreferencesForm} me=${me} languages=${languages} /><${NotificationSettings} me=${me} />`
+            ? html`<${PreferencesForm} me=${me} languages=${languages} /><${Lazy} load=${loadNotifySettings} name="NotificationSettings" me=${me} />`
             : html`<${Spinner} />`}
         ${tab === 'preferences' ? html`<${Lazy} load=${() => import('./canned.js')} name="CannedResponses" />` : null}
       </div>

@@ -10,6 +10,9 @@ import { rescueFocus } from '../util.js';
 
 const GROUP_WITHIN = 5 * 60 * 1000; // messages of one author this close share one header
 
+// Canned responses' completion, loaded when a composer first sees a ":".
+let Suggestions = null;
+
 // Web and mail addresses become links to a new tab, as in the widget; the rest stays text.
 const LINK = /\b(?:https?:\/\/|mailto:)[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
 
@@ -23,9 +26,6 @@ function linkify(text) {
   out.push(text.slice(at));
   return out;
 }
-
-// Canned responses' completion, loaded when a composer first sees a ":".
-let Suggestions = null;
 
 function MessageList({ id, messages, complete, compact }) {
   const list = useRef(null);
