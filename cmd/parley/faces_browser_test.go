@@ -22,6 +22,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -120,6 +122,17 @@ func TestConsoleNotifications(t *testing.T) {
 		t.Fatalf("grant the notification permission: %v", err)
 	}
 	p.wait(`Notification.permission === 'granted'`, "the permission")
+
+	// Another browser of Alice's, where Parley has not been allowed yet, offers to ask.
+	other := openConsole(t, s, "alice", "password-alice", "/profile/preferences", addScript(notifyRecorder))
+	other.wait(existsJS(tid("pref-notify-allow")), "the offer to allow notifications in this browser")
+	checkAccessible(t, other.ctx, "Preferences offering to allow notifications")
+	if n := consoleEval[int](other, `window.__asked`); n != 0 {
+		t.Fatalf("the other browser asked %d time(s) on its own", n)
+	}
+	other.click(tid("pref-notify-allow"))
+	other.wait(`window.__asked === 1`, "the permission to be asked in the other browser")
+	p.wait("!"+existsJS(tid("pref-notify-allow")), "no offer to allow notifications in the browser allowed already")
 
 	// A conversation while the tab is shown: no sound, no notification.
 	conv, visitor := s.visitorStart(t, website, "Camille", "Hello! Is my order on its way?")
@@ -274,6 +287,44 @@ func TestConsoleEndAsksFirst(t *testing.T) {
 	p.wait(existsJS(tid("discuss-thread")+" "+tid("thread-ended")), "the conversation to end")
 	if got := status(); got != "ended" {
 		t.Fatalf("status %v after End, want ended", got)
+	}
+}
+
+// A console that cannot load the confirmation's module (Parley upgraded under it: the old
+// version's files are gone) still asks before ending, with the browser's own confirm.
+func TestConsoleEndAsksWithoutItsModule(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	website := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	_, alice := s.mustOperator(t, admin, "alice", nil)
+	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", website), alice, nil)
+	p := openConsole(t, s, "alice", "password-alice", "/channels")
+	chromedp.Listen(p.ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			go chromedp.Call(p.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonConnectionRefused})
+		}
+	})
+	if _, err := chromedp.Call(p.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/confirm.js"}}}); err != nil {
+		t.Fatal(err)
+	}
+	consoleEval[bool](p, `(window.__asked = [], window.__answer = false, window.confirm = (q) => (window.__asked.push(q), window.__answer), true)`)
+
+	conv, _ := s.visitorStart(t, website, "Camille", "Hello!")
+	end := fmt.Sprintf(`%s[data-conversation-id="%d"] %s`, tid("chat-window"), conv, tid("end-button"))
+	p.wait(existsJS(end), "the chat window")
+	p.click(end)
+	p.wait(`window.__asked.length === 1`, "the browser's confirm")
+	if got := consoleEval[string](p, `window.__asked[0]`); got != "End the conversation with Camille?" {
+		t.Errorf("asked %q", got)
+	}
+	consoleEval[bool](p, `(window.__answer = true, true)`)
+	p.click(end)
+	p.wait(existsJS(tid("thread-ended")), "the conversation to end")
+	if n := consoleEval[int](p, `window.__asked.length`); n != 2 {
+		t.Errorf("asked %d times, want 2", n)
+	}
+	if got := path(s.must(t, 200, "GET", fmt.Sprintf("/api/conversations/%d", conv), alice, nil).object(t), "status"); got != "ended" {
+		t.Errorf("status %v, want ended", got)
 	}
 }
 

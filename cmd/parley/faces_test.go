@@ -184,6 +184,10 @@ func TestChannelTextsPerLanguage(t *testing.T) {
 		})
 	}
 
+	if r := s.call(t, "GET", fmt.Sprintf("/livechat/channels/%d?languages=%s", ch, strings.Repeat("de,", 33)), "", nil); r.Status != 400 || r.errorCode(t) != "EINVALID" {
+		t.Errorf("33 languages: %d %s, want 400", r.Status, r.Body)
+	}
+
 	// Bad requests change nothing: neither the texts nor the channel's other fields.
 	for _, bad := range []struct {
 		name  string

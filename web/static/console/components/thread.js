@@ -160,10 +160,13 @@ function Composer({ id, conv, place, focusKey }) {
 export function EndButton({ id, conv, compact }) {
   const [busy, setBusy] = useState(false);
   if (!conv || conv.status === 'ended') return null;
-  // Ending cannot be undone: the operator confirms it first (confirm.js, loaded then).
+  // Ending cannot be undone: the operator confirms it first (confirm.js, loaded then; the
+  // browser's confirm when it cannot be, as after an upgrade of Parley under an open console).
   async function end() {
+    const name = visitorName(conv);
     try {
-      if (!(await (await import('./confirm.js')).confirmEnd(visitorName(conv)))) return;
+      const m = await import('./confirm.js').catch(() => null);
+      if (!(await (m ? m.confirmEnd(name) : confirm(`End the conversation with ${name}?`)))) return;
       setBusy(true);
       await endConversation(id);
     } catch (e) {
