@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"LastLanguage", testLastLanguage},
 		{"RequeueConversations", testRequeueConversations},
 	}
+	tests = append(tests, transferTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -35,6 +35,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/conversations/{id}/read":          map[string]any{"seq": 1},
 		"POST /livechat/conversations/{id}/messages": map[string]any{"body": "evil"},
 		"POST /livechat/conversations/{id}/rating":   map[string]any{"score": 1},
+		"POST /api/conversations/{id}/transfer":      map[string]any{"channel_id": ch},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -84,6 +85,8 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/conversations/{id}/messages":        {noone, forged, outsider},
 		"POST /api/conversations/{id}/read":            {noone, forged, outsider},
 		"POST /api/conversations/{id}/end":             {noone, forged, outsider},
+		"POST /api/conversations/{id}/transfer":        {noone, forged, outsider}, // a member who is not its operator: TestTransferRefusals
+		"POST /api/conversations/{id}/leave":           {noone, forged, outsider},
 		"GET /api/offline-messages":                    {noone, forged}, // operators see their channels' only: below
 		"GET /api/ws":                                  {noone, forged},
 
