@@ -16,6 +16,7 @@ export function initialState() {
     conversationsLoaded: false,
     messages: {}, // id -> {list: [message sorted by seq], complete: whole history loaded}
     typing: {}, // conversation id -> {name, until}
+    notes: {}, // conversation id -> [{n, after, text, kind}]: answers to commands, shown to this operator only
     windows: [], // open chat windows, rightmost first: [{id, folded}]
     focusWindow: null, // {id, n}: the chat window whose composer should take the focus
     notices: [], // [{id, kind, text}]

@@ -3,7 +3,7 @@
 import { html, useMemo } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { href } from '../router.js';
-import { Thread, EndButton } from './thread.js';
+import { Thread, EndButton, TransferButton } from './thread.js';
 import { Avatar, Spinner } from './common.js';
 import { IconInbox } from '../icons.js';
 import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
@@ -47,6 +47,7 @@ function ConversationHeader({ c }) {
       </div>
     </div>
     <span class=${cx('status-pill', `status-${c.status}`)}>${c.status === 'ended' ? 'Ended' : c.status === 'queued' ? 'Queued' : 'Active'}</span>
+    <${TransferButton} id=${c.id} conv=${c} />
     <${EndButton} id=${c.id} conv=${c} />
   </div>`;
 }
