@@ -11,8 +11,9 @@ import (
 // and picks Bob, Bob (who reads the whole history, Alice's messages under her name) types
 // /transfer carol in the Discuss pane. Each time the visitor's widget says who joined and
 // shows the new name, and the conversation leaves the console of the one who handed it
-// over. /help and an unknown command are answered in the thread, to the operator alone:
-// the visitor never receives them.
+// over; moved to a channel with nobody online, it waits and the widget shows its place.
+// /help and an unknown command are answered in the thread, to the operator alone: the
+// visitor never receives them.
 func TestTransferInTheBrowser(t *testing.T) {
 	s := mustStart(t, "")
 	admin := s.adminToken(t)
@@ -79,6 +80,13 @@ func TestTransferInTheBrowser(t *testing.T) {
 	vis.waitText("operator-name", "Carol")
 	bob.wait(fmt.Sprintf(`!document.querySelector(%q) && !document.querySelector(%q)`, thread, fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("livechat-item"), conv)),
 		"the conversation to leave Bob's Discuss")
+
+	// Carol moves it to a channel where nobody is online: the visitor waits, and sees
+	// their place in line, no operator named.
+	billing := s.mustChannel(t, admin, map[string]any{"name": "Billing"})
+	s.must(t, 200, "POST", transferURL(conv), carol, map[string]any{"channel_id": billing})
+	vis.waitText("queue-position", "You are number 1 in line")
+	vis.wait("queued, no operator named", byTestID("root")+`.dataset.status === 'queued' && !`+byTestID("operator-name"))
 
 	// The visitor never received a command.
 	for _, m := range vis.messages() {
