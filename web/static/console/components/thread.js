@@ -75,6 +75,7 @@ function MessageList({ id, messages, notes, complete, compact }) {
 
 // A line starting with one "/" is a command (commands.js), never sent.
 const isCommand = (text) => /^\s*\/(?!\/)/.test(text);
+const UNREACHABLE = 'Parley cannot be reached. Check your connection and try again.';
 
 function Composer({ id, conv, place, focusKey }) {
   const [text, setText] = useState('');
@@ -100,7 +101,7 @@ function Composer({ id, conv, place, focusKey }) {
     setError('');
     setText('');
     try {
-      if (isCommand(body)) await (await import('../commands.js')).runCommand(id, body);
+      if (isCommand(body)) await import('../commands.js').then((m) => m.runCommand(id, body), () => Promise.reject(new Error(UNREACHABLE)));
       else await sendMessage(id, body.trimStart().startsWith('//') ? body.replace('/', '') : body);
     } catch (e) {
       setText(body);
@@ -168,7 +169,7 @@ export function EndButton({ id, conv, compact }) {
 export const TransferButton = ({ id, conv, compact }) =>
   conv && conv.status === 'active'
     ? html`<button type="button" class=${compact ? 'header-icon' : 'btn btn-secondary btn-sm'} title="Transfer"
-        onClick=${() => import('../transfer.js').then((m) => m.openPicker(id), (e) => notify(e.message, 'error'))}
+        onClick=${() => import('../transfer.js').then((m) => m.openPicker(id), () => notify(UNREACHABLE, 'error'))}
         aria-label=${`Transfer the conversation with ${visitorName(conv)}`} aria-haspopup="dialog" data-testid="transfer-button"
         >${compact ? html`<${IconTransfer} />` : 'Transfer'}</button>`
     : null;
