@@ -17,6 +17,9 @@ type AssignRequest struct {
 	Cap                int    // the channel's cap of ongoing conversations per operator; 0 means none
 	PreviousOperatorID int64  // the operator of the visitor's last conversation in the channel, if any
 	Language           string // the visitor's language, matched to an enabled language
+	// Exclude is the operator who handed the conversation over (a transfer, or leaving
+	// it): the rules never give it back to them.
+	Exclude int64
 }
 
 // Available reports whether c may be given a new conversation at all: online and below
@@ -35,14 +38,15 @@ func (c *Candidate) speaks(lang string) bool {
 }
 
 // Assign picks the operator for a new conversation by the rules, in order: availability
-// (online, under the cap); the visitor's previous operator; language; fewest ongoing
-// conversations; least recently assigned (then lowest id, so the choice is deterministic).
+// (online, under the cap, not the operator who handed it over); the visitor's previous
+// operator; language; fewest ongoing conversations; least recently assigned (then lowest
+// id, so the choice is deterministic).
 // It returns false when nobody is available and the conversation must wait in the queue.
 func Assign(req AssignRequest, candidates []Candidate) (operatorID int64, ok bool) {
 	available := make([]*Candidate, 0, len(candidates))
 	for i := range candidates {
 		c := &candidates[i]
-		if !c.Available(req.Cap) {
+		if !c.Available(req.Cap) || (req.Exclude != 0 && c.OperatorID == req.Exclude) {
 			continue
 		}
 		if req.PreviousOperatorID != 0 && c.OperatorID == req.PreviousOperatorID {

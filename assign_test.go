@@ -48,6 +48,23 @@ func TestAssign(t *testing.T) {
 			},
 		},
 		{
+			name: "the operator who handed the conversation over is never given it back, even as the previous operator",
+			req:  parley.AssignRequest{Language: "en", PreviousOperatorID: 1, Exclude: 1},
+			candidates: []parley.Candidate{
+				{OperatorID: 1, Online: true, Languages: []string{"en"}},
+				{OperatorID: 2, Online: true, Ongoing: 3, Load: 3, Languages: []string{"fr"}},
+			},
+			wantID: 2, wantOK: true,
+		},
+		{
+			name: "nobody but the operator who handed it over: it waits",
+			req:  parley.AssignRequest{Language: "en", Exclude: 1},
+			candidates: []parley.Candidate{
+				{OperatorID: 1, Online: true, Languages: []string{"en"}},
+				{OperatorID: 2, Online: false, Languages: []string{"en"}},
+			},
+		},
+		{
 			name: "an operator who is not online is never chosen",
 			req:  parley.AssignRequest{Language: "fr"},
 			candidates: []parley.Candidate{

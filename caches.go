@@ -17,4 +17,7 @@ type CacheNotice struct {
 	Visitor int64 `json:"visitor,omitempty"`
 	// Ended are conversations that ended: their parties are no longer kept.
 	Ended []int64 `json:"ended,omitempty"`
+	// Moved are conversations handed to another operator or channel: their parties
+	// must be read again.
+	Moved []int64 `json:"moved,omitempty"`
 }

@@ -43,7 +43,7 @@ func FuzzEncodeEvent(f *testing.F) {
 			endedAt, rating, last = &at, &parley.Rating{Score: int(n % 6), Comment: s}, msg
 			operator = &parley.OperatorRef{ID: n, ChatName: s}
 			origins = []string{s, "https://example.com"}
-			ops = []parley.ChannelOperator{{ID: n, ChatName: s, Status: parley.StatusAway}}
+			ops = []parley.ChannelOperator{{ID: n, ChatName: s, Name: s, Status: parley.StatusAway}}
 		}
 		events := []*parley.Event{
 			{Type: parley.EventMessage, ConversationID: n, Message: msg},
@@ -63,6 +63,18 @@ func FuzzEncodeEvent(f *testing.F) {
 			if (err != nil) != (wantErr != nil) || !bytes.Equal(got, want) {
 				t.Fatalf("%s event: EncodeEvent gave\n%s (%v)\nencoding/json gave\n%s (%v)", ev.Type, got, err, want, wantErr)
 			}
+		}
+		// The operators' copy of an operator's message event.
+		opMsg := *msg
+		opMsg.Author.Kind = parley.AuthorOperator
+		want, wantErr := json.Marshal(struct {
+			Type           string                  `json:"type"`
+			ConversationID int64                   `json:"conversation_id,omitempty"`
+			Message        *parley.OperatorMessage `json:"message,omitempty"`
+		}{parley.EventMessage, n, opMsg.ForOperator()})
+		got, err := parley.EncodeOperatorEvent(&parley.Event{Type: parley.EventMessage, ConversationID: n, Message: &opMsg})
+		if (err != nil) != (wantErr != nil) || !bytes.Equal(got, want) {
+			t.Fatalf("operator's message event: EncodeOperatorEvent gave\n%s (%v)\nencoding/json gave\n%s (%v)", got, err, want, wantErr)
 		}
 	})
 }
@@ -85,5 +97,42 @@ func BenchmarkEncodeEvent(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// An operator's message names its author's id to operators only: the visitor's bytes
+// (EncodeEvent) have none, the operators' (EncodeOperatorEvent) have it, and every other
+// event is the same bytes for both.
+func TestEncodeOperatorEvent(t *testing.T) {
+	at := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	op := &parley.Message{ConversationID: 4, Seq: 2, Author: parley.Author{Kind: parley.AuthorOperator, Name: "Alex", ID: 7}, Body: "Hi", CreatedAt: at, ClientID: "k"}
+	ev := &parley.Event{Type: parley.EventMessage, ConversationID: 4, Message: op}
+	decode := func(b []byte) map[string]any {
+		t.Helper()
+		var v map[string]any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v["message"].(map[string]any)
+	}
+	forVisitor, _ := parley.EncodeEvent(ev)
+	forOperator, _ := parley.EncodeOperatorEvent(ev)
+	if a := decode(forVisitor)["author"].(map[string]any); a["id"] != nil || a["name"] != "Alex" {
+		t.Errorf("the visitor's author: %v; want the name and no id", a)
+	}
+	m := decode(forOperator)
+	if a := m["author"].(map[string]any); a["id"] != float64(7) || a["name"] != "Alex" || a["kind"] != "operator" {
+		t.Errorf("the operators' author: %v; want id 7", a)
+	}
+	if m["seq"] != float64(2) || m["body"] != "Hi" || m["client_id"] != "k" || m["conversation_id"] != float64(4) || m["created_at"] != "2026-12-06T09:00:00Z" {
+		t.Errorf("the operators' message: %v", m)
+	}
+	for _, kind := range []parley.AuthorKind{parley.AuthorVisitor, parley.AuthorSystem} {
+		other := &parley.Event{Type: parley.EventMessage, ConversationID: 4, Message: &parley.Message{ConversationID: 4, Seq: 3, Author: parley.Author{Kind: kind, Name: "V"}, Body: "x", CreatedAt: at}}
+		a, _ := parley.EncodeEvent(other)
+		b, _ := parley.EncodeOperatorEvent(other)
+		if !bytes.Equal(a, b) {
+			t.Errorf("a %s message: operators get %s, visitors %s; want the same bytes", kind, b, a)
+		}
 	}
 }

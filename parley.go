@@ -125,6 +125,7 @@ const (
 type ChannelOperator struct {
 	ID       int64  `json:"id"`
 	ChatName string `json:"chat_name"`
+	Name     string `json:"name"` // the user's name, by which colleagues find them too (/transfer NAME)
 	Status   Status `json:"status"`
 }
 

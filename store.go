@@ -125,6 +125,17 @@ type Store interface {
 	// last message. Ending an ended conversation is ECONFLICT.
 	EndConversation(ctx context.Context, conversationID int64, notice string, now time.Time) (*Conversation, *Message, error)
 	RateConversation(ctx context.Context, conversationID int64, r Rating) error
+
+	// TransferConversation hands an active conversation over (see Transfer). To an
+	// operator: they must be a member of the conversation's channel, enabled, and
+	// available as choose finds them (given them alone); else ECONFLICT says why
+	// (TransferRefusal). To a channel: choose decides among its members, never t.From,
+	// or the conversation waits in that channel's queue, remembering t.From. The
+	// decision is made in the write transaction that records it, under the locks
+	// assignment takes, so a transfer keeps the cap and never gives a conversation to
+	// two operators. An operator given it is told with a system notice (JoinedMessage),
+	// returned; a queued conversation gets none.
+	TransferConversation(ctx context.Context, t Transfer, choose Chooser) (*Conversation, *Message, error)
 	CreateOfflineMessage(ctx context.Context, m *OfflineMessage) error
 	OfflineMessages(ctx context.Context) ([]*OfflineMessage, error)
 
@@ -208,7 +219,8 @@ type NewMessage struct {
 }
 
 // Chooser makes the assignment decision over a snapshot taken inside the store's write
-// transaction. The store fills each candidate but Online, which the chooser knows.
+// transaction. The store fills each candidate but Online, which the chooser knows and
+// sets on each, so that a store may say why a transfer was refused.
 type Chooser func(req AssignRequest, candidates []Candidate) (operatorID int64, ok bool)
 
 // ConversationSummary is a conversation with what one operator needs to list it.

@@ -22,7 +22,7 @@ import (
 //   - the parties of active conversations (id → channel, visitor, operator), dropped
 //     when the conversation ends. Only active conversations are kept: a queued one is
 //     about to change operator. An active conversation changes operator only when its
-//     operator is disabled or deleted, which drops it too;
+//     operator is disabled or deleted, or when it is transferred, which drops it too;
 //   - the enabled languages and their matcher (users.go), dropped when one changes.
 //
 // Everything is still checked by the store where it counts (a message to an ended
@@ -218,6 +218,9 @@ func (s *Service) drop(n parley.CacheNotice) {
 		s.visitors.deleteFunc(func(known *parley.Visitor) bool { return known.ID == n.Visitor })
 	}
 	for _, id := range n.Ended {
+		s.routes.delete(id)
+	}
+	for _, id := range n.Moved {
 		s.routes.delete(id)
 	}
 }

@@ -195,7 +195,7 @@ func (s *Service) view(ctx context.Context, userID int64, ch *parley.Channel) (*
 		if m.ID == userID {
 			v.Joined = true
 		}
-		v.Operators = append(v.Operators, parley.ChannelOperator{ID: m.ID, ChatName: m.DisplayName(), Status: s.presence.Status(m.ID)})
+		v.Operators = append(v.Operators, parley.ChannelOperator{ID: m.ID, ChatName: m.DisplayName(), Name: m.Name, Status: s.presence.Status(m.ID)})
 	}
 	return v, nil
 }

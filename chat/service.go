@@ -243,7 +243,12 @@ func (s *Service) drainUserChannels(ctx context.Context, userID int64) {
 
 // publish encodes ev once and hands the same bytes to every topic.
 func (s *Service) publish(ctx context.Context, ev *parley.Event, topics ...string) {
-	payload, err := parley.EncodeEvent(ev)
+	s.publishEncoded(ctx, parley.EncodeEvent, ev, topics...)
+}
+
+// publishEncoded is publish with the encoding of one side (parley.EncodeOperatorEvent).
+func (s *Service) publishEncoded(ctx context.Context, encode func(*parley.Event) ([]byte, error), ev *parley.Event, topics ...string) {
+	payload, err := encode(ev)
 	if err != nil {
 		s.logger.Error("encode event", "type", ev.Type, "err", err)
 		return
@@ -275,13 +280,20 @@ func (s *Service) publishConversation(ctx context.Context, c *parley.Conversatio
 	s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
 }
 
-// publishMessage sends a new message to both sides of its conversation.
+// publishMessage sends a new message to both sides of its conversation. An operator's
+// message names its author's id to the console only: it is encoded once per side; any
+// other is the same bytes for both.
 func (s *Service) publishMessage(ctx context.Context, r route, m *parley.Message) {
-	topics := []string{parley.VisitorTopic(r.VisitorID)}
-	if r.OperatorID != 0 {
-		topics = append(topics, parley.UserTopic(r.OperatorID))
+	ev := &parley.Event{Type: parley.EventMessage, ConversationID: r.ID, Message: m}
+	switch {
+	case r.OperatorID == 0:
+		s.publish(ctx, ev, parley.VisitorTopic(r.VisitorID))
+	case m.Author.ID == 0:
+		s.publish(ctx, ev, parley.VisitorTopic(r.VisitorID), parley.UserTopic(r.OperatorID))
+	default:
+		s.publish(ctx, ev, parley.VisitorTopic(r.VisitorID))
+		s.publishEncoded(ctx, parley.EncodeOperatorEvent, ev, parley.UserTopic(r.OperatorID))
 	}
-	s.publish(ctx, &parley.Event{Type: parley.EventMessage, ConversationID: r.ID, Message: m}, topics...)
 }
 
 func (s *Service) publishChannel(ctx context.Context, userID, channelID int64) {

@@ -309,7 +309,10 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) (int, an
 		return 0, nil, err
 	}
 	ms, err := s.service.OperatorMessages(r.Context(), userFrom(r.Context()), id, after)
-	return http.StatusOK, ms, err
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, parley.ForOperators(ms), nil
 }
 
 type sendRequest struct {
@@ -338,7 +341,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) (int, any, e
 	if err != nil {
 		return 0, nil, err
 	}
-	return created(isNew), m, nil
+	return created(isNew), m.ForOperator(), nil
 }
 
 // sendOperatorMessage is an operator's send, by HTTP or by WebSocket frame.

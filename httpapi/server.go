@@ -150,6 +150,8 @@ func (s *Server) routes() []route {
 		{"POST /api/conversations/{id}/messages", s.api(s.handleSend), console},
 		{"POST /api/conversations/{id}/read", s.api(s.handleRead), console},
 		{"POST /api/conversations/{id}/end", s.api(s.handleEnd), console},
+		{"POST /api/conversations/{id}/transfer", s.api(s.handleTransfer), console},
+		{"POST /api/conversations/{id}/leave", s.api(s.handleLeaveConversation), console},
 		{"GET /api/offline-messages", s.api(s.handleOfflineMessages), console},
 		{"GET /api/canned-responses", s.api(s.handleCannedResponses), console},
 		{"POST /api/canned-responses", s.api(s.handleCreateCannedResponse), console},

@@ -309,6 +309,10 @@ func (s *Server) readFrames(c *wsConn, sess wsSession) {
 	// it while the read waits.
 	ctx := context.Background()
 	frames := s.limits.frameLimiter()
+	encode := parley.EncodeEvent
+	if sess.side == "operator" {
+		encode = parley.EncodeOperatorEvent // an operator's message names its author's id in the console
+	}
 	for {
 		_, data, err := conn.Read(ctx)
 		if err != nil {
@@ -332,7 +336,7 @@ func (s *Server) readFrames(c *wsConn, sess wsSession) {
 			}
 			c.enqueue(errorFrame(f, err))
 		} else if reply != nil {
-			if b, err := parley.EncodeEvent(reply); err == nil {
+			if b, err := encode(reply); err == nil {
 				c.enqueue(b)
 			}
 		}

@@ -231,7 +231,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			return err
 		}
 
-		operatorID, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, now, choose)
+		operatorID, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, 0, now, choose)
 		if err != nil {
 			return err
 		}
@@ -314,7 +314,8 @@ func replayStart(ctx context.Context, tx pgx.Tx, nc parley.NewConversation) (*pa
 
 // AssignQueued gives the channel's queued conversations, oldest first, to operators as
 // choose decides, and stops at the first one nobody can take, so that a younger
-// conversation never jumps the queue. It holds the channel's lock: of two servers
+// conversation never jumps the queue; one handed over by an operator, whom it may not go
+// back to, is passed over instead. It holds the channel's lock: of two servers
 // draining one queue, the second sees what the first assigned.
 func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time, choose parley.Chooser) ([]*parley.Conversation, error) {
 	now = orNow(now)
@@ -328,14 +329,14 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 			return errChannelNotFound(channelID)
 		}
 		type queued struct {
-			id, visitorID int64
-			language      string
+			id, visitorID, exclude int64
+			language               string
 		}
 		queue, err := queryAll(ctx, tx, func(row scanner) (queued, error) {
 			var q queued
-			err := row.Scan(&q.id, &q.visitorID, &q.language)
+			err := row.Scan(&q.id, &q.visitorID, &q.language, &q.exclude)
 			return q, err
-		}, `SELECT id, visitor_id, language FROM conversations
+		}, `SELECT id, visitor_id, language, COALESCE(handed_over_by, 0) FROM conversations
 			WHERE channel_id = $1 AND status = 'queued' ORDER BY id`, channelID)
 		if err != nil {
 			return err
@@ -343,11 +344,14 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 
 		var ids []int64
 		for _, q := range queue {
-			operatorID, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, now, choose)
+			operatorID, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, q.exclude, now, choose)
 			if err != nil {
 				return err
 			}
 			if operatorID == 0 {
+				if q.exclude != 0 {
+					continue // perhaps only the operator who handed it over is free: they may take the next
+				}
 				break
 			}
 			// A conversation that waited longer than the ongoing window would not count
@@ -428,13 +432,13 @@ func candidates(ctx context.Context, tx pgx.Tx, channelID int64, now time.Time) 
 // decide reads the assignment snapshot of a channel inside tx, which holds the
 // channel's lock, and asks choose (memory only: the lock is not held across any I/O
 // but the database's); it returns the chosen operator, or 0 when the conversation must
-// wait in the queue.
-func decide(ctx context.Context, tx pgx.Tx, channelID, visitorID int64, capacity int, language string, now time.Time, choose parley.Chooser) (int64, error) {
+// wait in the queue. exclude is the operator who handed the conversation over, if any.
+func decide(ctx context.Context, tx pgx.Tx, channelID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (int64, error) {
 	list, err := candidates(ctx, tx, channelID, now)
 	if err != nil {
 		return 0, err
 	}
-	req := parley.AssignRequest{Cap: capacity, Language: language}
+	req := parley.AssignRequest{Cap: capacity, Language: language, Exclude: exclude}
 	err = tx.QueryRow(ctx, `
 		SELECT operator_id FROM conversations
 		WHERE visitor_id = $1 AND channel_id = $2 AND operator_id IS NOT NULL
@@ -445,6 +449,9 @@ func decide(ctx context.Context, tx pgx.Tx, channelID, visitorID int64, capacity
 	operatorID, ok := choose(req, list)
 	if !ok {
 		return 0, nil
+	}
+	if exclude != 0 && operatorID == exclude {
+		return 0, fmt.Errorf("chooser gave conversation back to user %d, who handed it over", operatorID)
 	}
 	for _, c := range list {
 		if c.OperatorID == operatorID {

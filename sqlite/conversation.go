@@ -230,7 +230,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			return err
 		}
 
-		operatorID, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, now, choose)
+		operatorID, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, 0, now, choose)
 		if err != nil {
 			return err
 		}
@@ -317,7 +317,8 @@ func replayStart(ctx context.Context, tx *wtx, nc parley.NewConversation) (*parl
 
 // AssignQueued gives the channel's queued conversations, oldest first, to operators as
 // choose decides, and stops at the first one nobody can take, so that a younger
-// conversation never jumps the queue.
+// conversation never jumps the queue; one handed over by an operator, whom it may not go
+// back to, is passed over instead.
 func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time, choose parley.Chooser) ([]*parley.Conversation, error) {
 	now = orNow(now)
 	assigned := []*parley.Conversation{}
@@ -330,19 +331,19 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 			return err
 		}
 		type queued struct {
-			id, visitorID int64
-			language      string
+			id, visitorID, exclude int64
+			language               string
 		}
 		var queue []queued
 		rows, err := tx.QueryContext(ctx, `
-			SELECT id, visitor_id, language FROM conversations
+			SELECT id, visitor_id, language, COALESCE(handed_over_by, 0) FROM conversations
 			WHERE channel_id = ? AND status = 'queued' ORDER BY id`, channelID)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var q queued
-			if err := rows.Scan(&q.id, &q.visitorID, &q.language); err != nil {
+			if err := rows.Scan(&q.id, &q.visitorID, &q.language, &q.exclude); err != nil {
 				rows.Close()
 				return err
 			}
@@ -355,11 +356,14 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 
 		var ids []int64
 		for _, q := range queue {
-			operatorID, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, now, choose)
+			operatorID, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, q.exclude, now, choose)
 			if err != nil {
 				return err
 			}
 			if operatorID == 0 {
+				if q.exclude != 0 {
+					continue // perhaps only the operator who handed it over is free: they may take the next
+				}
 				break
 			}
 			// A conversation that waited longer than the ongoing window would not count
@@ -396,12 +400,13 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 
 // decide builds the assignment snapshot of a channel inside tx and asks choose; it
 // returns the chosen operator, or 0 when the conversation must wait in the queue.
-func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity int, language string, now time.Time, choose parley.Chooser) (int64, error) {
+// exclude is the operator who handed the conversation over, if any.
+func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (int64, error) {
 	candidates, err := tx.a.candidates(ctx, tx, channelID, now)
 	if err != nil {
 		return 0, err
 	}
-	req := parley.AssignRequest{Cap: capacity, Language: language}
+	req := parley.AssignRequest{Cap: capacity, Language: language, Exclude: exclude}
 	err = tx.QueryRowContext(ctx, `
 		SELECT operator_id FROM conversations
 		WHERE visitor_id = ? AND channel_id = ? AND operator_id IS NOT NULL
@@ -412,6 +417,9 @@ func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity i
 	operatorID, ok := choose(req, candidates)
 	if !ok {
 		return 0, nil
+	}
+	if exclude != 0 && operatorID == exclude {
+		return 0, fmt.Errorf("chooser gave conversation back to user %d, who handed it over", operatorID)
 	}
 	for _, c := range candidates {
 		if c.OperatorID == operatorID {

@@ -13,8 +13,9 @@ import (
 // RunShared runs the contract of a store that several servers share: open returns two
 // handles on one new, empty database (two connection pools, as two servers would have),
 // and every test drives both at once. What one server's memory cannot guarantee, the
-// database must: the cap and a single assignment per conversation, gapless sequence
-// numbers, one message per client_id, an enabled admin and an enabled language.
+// database must: the cap and a single assignment per conversation (under concurrent
+// starts, drains and transfers), gapless sequence numbers, one message per client_id,
+// an enabled admin and an enabled language.
 func RunShared(t *testing.T, open func(t *testing.T) (a, b parley.Store)) {
 	tests := []struct {
 		name string
@@ -26,6 +27,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b parley.Store)) {
 		{"StartIdempotency", testSharedStartIdempotency},
 		{"LastAdmin", testSharedLastAdmin},
 		{"LastLanguage", testSharedLastLanguage},
+		{"Transfers", func(t *testing.T, a, b parley.Store) { concurrentTransfers(t, a, b) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"PageViews", testPageViews},
 		{"VisitorConversations", testVisitorConversations},
 	}
+	tests = append(tests, transferTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

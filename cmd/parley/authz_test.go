@@ -38,6 +38,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/canned-responses":                 map[string]any{"shortcut": "evil", "body": "evil", "shared": true},
 		"PATCH /api/canned-responses/{id}":           map[string]any{"body": "evil"},
 		"POST /livechat/page-views":                  pageView("https://shop.example/", "Shop", ""),
+		"POST /api/conversations/{id}/transfer":      map[string]any{"channel_id": ch},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -88,6 +89,8 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/conversations/{id}/messages":        {noone, forged, outsider},
 		"POST /api/conversations/{id}/read":            {noone, forged, outsider},
 		"POST /api/conversations/{id}/end":             {noone, forged, outsider},
+		"POST /api/conversations/{id}/transfer":        {noone, forged, outsider}, // a member who is not its operator: TestTransferRefusals
+		"POST /api/conversations/{id}/leave":           {noone, forged, outsider},
 		"GET /api/offline-messages":                    {noone, forged}, // operators see their channels' only: below
 		"GET /api/ws":                                  {noone, forged},
 		"GET /api/canned-responses":                    {noone, forged},

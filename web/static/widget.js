@@ -851,8 +851,9 @@ textarea.field { resize: vertical; min-height: 64px; }
     if (prev && c.id !== prev.id) return;
     if (prev && prev !== c) {
       // A read that left before a pushed event may arrive after it. A conversation only
-      // moves forward (queued, active, ended) and up the line, so an older state is stale.
-      if ((STATUS_RANK[c.status] || 0) < (STATUS_RANK[prev.status] || 0)) return;
+      // moves forward (queued, active, ended) and up the line, so an older state is stale;
+      // only a pushed event may queue an active conversation again (a transfer).
+      if ((STATUS_RANK[c.status] || 0) < (STATUS_RANK[prev.status] || 0) && !(fromLive && c.status === 'queued')) return;
       if (c.status === 'queued' && prev.status === 'queued' && prev.queue_position > 0 && c.queue_position > prev.queue_position) {
         c = Object.assign({}, c, { queue_position: prev.queue_position });
       }

@@ -375,13 +375,14 @@ function onMessageEvent(id, m) {
   if (known && isNew) alertOperator(id, visitorName(getState().conversations[id]), m.body);
 }
 
-function onConversationEvent(c) {
+export function onConversationEvent(c) {
   const s = getState();
   const known = s.conversations[c.id];
+  const mine = s.me && c.operator && c.operator.id === s.me.id;
+  if (!mine && (!known || (known.operator && s.me && known.operator.id === s.me.id && handedOver(c)))) return;
   let next = c;
   if (known && seqOf(known) > seqOf(c)) next = { ...c, last_message: known.last_message, unread: known.unread };
   setState((st) => ({ conversations: { ...st.conversations, [c.id]: next } }));
-  const mine = s.me && c.operator && c.operator.id === s.me.id;
   if (!known && mine && c.status === 'active') {
     if (!displayedInDiscuss(c.id)) openWindow(c.id);
     announce(`New conversation with ${visitorName(c)}`);
@@ -395,6 +396,22 @@ function alertOperator(id, title, body) {
   const { me } = getState();
   if (document.visibilityState !== 'hidden' || !me || !(me.notify_sound || me.notify_desktop)) return;
   import('./notify.js').then((m) => m.alertOperator(me, id, title, body)).catch(() => {});
+}
+
+// handedOver drops a conversation given to someone else, unless an admin is looking at it.
+function handedOver(c) {
+  const { me, windows } = getState();
+  notify(`${visitorName(c)} is now with ${c.operator ? c.operator.chat_name : 'the queue'}.`);
+  if (me.role === 'admin' && (displayedInDiscuss(c.id) || windows.some((w) => w.id === c.id))) return false;
+  closeWindow(c.id);
+  setState((st) => {
+    const conversations = { ...st.conversations };
+    const messages = { ...st.messages };
+    delete conversations[c.id];
+    delete messages[c.id];
+    return { conversations, messages };
+  });
+  return true;
 }
 
 // Typing.

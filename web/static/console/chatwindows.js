@@ -5,7 +5,7 @@ import { html, useState, useEffect, useLayoutEffect } from '../vendor/preact-htm
 import { useStore } from './store.js';
 import { closeWindow, toggleFold } from './windows.js';
 import { href } from './router.js';
-import { Thread, EndButton } from './components/thread.js';
+import { Thread, EndButton, TransferButton } from './components/thread.js';
 import { Avatar, VisitorInfo } from './components/common.js';
 import { IconClose, IconMinus, IconChevronUp, IconExpand, IconUser } from './icons.js';
 import { cx, visitorName } from './util.js';
@@ -47,7 +47,7 @@ function ChatWindow({ id, folded }) {
         ${ended ? html`<span class="chat-window-status">Ended</span>` : null}
         ${unread > 0 ? html`<span class="count count-on-dark" data-testid="chat-window-unread" aria-label=${`${unread} unread`}>${unread}</span>` : null}
       </button>
-      ${folded ? null : html`<${EndButton} id=${id} conv=${conv} compact=${true} />`}
+      ${folded ? null : html`<${TransferButton} id=${id} conv=${conv} compact=${true} /><${EndButton} id=${id} conv=${conv} compact=${true} />`}
       ${folded
         ? null
         : html`<button type="button" class="header-icon" onClick=${() => setInfo(!info)} aria-pressed=${String(info)}

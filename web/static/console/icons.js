@@ -23,6 +23,7 @@ export const IconLogout = ({ size = 16 }) => svg(html`<path d="M15 4h4v16h-4"/><
 export const IconCopy = ({ size = 16 }) => svg(html`<rect x="8" y="8" width="12" height="12" rx="2"/><path d="M16 8V5a1 1 0 0 0-1-1H5a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h3"/>`, size);
 export const IconCheck = ({ size = 16 }) => svg(html`<path d="M5 12.5l4.5 4.5L19 7.5"/>`, size);
 export const IconPlus = ({ size = 16 }) => svg(html`<path d="M12 5v14M5 12h14"/>`, size);
+export const IconTransfer = ({ size = 16 }) => svg(html`<path d="M4 8h14l-3.5-3.5M20 16H6l3.5 3.5"/>`, size);
 export const IconExpand = ({ size = 16 }) => svg(html`<path d="M14 4h6v6M10 20H4v-6M20 4l-7 7M4 20l7-7"/>`, size);
 export const IconInbox = ({ size = 40 }) =>
   svg(html`<path d="M4 13l2.5-7h11L20 13v6H4z"/><path d="M4 13h5l1 2h4l1-2h5"/>`, size);

@@ -17,6 +17,7 @@ export function initialState() {
     messages: {}, // id -> {list: [message sorted by seq], complete: whole history loaded}
     typing: {}, // conversation id -> {name, until}
     pageViews: {}, // conversation id -> the visitor's page views told since the console opened
+    notes: {}, // conversation id -> [{n, after, text, kind}]: answers to commands, shown to this operator only
     windows: [], // open chat windows, rightmost first: [{id, folded}]
     focusWindow: null, // {id, n}: the chat window whose composer should take the focus
     notices: [], // [{id, kind, text}]

@@ -3,7 +3,7 @@
 import { html, useMemo, useState } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { href } from '../router.js';
-import { Thread, EndButton } from './thread.js';
+import { Thread, EndButton, TransferButton } from './thread.js';
 import { Avatar, Spinner, VisitorInfo } from './common.js';
 import { IconInbox } from '../icons.js';
 import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
@@ -49,6 +49,7 @@ function ConversationHeader({ c, panel, togglePanel }) {
     <span class=${cx('status-pill', `status-${c.status}`)}>${c.status === 'ended' ? 'Ended' : c.status === 'queued' ? 'Queued' : 'Active'}</span>
     <button type="button" class="btn btn-secondary btn-sm" onClick=${togglePanel} aria-pressed=${String(panel)}
       data-testid="visitor-toggle">Visitor</button>
+    <${TransferButton} id=${c.id} conv=${c} />
     <${EndButton} id=${c.id} conv=${c} />
   </div>`;
 }

@@ -3,12 +3,13 @@
 import { html, useState, useRef, useEffect, useLayoutEffect } from '../../vendor/preact-htm.js';
 import { useStore, notify } from '../store.js';
 import { ensureHistory, markRead, sendMessage, sendTyping, endConversation } from '../actions.js';
-import { IconSend } from '../icons.js';
+import { IconSend, IconTransfer } from '../icons.js';
 import { Spinner } from './common.js';
 import { cx, formatDay, formatTime, sameDay, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
 
 const GROUP_WITHIN = 5 * 60 * 1000; // messages of one author this close share one header
+const NO_NOTES = [];
 
 // Canned responses' completion, loaded when a composer first sees a ":".
 let Suggestions = null;
@@ -27,10 +28,11 @@ function linkify(text) {
   return out;
 }
 
-function MessageList({ id, messages, complete, compact }) {
+function MessageList({ id, messages, notes, complete, compact }) {
+  const me = useStore((s) => s.me);
   const list = useRef(null);
   const stick = useRef(true);
-  const count = messages.length;
+  const count = messages.length + notes.length;
 
   const onScroll = () => {
     const el = list.current;
@@ -40,13 +42,22 @@ function MessageList({ id, messages, complete, compact }) {
   useLayoutEffect(() => {
     const el = list.current;
     if (!el) return;
-    const last = messages[count - 1];
+    const last = messages[messages.length - 1];
     if (stick.current || (last && last.author.kind === 'operator')) el.scrollTop = el.scrollHeight;
   }, [count, complete]);
 
   const items = [];
   let prev = null;
+  // Notes (commands.js) follow the message they came after.
+  let n = 0;
+  const notesUpTo = (seq) => {
+    for (let note; (note = notes[n]) && note.after <= seq; n++, prev = null) {
+      items.push(html`<div class="note note-${note.kind}" key=${`n${note.n}`} role="note" data-testid="local-note" data-kind=${note.kind}>${note.text}</div>`);
+    }
+  };
+  const author = (m) => `${m.author.kind} ${m.author.id} ${m.author.name}`;
   for (const m of messages) {
+    notesUpTo(m.seq - 1);
     const at = new Date(m.created_at);
     if (!prev || !sameDay(new Date(prev.created_at), at)) {
       items.push(html`<div class="day-separator" key=${`day-${m.seq}`}><span>${formatDay(m.created_at)}</span></div>`);
@@ -58,25 +69,30 @@ function MessageList({ id, messages, complete, compact }) {
         <time datetime=${m.created_at}>${formatTime(m.created_at)}</time>
       </div>`);
     } else {
-      const grouped =
-        prev && prev.author.kind === m.author.kind && prev.author.name === m.author.name && at - new Date(prev.created_at) < GROUP_WITHIN;
-      const name = m.author.name || (m.author.kind === 'visitor' ? 'Visitor' : 'Operator');
+      const grouped = prev && author(prev) === author(m) && at - new Date(prev.created_at) < GROUP_WITHIN;
+      // An operator's own messages need no name; a colleague's (before a transfer) do.
+      const name = me && m.author.id === me.id ? '' : m.author.name || (m.author.kind === 'visitor' ? 'Visitor' : 'Operator');
       items.push(html`<div class=${cx('msg', `msg-${m.author.kind}`, grouped && 'msg-grouped')} key=${m.seq}
-        data-testid="message" data-seq=${m.seq} data-author-kind=${m.author.kind}>
+        data-testid="message" data-seq=${m.seq} data-author-kind=${m.author.kind} data-author-id=${m.author.id || undefined}>
         ${grouped
           ? null
-          : html`<div class="msg-meta"><span class="msg-author">${name}</span><time datetime=${m.created_at}>${formatTime(m.created_at)}</time></div>`}
+          : html`<div class="msg-meta">${name ? html`<span class="msg-author" data-testid="message-author">${name}</span>` : null}<time datetime=${m.created_at}>${formatTime(m.created_at)}</time></div>`}
         <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${linkify(m.body || '')}</div>
       </div>`);
     }
     prev = m.author.kind === 'system' ? null : m;
   }
+  notesUpTo(Infinity);
 
   return html`<div class=${cx('thread-messages', compact && 'compact')} ref=${list} onScroll=${onScroll}
     role="log" aria-live="polite" aria-label="Messages" tabindex="0" data-testid="message-list" data-conversation-id=${id}>
     ${!complete && count === 0 ? html`<${Spinner} label="Loading the conversation…" />` : items}
   </div>`;
 }
+
+// A line starting with one "/" is a command (commands.js), never sent.
+const isCommand = (text) => /^\s*\/(?!\/)/.test(text);
+const UNREACHABLE = 'Parley cannot be reached. Check your connection and try again.';
 
 function Composer({ id, conv, place, focusKey }) {
   const [text, setText] = useState('');
@@ -104,7 +120,8 @@ function Composer({ id, conv, place, focusKey }) {
     setError('');
     setText('');
     try {
-      await sendMessage(id, body);
+      if (isCommand(body)) await import('../commands.js').then((m) => m.runCommand(id, body), () => Promise.reject(new Error(UNREACHABLE)));
+      else await sendMessage(id, body.trimStart().startsWith('//') ? body.replace('/', '') : body);
     } catch (e) {
       setText(body);
       setError(e.message);
@@ -141,7 +158,7 @@ function Composer({ id, conv, place, focusKey }) {
     if (!suggest && e.currentTarget.value.includes(':')) {
       import('../canned-suggest.js').then((m) => setSuggest(() => (Suggestions = m.Suggestions)), () => {});
     }
-    if (e.currentTarget.value.trim()) sendTyping(id);
+    if (e.currentTarget.value.trim() && !isCommand(e.currentTarget.value)) sendTyping(id);
   }
 
   const inputId = `composer-${place}-${id}`;
@@ -180,6 +197,15 @@ export function EndButton({ id, conv, compact }) {
     data-testid="end-button">End</button>`;
 }
 
+// TransferButton opens the transfer picker, whose code is loaded when first used.
+export const TransferButton = ({ id, conv, compact }) =>
+  conv && conv.status === 'active'
+    ? html`<button type="button" class=${compact ? 'header-icon' : 'btn btn-secondary btn-sm'} title="Transfer"
+        onClick=${() => import('../transfer.js').then((m) => m.openPicker(id), () => notify(UNREACHABLE, 'error'))}
+        aria-label=${`Transfer the conversation with ${visitorName(conv)}`} aria-haspopup="dialog" data-testid="transfer-button"
+        >${compact ? html`<${IconTransfer} />` : 'Transfer'}</button>`
+    : null;
+
 // Thread shows conversation id. autoRead marks new messages read as they come (the Discuss
 // pane); otherwise they are read once the operator focuses or clicks the thread. The
 // composer takes the focus each time focusKey changes to a new non-zero value.
@@ -187,6 +213,7 @@ export function Thread({ id, place, autoRead, focusKey, compact }) {
   const conv = useStore((s) => s.conversations[id]);
   const msgs = useStore((s) => s.messages[id]);
   const typing = useStore((s) => s.typing[id]);
+  const notes = useStore((s) => s.notes[id]);
   const visible = useStore((s) => s.visible);
   const [focused, setFocused] = useState(false);
   const root = useRef(null);
@@ -224,7 +251,7 @@ export function Thread({ id, place, autoRead, focusKey, compact }) {
   const typingName = typing ? typing.name || (conv ? visitorName(conv) : 'The visitor') : '';
   return html`<section class=${cx('thread', compact && 'thread-compact')} ref=${root} data-testid="thread" data-conversation-id=${id}
     onFocusIn=${() => setFocused(true)} onFocusOut=${onFocusOut} onMouseDown=${() => markRead(id)}>
-    <${MessageList} id=${id} messages=${messages} complete=${!!(msgs && msgs.complete)} compact=${compact} />
+    <${MessageList} id=${id} messages=${messages} notes=${notes || NO_NOTES} complete=${!!(msgs && msgs.complete)} compact=${compact} />
     <div class="typing" aria-live="polite" data-testid="typing-indicator">
       ${typingName ? html`<span class="typing-dots" aria-hidden="true"><i></i><i></i><i></i></span>${typingName} is typing…` : null}
     </div>

@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleychat/parley"
+)
+
+// TransferConversation hands an active conversation to an operator of its channel, or
+// to a channel, deciding in the transaction that records it (parley.Store). It takes
+// the locks assignment takes: the channels' rows (the one the conversation leaves and
+// the one it goes to, in id order, so that two transfers between the same channels
+// never wait for each other), then the conversation's row. Of several servers assigning
+// in a channel, one decides at a time, on what the others committed.
+func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, choose parley.Chooser) (*parley.Conversation, *parley.Message, error) {
+	now := orNow(t.Now).UTC().Truncate(time.Microsecond)
+	var c *parley.Conversation
+	var m *parley.Message
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		c, m = nil, nil
+		var from int64 // the channel it leaves, read before the locks and checked after
+		err := tx.QueryRow(ctx, `SELECT channel_id FROM conversations WHERE id = $1`, t.ConversationID).Scan(&from)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errConversationNotFound(t.ConversationID)
+		} else if err != nil {
+			return err
+		}
+		channelID := from
+		if t.ToChannelID != 0 {
+			channelID = t.ToChannelID
+		}
+		locks := []int64{from, channelID}
+		slices.Sort(locks)
+		caps := map[int64]int{}
+		for _, id := range slices.Compact(locks) {
+			capacity, found, err := lockChannel(ctx, tx, id)
+			if err != nil {
+				return err
+			} else if !found {
+				return errChannelNotFound(id)
+			}
+			caps[id] = capacity
+		}
+
+		var current, operatorID, visitorID int64
+		var status parley.ConversationStatus
+		var language string
+		err = tx.QueryRow(ctx, `SELECT channel_id, COALESCE(operator_id, 0), visitor_id, status, language
+			FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, t.ConversationID).Scan(&current, &operatorID, &visitorID, &status, &language)
+		if err != nil {
+			return err
+		}
+		if err := t.Refused(status, operatorID); err != nil {
+			return err
+		}
+		if current != from {
+			return parley.Errorf(parley.ECONFLICT, "Conversation %d has just been moved to another channel.", t.ConversationID)
+		}
+
+		var to int64 // the operator given it, 0 when it waits in the queue
+		if t.ToOperatorID != 0 {
+			to, err = handTo(ctx, tx, t, channelID, caps[channelID], operatorID, language, now, choose)
+		} else {
+			to, err = decide(ctx, tx, channelID, visitorID, caps[channelID], language, t.From, now, choose)
+		}
+		if err != nil {
+			return err
+		}
+
+		if to == 0 {
+			_, err = tx.Exec(ctx, `UPDATE conversations
+				SET channel_id = $1, status = 'queued', operator_id = NULL, assigned_at = NULL, handed_over_by = $2
+				WHERE id = $3`, channelID, t.From, t.ConversationID)
+			if err != nil {
+				return err
+			}
+			c, err = conversation(ctx, tx, t.ConversationID)
+			return err
+		}
+		var seq int64
+		err = tx.QueryRow(ctx, `UPDATE conversations
+			SET channel_id = $1, operator_id = $2, assigned_at = $3, handed_over_by = $4,
+				last_seq = last_seq + 1, last_message_at = $3
+			WHERE id = $5 RETURNING last_seq`, channelID, to, now.UnixMicro(), t.From, t.ConversationID).Scan(&seq)
+		if err != nil {
+			return err
+		}
+		if err := recordAssignment(ctx, tx, channelID, to, now); err != nil {
+			return err
+		}
+		if c, err = conversation(ctx, tx, t.ConversationID); err != nil {
+			return err
+		}
+		m = &parley.Message{
+			ConversationID: t.ConversationID,
+			Seq:            seq,
+			Author:         parley.Author{Kind: parley.AuthorSystem},
+			Body:           parley.JoinedMessage(c.OperatorName),
+			CreatedAt:      now,
+		}
+		return insertMessage(ctx, tx, m)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("transfer conversation %d: %w", t.ConversationID, err)
+	}
+	return c, m, nil
+}
+
+// handTo decides within tx, which holds the channel's lock, whether the operator t names
+// may be handed a conversation of the channel, held by current, now: they must be
+// another enabled member, available as choose finds them alone.
+func handTo(ctx context.Context, tx pgx.Tx, t parley.Transfer, channelID int64, capacity int, current int64, language string, now time.Time, choose parley.Chooser) (int64, error) {
+	var name string
+	var disabled, deleted bool
+	err := tx.QueryRow(ctx, `SELECT COALESCE(NULLIF(chat_name, ''), name), disabled, deleted_at IS NOT NULL
+		FROM users WHERE id = $1`, t.ToOperatorID).Scan(&name, &disabled, &deleted)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && deleted) {
+		return 0, errUserNotFound(t.ToOperatorID)
+	} else if err != nil {
+		return 0, err
+	}
+	if t.ToOperatorID == current {
+		return 0, parley.Errorf(parley.ECONFLICT, "%s already holds this conversation.", name)
+	}
+	if disabled {
+		return 0, parley.Errorf(parley.ECONFLICT, "%s's account is disabled.", name)
+	}
+	list, err := candidates(ctx, tx, channelID, now)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range list {
+		if c.OperatorID != t.ToOperatorID {
+			continue
+		}
+		one := []parley.Candidate{c}
+		id, ok := choose(parley.AssignRequest{Cap: capacity, Language: language, Exclude: t.From}, one)
+		if !ok {
+			return 0, parley.TransferRefusal(name, &one[0], capacity)
+		}
+		if id != c.OperatorID {
+			return 0, fmt.Errorf("chooser picked user %d, not user %d who was asked for", id, c.OperatorID)
+		}
+		return id, nil
+	}
+	var channel string
+	if err := tx.QueryRow(ctx, `SELECT name FROM channels WHERE id = $1`, channelID).Scan(&channel); err != nil {
+		return 0, err
+	}
+	return 0, parley.Errorf(parley.ECONFLICT, "%s is not a member of %s.", name, channel)
+}

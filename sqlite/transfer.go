@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+// TransferConversation hands an active conversation to an operator of its channel, or
+// to a channel, deciding in the write transaction that records it (parley.Store). Like
+// an assignment, it reads the writer's snapshot (assign.go) and keeps it true.
+func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, choose parley.Chooser) (*parley.Conversation, *parley.Message, error) {
+	now := orNow(t.Now).UTC().Truncate(time.Microsecond)
+	var c *parley.Conversation
+	var m *parley.Message
+	err := s.writeTracked(ctx, func(tx *wtx) error {
+		c, m = nil, nil
+		var channelID, operatorID, visitorID int64
+		var status parley.ConversationStatus
+		var language string
+		err := tx.QueryRowContext(ctx, `SELECT channel_id, COALESCE(operator_id, 0), visitor_id, status, language
+			FROM conversations WHERE id = ?`, t.ConversationID).Scan(&channelID, &operatorID, &visitorID, &status, &language)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errConversationNotFound(t.ConversationID)
+		} else if err != nil {
+			return err
+		}
+		if err := t.Refused(status, operatorID); err != nil {
+			return err
+		}
+
+		var to int64 // the operator given it, 0 when it waits in the queue
+		if t.ToOperatorID != 0 {
+			if to, err = handTo(ctx, tx, t, channelID, operatorID, language, now, choose); err != nil {
+				return err
+			}
+		} else {
+			channelID = t.ToChannelID
+			var capacity int
+			err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = ?`, channelID).Scan(&capacity)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errChannelNotFound(channelID)
+			} else if err != nil {
+				return err
+			}
+			if to, err = decide(ctx, tx, channelID, visitorID, capacity, language, t.From, now, choose); err != nil {
+				return err
+			}
+		}
+
+		tx.live.drop(t.ConversationID)
+		tx.a.ended(t.ConversationID, operatorID) // no longer counts for the operator who handed it over
+		if to == 0 {
+			_, err = tx.ExecContext(ctx, `UPDATE conversations
+				SET channel_id = ?, status = 'queued', operator_id = NULL, assigned_at = NULL, handed_over_by = ?
+				WHERE id = ?`, channelID, t.From, t.ConversationID)
+			if err != nil {
+				return err
+			}
+			c, err = conversation(ctx, tx, t.ConversationID)
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE conversations
+			SET channel_id = ?, operator_id = ?, assigned_at = ?, handed_over_by = ?
+			WHERE id = ?`, channelID, to, now.UnixMicro(), t.From, t.ConversationID)
+		if err != nil {
+			return err
+		}
+		if err := recordAssignment(ctx, tx, channelID, to, now); err != nil {
+			return err
+		}
+		tx.a.assigned(t.ConversationID, channelID, to, now)
+		if c, err = conversation(ctx, tx, t.ConversationID); err != nil {
+			return err
+		}
+		m = &parley.Message{
+			ConversationID: t.ConversationID,
+			Author:         parley.Author{Kind: parley.AuthorSystem},
+			Body:           parley.JoinedMessage(c.OperatorName),
+			CreatedAt:      now,
+		}
+		if err := appendMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		c.LastSeq, c.LastMessageAt = m.Seq, now
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("transfer conversation %d: %w", t.ConversationID, err)
+	}
+	return c, m, nil
+}
+
+// handTo decides within tx whether the operator t names may be handed a conversation of
+// the channel, held by current, now: they must be another enabled member, available
+// as choose finds them alone.
+func handTo(ctx context.Context, tx *wtx, t parley.Transfer, channelID, current int64, language string, now time.Time, choose parley.Chooser) (int64, error) {
+	var name string
+	var disabled, deleted bool
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(NULLIF(chat_name, ''), name), disabled, deleted_at IS NOT NULL
+		FROM users WHERE id = ?`, t.ToOperatorID).Scan(&name, &disabled, &deleted)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && deleted) {
+		return 0, errUserNotFound(t.ToOperatorID)
+	} else if err != nil {
+		return 0, err
+	}
+	if t.ToOperatorID == current {
+		return 0, parley.Errorf(parley.ECONFLICT, "%s already holds this conversation.", name)
+	}
+	if disabled {
+		return 0, parley.Errorf(parley.ECONFLICT, "%s's account is disabled.", name)
+	}
+	var capacity int
+	var channel string
+	if err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator, name FROM channels WHERE id = ?`, channelID).
+		Scan(&capacity, &channel); err != nil {
+		return 0, err
+	}
+	candidates, err := tx.a.candidates(ctx, tx, channelID, now)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range candidates {
+		if c.OperatorID != t.ToOperatorID {
+			continue
+		}
+		one := []parley.Candidate{c}
+		id, ok := choose(parley.AssignRequest{Cap: capacity, Language: language, Exclude: t.From}, one)
+		if !ok {
+			return 0, parley.TransferRefusal(name, &one[0], capacity)
+		}
+		if id != c.OperatorID {
+			return 0, fmt.Errorf("chooser picked user %d, not user %d who was asked for", id, c.OperatorID)
+		}
+		return id, nil
+	}
+	return 0, parley.Errorf(parley.ECONFLICT, "%s is not a member of %s.", name, channel)
+}
