@@ -258,6 +258,14 @@ func (s *Service) publishConversation(ctx context.Context, c *parley.Conversatio
 
 // publishMessage sends a new message to both sides of its conversation.
 func (s *Service) publishMessage(ctx context.Context, r route, m *parley.Message) {
+	if m.Attachment != nil {
+		// Each side fetches the file from its own API: two events.
+		s.publish(ctx, &parley.Event{Type: parley.EventMessage, ConversationID: r.ID, Message: VisitorMessage(m)}, parley.VisitorTopic(r.VisitorID))
+		if r.OperatorID != 0 {
+			s.publish(ctx, &parley.Event{Type: parley.EventMessage, ConversationID: r.ID, Message: OperatorMessage(m)}, parley.UserTopic(r.OperatorID))
+		}
+		return
+	}
 	topics := []string{parley.VisitorTopic(r.VisitorID)}
 	if r.OperatorID != 0 {
 		topics = append(topics, parley.UserTopic(r.OperatorID))

@@ -19,6 +19,8 @@ type ChannelStatus struct {
 	ButtonTextColor string `json:"button_text_color"`
 	Available       bool   `json:"available"` // a new conversation would be assigned now
 	Online          bool   `json:"online"`    // some operator of the channel is online
+	// Files are the limits on the files a visitor may send.
+	Files *parley.FileSettings `json:"files"`
 }
 
 // ChannelStatus tells the widget whether the channel can take a chat now.
@@ -33,6 +35,9 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 	}
 	st := &ChannelStatus{ID: ch.ID, Name: ch.Name, ButtonText: ch.ButtonText, WelcomeMessage: ch.WelcomeMessage,
 		ButtonColor: ch.ButtonColor, ButtonTextColor: ch.ButtonTextColor}
+	if st.Files, err = s.store.FileSettings(ctx); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	for _, m := range members {
 		if !s.presence.Available(m.ID) {
@@ -247,7 +252,8 @@ func (s *Service) VisitorMessages(ctx context.Context, v *parley.Visitor, id, af
 	if _, err := s.visitorConversation(ctx, v, id); err != nil {
 		return nil, err
 	}
-	return s.store.Messages(ctx, id, after, MaxMessagesPage)
+	list, err := s.store.Messages(ctx, id, after, MaxMessagesPage)
+	return withFileURLs(list, "/livechat/files/"), err
 }
 
 // SendVisitorMessage adds the visitor's message to their conversation. A message resent

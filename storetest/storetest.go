@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"LastAdmin", testLastAdmin},
 		{"LastLanguage", testLastLanguage},
 		{"RequeueConversations", testRequeueConversations},
+		{"Files", testFiles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,7 +3,7 @@
 import { setState } from './store.js';
 
 export const PAGES = ['discuss', 'channels', 'profile', 'admin'];
-export const ADMIN_PAGES = ['users', 'channels', 'languages'];
+export const ADMIN_PAGES = ['users', 'channels', 'languages', 'files'];
 export const PROFILE_TABS = ['preferences', 'security'];
 
 export function parseRoute(hash) {

@@ -1,5 +1,5 @@
 // The admin pages (role admin only): Users, Channels and Languages, as tabs.
-import { html } from '../../vendor/preact-htm.js';
+import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { href } from '../router.js';
 import { PageHeader } from './common.js';
 import { AdminUsers } from './admin-users.js';
@@ -10,7 +10,17 @@ const TABS = [
   ['users', 'Users'],
   ['channels', 'Channels'],
   ['languages', 'Languages'],
+  ['files', 'Files'],
 ];
+
+// The Files tab's code is loaded when it is first opened.
+function Files() {
+  const [C, setC] = useState(null);
+  useEffect(() => {
+    import('./admin-files.js').then((m) => setC(() => m.AdminFiles));
+  }, []);
+  return C ? html`<${C} />` : null;
+}
 
 export function AdminPage({ route, me }) {
   if (me.role !== 'admin') {
@@ -24,6 +34,6 @@ export function AdminPage({ route, me }) {
           aria-current=${route.sub === key ? 'page' : undefined} data-testid=${`admin-tab-${key}`}>${label}</a>`,
       )}
     </nav>
-    ${route.sub === 'channels' ? html`<${AdminChannels} />` : route.sub === 'languages' ? html`<${AdminLanguages} />` : html`<${AdminUsers} route=${route} me=${me} />`}
+    ${route.sub === 'channels' ? html`<${AdminChannels} />` : route.sub === 'languages' ? html`<${AdminLanguages} />` : route.sub === 'files' ? html`<${Files} />` : html`<${AdminUsers} route=${route} me=${me} />`}
   </main>`;
 }

@@ -3,12 +3,20 @@
 import { html, useState, useRef, useEffect, useLayoutEffect } from '../../vendor/preact-htm.js';
 import { useStore, notify } from '../store.js';
 import { ensureHistory, markRead, sendMessage, sendTyping, endConversation } from '../actions.js';
-import { IconSend } from '../icons.js';
+import { IconSend, IconClip } from '../icons.js';
 import { Spinner } from './common.js';
 import { cx, formatDay, formatTime, sameDay, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
 
 const GROUP_WITHIN = 5 * 60 * 1000; // messages of one author this close share one header
+
+// A message's file: a raster image shown in place (a click opens it whole), anything
+// else a download link with its size.
+const kb = (n) => (n < 1e6 ? `${Math.ceil(n / 1e3)} kB` : `${(n / 1e6).toFixed(1)} MB`);
+const Attachment = ({ a }) =>
+  /^image\/(png|jpeg|gif|webp)$/.test(a.content_type)
+    ? html`<a class="msg-file" href=${a.url} target="_blank" rel="noopener"><img src=${a.url} alt=${a.name} data-testid="message-image" /></a>`
+    : html`<a class="msg-file" href=${a.url} download=${a.name} data-testid="message-file">${a.name} (${kb(a.size)})</a>`;
 
 function MessageList({ id, messages, complete, compact }) {
   const list = useRef(null);
@@ -49,7 +57,7 @@ function MessageList({ id, messages, complete, compact }) {
         ${grouped
           ? null
           : html`<div class="msg-meta"><span class="msg-author">${name}</span><time datetime=${m.created_at}>${formatTime(m.created_at)}</time></div>`}
-        <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${m.body}</div>
+        <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${m.attachment ? html`<${Attachment} a=${m.attachment} />` : null}${m.body}</div>
       </div>`);
     }
     prev = m.author.kind === 'system' ? null : m;
@@ -65,7 +73,31 @@ function Composer({ id, conv, place, focusKey }) {
   const [text, setText] = useState('');
   const [error, setError] = useState('');
   const [sending, setSending] = useState(false);
+  const [upload, setUpload] = useState(null); // the file being sent: its name and percentage
   const input = useRef(null);
+  const picker = useRef(null);
+
+  // Files (picked, pasted or dropped) go one at a time; the upload code is loaded when
+  // first needed, to keep the console's first load light.
+  async function sendFiles(files) {
+    for (const f of files) {
+      setError('');
+      setUpload([f.name, 0]);
+      try {
+        await (await import('../files.js')).uploadFile(id, f, (pct) => setUpload([f.name, pct]));
+      } catch (e) {
+        setError(`${f.name}: ${e.message}`);
+      }
+    }
+    setUpload(null);
+  }
+  const filesOf = (e, data) => {
+    const files = [...((data && data.files) || [])];
+    if (files.length) {
+      e.preventDefault();
+      sendFiles(files);
+    }
+  };
 
   useEffect(() => {
     if (focusKey && input.current) input.current.focus();
@@ -119,13 +151,18 @@ function Composer({ id, conv, place, focusKey }) {
   }
 
   const inputId = `composer-${place}-${id}`;
-  return html`<form class="composer" novalidate onSubmit=${(e) => { e.preventDefault(); send(); }}>
+  return html`<form class="composer" novalidate onSubmit=${(e) => { e.preventDefault(); send(); }}
+    onDragOver=${(e) => e.preventDefault()} onDrop=${(e) => filesOf(e, e.dataTransfer)} onPaste=${(e) => filesOf(e, e.clipboardData)}>
+    <input type="file" hidden multiple ref=${picker} data-testid="composer-file" onChange=${(e) => { sendFiles([...e.target.files]); e.target.value = ''; }} />
+    <button type="button" class="btn btn-icon" aria-label="Attach a file" title="Attach a file (or paste or drop one)"
+      disabled=${!!upload} onClick=${() => picker.current.click()} data-testid="composer-attach"><${IconClip} /></button>
     <label class="visually-hidden" for=${inputId}>Message to ${visitorName(conv)}</label>
     <textarea id=${inputId} ref=${input} rows="1" value=${text} onInput=${onInput} onKeyDown=${onKeyDown} onBeforeInput=${onBeforeInput}
       placeholder="Write a message…" title="Enter sends; Shift+Enter starts a new line" data-testid="composer-input"
       maxlength="4000"></textarea>
     <button type="submit" class="btn btn-primary btn-icon" disabled=${!text.trim() || sending} aria-label="Send"
       title="Send" data-testid="composer-send"><${IconSend} /></button>
+    ${upload ? html`<div class="composer-upload" role="status" data-testid="composer-upload">Sending ${upload[0]}… ${upload[1]}%</div>` : null}
     ${error ? html`<div class="composer-error" role="alert" data-testid="composer-error">${error}</div>` : null}
   </form>`;
 }
