@@ -819,14 +819,21 @@ textarea.field { resize: vertical; min-height: 64px; }
 
   const size = (n) => (n < 1e6 ? Math.ceil(n / 1e3) + ' kB' : (n / 1e6).toFixed(1) + ' MB');
 
-  // A file is fetched with the visitor token and shown from a blob: URL: an image in
-  // place (a click opens it whole), anything else a download link, fetched when clicked.
-  function blobURL(a) {
+  // A file is fetched with the visitor token: an image is shown in place from a data:
+  // URL (which more host pages' Content-Security-Policy allow for images than blob:),
+  // and a click opens it whole from a blob: URL; anything else is a download link,
+  // fetched when clicked.
+  function fetchFile(a) {
     a.blob = a.blob || fetch(origin + a.url, { headers: { Authorization: 'Bearer ' + state.token }, mode: 'cors', credentials: 'omit' })
-      .then((res) => (res.ok ? res.blob() : Promise.reject(new ApiError(res.status))))
-      .then((b) => URL.createObjectURL(b));
+      .then((res) => (res.ok ? res.blob() : Promise.reject(new ApiError(res.status))));
     return a.blob;
   }
+  const blobURL = (a) => fetchFile(a).then((b) => URL.createObjectURL(b));
+  const dataURL = (b) => new Promise((resolve) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    r.readAsDataURL(b);
+  });
 
   function fileElement(a) {
     const link = h('a', { class: 'file', target: '_blank', rel: 'noopener', download: a.name, testid: 'message-file', href: '#' });
@@ -834,7 +841,10 @@ textarea.field { resize: vertical; min-height: 64px; }
       const img = h('img', { alt: a.name, testid: 'message-image' });
       link.removeAttribute('download');
       link.append(img);
-      blobURL(a).then((u) => { img.src = link.href = u; }, () => { img.alt = a.name + ' (' + T.errGeneric + ')'; });
+      fetchFile(a).then(async (b) => {
+        img.src = await dataURL(b);
+        link.href = URL.createObjectURL(b);
+      }, () => { img.alt = a.name + ' (' + T.errGeneric + ')'; });
     } else {
       link.textContent = a.name + ' (' + size(a.size) + ')';
       link.onclick = (e) => {
