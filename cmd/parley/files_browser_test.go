@@ -66,3 +66,30 @@ func TestFilesInTheBrowser(t *testing.T) {
 		t.Fatalf("%d messages stored, want 3 (the refused file stored nothing)", n)
 	}
 }
+
+// The admin sets the limits on files in Admin › Files; a type browsers run is refused
+// there with the server's reason.
+func TestFilesAdminPage(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	p := openConsole(t, s, "admin", adminPassword, "/admin/files")
+	p.wait(fmt.Sprintf(`document.querySelector(%q)?.value === "10"`, tid("files-max-size")), "the default limit, 10 MiB")
+	p.setValue(tid("files-max-size"), "2")
+	p.setValue(tid("files-types"), "image/png\napplication/pdf")
+	p.click(tid("files-save"))
+	eventually(t, "the limits saved", func() string {
+		var fs struct {
+			MaxSize      int64    `json:"max_size"`
+			AllowedTypes []string `json:"allowed_types"`
+		}
+		s.must(t, 200, "GET", "/api/settings/files", admin, nil).decode(t, &fs)
+		if fs.MaxSize != 2<<20 || fmt.Sprint(fs.AllowedTypes) != "[application/pdf image/png]" {
+			return fmt.Sprintf("%+v", fs)
+		}
+		return ""
+	})
+	p.wait(fmt.Sprintf(`document.querySelector(%q)?.disabled === false`, tid("files-save")), "Save, ready again")
+	p.setValue(tid("files-types"), "image/png\nimage/svg+xml")
+	p.click(tid("files-save"))
+	p.wait(fmt.Sprintf(`(document.querySelector(%q)?.innerText || "").includes("image/svg+xml cannot be allowed")`, tid("files-error")), "the refusal")
+}

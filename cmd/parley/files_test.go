@@ -352,3 +352,32 @@ func TestFileDownloadIsNeverActive(t *testing.T) {
 	}
 	wantHeaders(t, got, "text/plain; charset=utf-8", `attachment; filename="notes.txt"; filename*=UTF-8''notes.txt`)
 }
+
+// A file of a channel restricted to some websites is refused to pages of others, as its
+// conversation is.
+func TestFileDownloadFromOtherWebsites(t *testing.T) {
+	s := mustStart(t, "")
+	admin, _, ch, _ := s.mustAliceOnline(t)
+	s.must(t, 200, "PATCH", fmt.Sprintf("/api/channels/%d", ch), admin, map[string]any{"allowed_origins": []string{"https://shop.example.com"}})
+	start := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "hello"}).object(t)
+	visitor, conv := start["visitor_token"].(string), num(path(start, "conversation", "id"))
+	r := s.upload(t, fmt.Sprintf("/livechat/conversations/%d/files", conv), visitor, "shot.png", pngImage(t), nil,
+		http.Header{"Origin": {"https://evil.example.net"}})
+	if r.Status != 403 {
+		t.Fatalf("upload from another website: %d %s", r.Status, r.Body)
+	}
+	r = s.upload(t, fmt.Sprintf("/livechat/conversations/%d/files", conv), visitor, "shot.png", pngImage(t), nil,
+		http.Header{"Origin": {"https://shop.example.com"}})
+	if r.Status != 201 || r.Header.Get("Access-Control-Allow-Origin") != "https://shop.example.com" {
+		t.Fatalf("upload from the shop: %d %s", r.Status, r.Body)
+	}
+	id := num(path(r.object(t), "attachment", "id"))
+	for origin, want := range map[string]int{"https://shop.example.com": 200, "https://evil.example.net": 403} {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/livechat/files/%d", s.URL, id), nil)
+		req.Header.Set("Authorization", "Bearer "+visitor)
+		req.Header.Set("Origin", origin)
+		if got := s.do(t, req); got.Status != want {
+			t.Errorf("download from %s: %d, want %d", origin, got.Status, want)
+		}
+	}
+}

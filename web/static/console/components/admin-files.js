@@ -14,13 +14,15 @@ export function AdminFiles() {
     request('GET', '/api/settings/files').then(show, (e) => setError(e.message));
   }, []);
 
+  // The fields are read as they stand when the form is sent.
   async function save(e) {
     e.preventDefault();
+    const { size, types } = e.currentTarget.elements;
     setBusy(true);
     setError('');
     try {
-      const types = form.types.split(/[\s,]+/).filter(Boolean);
-      show(await request('PATCH', '/api/settings/files', { max_size: Math.round(Number(form.size) * 1048576), allowed_types: types }));
+      const body = { max_size: Math.round(Number(size.value) * 1048576), allowed_types: types.value.split(/[\s,]+/).filter(Boolean) };
+      show(await request('PATCH', '/api/settings/files', body));
       notify('The limits on files are saved.');
     } catch (err) {
       setError(err.message);
@@ -35,13 +37,12 @@ export function AdminFiles() {
     <p class="hint">Visitors and operators can send files up to this size, of the types listed (as detected from each file's content). Web pages, SVG images and scripts are never accepted.</p>
     <div class="field">
       <label for="files-max-size">Largest file (MiB)</label>
-      <input id="files-max-size" type="number" min="0.001" max="100" step="any" required value=${form.size}
-        onInput=${(e) => setForm({ ...form, size: e.currentTarget.value })} data-testid="files-max-size" />
+      <input id="files-max-size" name="size" type="number" min="0.001" max="100" step="any" required value=${form.size}
+        data-testid="files-max-size" />
     </div>
     <div class="field">
       <label for="files-types">Allowed types, one per line</label>
-      <textarea id="files-types" rows="10" class="code" value=${form.types} onInput=${(e) => setForm({ ...form, types: e.currentTarget.value })}
-        data-testid="files-types"></textarea>
+      <textarea id="files-types" name="types" rows="10" class="code" value=${form.types} data-testid="files-types"></textarea>
     </div>
     ${error ? html`<div class="alert alert-error" role="alert" data-testid="files-error">${error}</div>` : null}
     <div class="form-actions"><button type="submit" class="btn btn-primary" disabled=${busy} data-testid="files-save">Save</button></div>
