@@ -52,6 +52,9 @@ func TestFilesInTheBrowser(t *testing.T) {
 	op.wait(fmt.Sprintf(`[...document.querySelectorAll(%q)].some((i) => i.alt === "from-operator.png")`, window+" "+tid("message-image")),
 		"the operator's own image in the chat window")
 
+	op.screenshot("files-console")
+	screenshot(t, vis.ctx, "files-widget")
+
 	// A file of a refused type is refused with the server's reason, in the console.
 	s.must(t, 200, "PATCH", "/api/settings/files", w.admin, map[string]any{"allowed_types": []string{"application/pdf"}})
 	consoleEval[bool](op, fmt.Sprintf(`(() => {

@@ -8,6 +8,21 @@ let limits = null;
 
 const mb = (n) => (n % 1048576 ? `${Math.round(n / 1024)} KiB` : `${n / 1048576} MiB`);
 
+// sendFiles sends the files one at a time, telling status what it is doing and fail
+// what went wrong (with the server's reason).
+export async function sendFiles(id, files, status, fail) {
+  for (const f of files) {
+    fail('');
+    status(`Sending ${f.name}… 0%`);
+    try {
+      await uploadFile(id, f, (pct) => status(`Sending ${f.name}… ${pct}%`));
+    } catch (e) {
+      fail(`${f.name}: ${e.message}`);
+    }
+  }
+  status('');
+}
+
 // uploadFile sends a file to conversation id; onProgress gets whole percentages.
 export async function uploadFile(id, file, onProgress) {
   limits = limits || (await request('GET', '/api/settings/files'));

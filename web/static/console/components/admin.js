@@ -13,13 +13,11 @@ const TABS = [
   ['files', 'Files'],
 ];
 
-// The Files tab's code is loaded when it is first opened.
+// Loaded when first opened.
 function Files() {
-  const [C, setC] = useState(null);
-  useEffect(() => {
-    import('./admin-files.js').then((m) => setC(() => m.AdminFiles));
-  }, []);
-  return C ? html`<${C} />` : null;
+  const [C, setC] = useState();
+  useEffect(() => void import('./admin-files.js').then((m) => setC(() => m.AdminFiles)), []);
+  return C && html`<${C} />`;
 }
 
 export function AdminPage({ route, me }) {

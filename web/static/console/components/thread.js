@@ -10,13 +10,11 @@ import { rescueFocus } from '../util.js';
 
 const GROUP_WITHIN = 5 * 60 * 1000; // messages of one author this close share one header
 
-// A message's file: a raster image shown in place (a click opens it whole), anything
-// else a download link with its size.
-const kb = (n) => (n < 1e6 ? `${Math.ceil(n / 1e3)} kB` : `${(n / 1e6).toFixed(1)} MB`);
+// A file: raster images shown in place, anything else a download.
 const Attachment = ({ a }) =>
   /^image\/(png|jpeg|gif|webp)$/.test(a.content_type)
-    ? html`<a class="msg-file" href=${a.url} target="_blank" rel="noopener"><img src=${a.url} alt=${a.name} data-testid="message-image" /></a>`
-    : html`<a class="msg-file" href=${a.url} download=${a.name} data-testid="message-file">${a.name} (${kb(a.size)})</a>`;
+    ? html`<a class="msg-file" href=${a.url} target="_blank"><img src=${a.url} alt=${a.name} data-testid="message-image" /></a>`
+    : html`<a class="msg-file" href=${a.url} download data-testid="message-file">${a.name} (${Math.ceil(a.size / 1e3)} kB)</a>`;
 
 function MessageList({ id, messages, complete, compact }) {
   const list = useRef(null);
@@ -73,30 +71,15 @@ function Composer({ id, conv, place, focusKey }) {
   const [text, setText] = useState('');
   const [error, setError] = useState('');
   const [sending, setSending] = useState(false);
-  const [upload, setUpload] = useState(null); // the file being sent: its name and percentage
+  const [upload, setUpload] = useState('');
   const input = useRef(null);
   const picker = useRef(null);
-
-  // Files (picked, pasted or dropped) go one at a time; the upload code is loaded when
-  // first needed, to keep the console's first load light.
-  async function sendFiles(files) {
-    for (const f of files) {
-      setError('');
-      setUpload([f.name, 0]);
-      try {
-        await (await import('../files.js')).uploadFile(id, f, (pct) => setUpload([f.name, pct]));
-      } catch (e) {
-        setError(`${f.name}: ${e.message}`);
-      }
-    }
-    setUpload(null);
-  }
-  const filesOf = (e, data) => {
-    const files = [...((data && data.files) || [])];
-    if (files.length) {
-      e.preventDefault();
-      sendFiles(files);
-    }
+  // Files picked, pasted or dropped: the code that sends them loads when first needed.
+  const files = (e, list) => {
+    if (!list || !list.length) return;
+    e.preventDefault();
+    list = [...list];
+    import('../files.js').then((m) => m.sendFiles(id, list, setUpload, setError));
   };
 
   useEffect(() => {
@@ -152,17 +135,17 @@ function Composer({ id, conv, place, focusKey }) {
 
   const inputId = `composer-${place}-${id}`;
   return html`<form class="composer" novalidate onSubmit=${(e) => { e.preventDefault(); send(); }}
-    onDragOver=${(e) => e.preventDefault()} onDrop=${(e) => filesOf(e, e.dataTransfer)} onPaste=${(e) => filesOf(e, e.clipboardData)}>
-    <input type="file" hidden multiple ref=${picker} data-testid="composer-file" onChange=${(e) => { sendFiles([...e.target.files]); e.target.value = ''; }} />
-    <button type="button" class="btn btn-icon" aria-label="Attach a file" title="Attach a file (or paste or drop one)"
-      disabled=${!!upload} onClick=${() => picker.current.click()} data-testid="composer-attach"><${IconClip} /></button>
+    onDragOver=${(e) => e.preventDefault()} onDrop=${(e) => files(e, e.dataTransfer.files)} onPaste=${(e) => files(e, e.clipboardData.files)}>
+    <input type="file" hidden multiple ref=${picker} data-testid="composer-file" onChange=${(e) => { files(e, e.target.files); e.target.value = ''; }} />
+    <button type="button" class="btn btn-icon" aria-label="Attach a file" title="Attach a file" disabled=${!!upload}
+      onClick=${() => picker.current.click()} data-testid="composer-attach"><${IconClip} /></button>
     <label class="visually-hidden" for=${inputId}>Message to ${visitorName(conv)}</label>
     <textarea id=${inputId} ref=${input} rows="1" value=${text} onInput=${onInput} onKeyDown=${onKeyDown} onBeforeInput=${onBeforeInput}
       placeholder="Write a message…" title="Enter sends; Shift+Enter starts a new line" data-testid="composer-input"
       maxlength="4000"></textarea>
     <button type="submit" class="btn btn-primary btn-icon" disabled=${!text.trim() || sending} aria-label="Send"
       title="Send" data-testid="composer-send"><${IconSend} /></button>
-    ${upload ? html`<div class="composer-upload" role="status" data-testid="composer-upload">Sending ${upload[0]}… ${upload[1]}%</div>` : null}
+    ${upload ? html`<div class="composer-upload" role="status" data-testid="composer-upload">${upload}</div>` : null}
     ${error ? html`<div class="composer-error" role="alert" data-testid="composer-error">${error}</div>` : null}
   </form>`;
 }
