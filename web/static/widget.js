@@ -93,7 +93,6 @@
       errEmail: 'Please enter a valid email address.',
       errGeneric: 'Something went wrong. Please try again.',
       attach: 'Send a file',
-      sending: (name, pct) => 'Sending ' + name + '… ' + pct + '%',
       errFileSize: (max) => 'This file is too large (' + max + ' at most).',
       errFileType: 'This type of file cannot be sent.',
     },
@@ -141,7 +140,6 @@
       errEmail: 'Veuillez saisir une adresse e-mail valide.',
       errGeneric: 'Une erreur s’est produite. Veuillez réessayer.',
       attach: 'Envoyer un fichier',
-      sending: (name, pct) => 'Envoi de ' + name + '… ' + pct + ' %',
       errFileSize: (max) => 'Ce fichier est trop volumineux (' + max + ' au plus).',
       errFileType: 'Ce type de fichier ne peut pas être envoyé.',
     },
@@ -458,6 +456,7 @@ a { color: inherit; text-decoration: underline; }
 .attach { flex: none; width: 36px; height: 36px; border: 0; border-radius: 50%; padding: 0; display: grid; place-items: center; background: transparent; color: var(--pw-muted); }
 .attach svg { width: 19px; height: 19px; }
 .file { display: block; color: inherit; }
+.upload { flex: none; width: 100%; height: 4px; }
 .file img { display: block; max-width: 100%; max-height: 200px; border-radius: 8px; }
 
 .card { align-self: stretch; margin: 12px 0 4px; padding: 14px; border: 1px solid var(--pw-line); border-radius: 14px; background: #fff; text-align: center; box-shadow: 0 1px 2px rgba(15, 15, 30, .04); }
@@ -547,9 +546,9 @@ textarea.field { resize: vertical; min-height: 64px; }
     ui.send = h('button', { type: 'submit', class: 'send', testid: 'send', 'aria-label': T.send, title: T.send, disabled: true }, icon('send'));
     // Files: picked with the paper clip, pasted, or dropped on the window, once a chat
     // has started (a file is sent into a conversation).
-    ui.file = h('input', { type: 'file', hidden: true, multiple: true, testid: 'file', onchange: () => { sendFiles(ui.file.files); ui.file.value = ''; } });
+    ui.file = h('input', { type: 'file', hidden: true, multiple: true, testid: 'file', onchange: (e) => { filesFrom(e, ui.file); ui.file.value = ''; } });
     ui.attach = h('button', { type: 'button', class: 'attach', testid: 'attach', 'aria-label': T.attach, title: T.attach, onclick: () => ui.file.click() }, icon('clip'));
-    ui.upload = h('div', { class: 'typing', testid: 'upload', role: 'status', hidden: true });
+    ui.upload = h('progress', { class: 'upload', testid: 'upload', 'aria-label': T.attach, hidden: true });
     ui.composer = h('form', {
       class: 'composer', testid: 'composer', onsubmit: (e) => { e.preventDefault(); submitMessage(); },
       onpaste: (e) => filesFrom(e, e.clipboardData),
@@ -819,88 +818,79 @@ textarea.field { resize: vertical; min-height: 64px; }
 
   const size = (n) => (n < 1e6 ? Math.ceil(n / 1e3) + ' kB' : (n / 1e6).toFixed(1) + ' MB');
 
-  // A file is fetched with the visitor token: an image is shown in place from a data:
-  // URL (which more host pages' Content-Security-Policy allow for images than blob:),
-  // and a click opens it whole from a blob: URL; anything else is a download link,
-  // fetched when clicked.
-  function fetchFile(a) {
-    a.blob = a.blob || fetch(origin + a.url, { headers: { Authorization: 'Bearer ' + state.token }, mode: 'cors', credentials: 'omit' })
-      .then((res) => (res.ok ? res.blob() : Promise.reject(new ApiError(res.status))));
-    return a.blob;
-  }
-  const blobURL = (a) => fetchFile(a).then((b) => URL.createObjectURL(b));
-  const dataURL = (b) => new Promise((resolve) => {
-    const r = new FileReader();
-    r.onload = () => resolve(r.result);
-    r.readAsDataURL(b);
-  });
-
+  // A file is fetched with the visitor token: an image shows in place from a data: URL
+  // (host pages' Content-Security-Policy allow data: images more often than blob:), and
+  // opens whole from a blob: URL; another file downloads from one, fetched on a click.
   function fileElement(a) {
-    const link = h('a', { class: 'file', target: '_blank', rel: 'noopener', download: a.name, testid: 'message-file', href: '#' });
+    const link = h('a', { class: 'file', target: '_blank', testid: 'message-file', href: '#' });
+    const load = (fn) => {
+      a.blob = a.blob || fetch(origin + a.url, { headers: { Authorization: 'Bearer ' + state.token } })
+        .then((res) => (res.ok ? res.blob() : Promise.reject(new ApiError(res.status))));
+      a.blob.then((b) => {
+        link.href = URL.createObjectURL(b);
+        fn(b);
+      }, (err) => showError(ui.error, errorText(err)));
+    };
     if (/^image\/(png|jpeg|gif|webp)$/.test(a.content_type)) {
       const img = h('img', { alt: a.name, testid: 'message-image' });
-      link.removeAttribute('download');
       link.append(img);
-      fetchFile(a).then(async (b) => {
-        img.src = await dataURL(b);
-        link.href = URL.createObjectURL(b);
-      }, () => { img.alt = a.name + ' (' + T.errGeneric + ')'; });
+      load((b) => {
+        const r = new FileReader();
+        r.onload = () => (img.src = r.result);
+        r.readAsDataURL(b);
+      });
     } else {
+      link.download = a.name;
       link.textContent = a.name + ' (' + size(a.size) + ')';
       link.onclick = (e) => {
         if (link.href.startsWith('blob:')) return;
         e.preventDefault();
-        blobURL(a).then((u) => { link.href = u; link.click(); }, (err) => showError(ui.error, errorText(err)));
+        load(() => link.click());
       };
     }
     return link;
   }
 
   function filesFrom(e, data) {
-    if (data && data.files && data.files.length && live()) {
+    if (data && data.files.length && live()) {
       e.preventDefault();
-      sendFiles(data.files);
+      for (const f of Array.from(data.files)) state.chain = state.chain.then(() => sendFile(f));
     }
   }
 
-  function sendFiles(list) {
-    for (const f of Array.from(list)) state.chain = state.chain.then(() => sendFile(f));
-  }
-
+  // sendFile uploads a file to the conversation, its progress shown by a bar.
   async function sendFile(file) {
-    const max = (state.channel && state.channel.files && state.channel.files.max_size) || Infinity;
-    const id = state.conv && state.conv.id;
+    const max = (state.channel.files || {}).max_size;
     showError(ui.error, '');
     if (file.size > max) return showError(ui.error, T.errFileSize(size(max)));
-    const progress = (pct) => showError(ui.upload, T.sending(file.name, pct));
-    progress(0);
     const form = new FormData();
     form.append('client_id', newClientID());
     form.append('file', file, file.name || 'image.png');
+    ui.upload.value = 0;
+    ui.upload.hidden = false;
     try {
-      const m = await new Promise((resolve, reject) => {
+      addMessage(await new Promise((resolve, reject) => {
         const x = new XMLHttpRequest();
-        x.open('POST', API + '/conversations/' + id + '/files');
+        x.open('POST', API + '/conversations/' + state.conv.id + '/files');
         x.setRequestHeader('Authorization', 'Bearer ' + state.token);
-        x.upload.onprogress = (e) => e.lengthComputable && progress(Math.floor((100 * e.loaded) / e.total));
+        x.upload.onprogress = (e) => (ui.upload.value = e.loaded / e.total);
         x.onload = () => {
-          let d = null;
+          let d = {};
           try {
             d = JSON.parse(x.responseText);
           } catch (e) {
             // not JSON
           }
-          if (x.status < 300 && d) resolve(d);
-          else reject(new ApiError(x.status, d && d.error && d.error.code, d && d.error && d.error.message));
+          if (x.status < 300) resolve(d);
+          else reject(new ApiError(x.status, d.error && d.error.code));
         };
-        x.onerror = () => reject(new ApiError(0, 'ENETWORK'));
+        x.onerror = () => reject(new ApiError(0));
         x.send(form);
-      });
-      addMessage(m, false);
+      }), false);
     } catch (err) {
       showError(ui.error, err.status === 413 ? T.errFileSize(size(max)) : err.status === 415 ? T.errFileType : errorText(err));
     }
-    showError(ui.upload, '');
+    ui.upload.hidden = true;
   }
 
   function addNotice(text) {
