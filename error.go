@@ -8,7 +8,8 @@ import (
 // Error codes, as the API returns them.
 const (
 	EINVALID      = "EINVALID"
-	ETOOLARGE     = "ETOOLARGE" // reported to clients as EINVALID with status 413
+	ETOOLARGE     = "ETOOLARGE"    // reported to clients as EINVALID with status 413
+	EUNSUPPORTED  = "EUNSUPPORTED" // a file type not allowed: EINVALID with status 415
 	EUNAUTHORIZED = "EUNAUTHORIZED"
 	EFORBIDDEN    = "EFORBIDDEN"
 	ENOTFOUND     = "ENOTFOUND"

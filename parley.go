@@ -219,6 +219,8 @@ type Message struct {
 	// ClientID is the sender's idempotency key: sending again with the same key returns
 	// the message already stored instead of storing it twice.
 	ClientID string `json:"client_id,omitempty"`
+	// Attachment is the file the message carries, if any (files.go).
+	Attachment *Attachment `json:"attachment,omitempty"`
 }
 
 // MaxClientIDLength bounds a message's idempotency key.

@@ -165,6 +165,9 @@ type Store interface {
 	// or after since, oldest first.
 	AbandonedConversations(ctx context.Context, since time.Time) ([]*Conversation, error)
 
+	// Files sent in conversations, and the limits on them (files.go).
+	FileStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -215,7 +218,10 @@ type NewMessage struct {
 	Author         Author
 	Body           string
 	ClientID       string // idempotency key, "" for none
-	Now            time.Time
+	// FileID, when set, is a file of the same conversation (FileStore.CreateFile) that
+	// the message carries; a file of another conversation is EINVALID.
+	FileID int64
+	Now    time.Time
 }
 
 // Chooser makes the assignment decision over a snapshot taken inside the store's write

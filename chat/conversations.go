@@ -76,7 +76,8 @@ func (s *Service) OperatorMessages(ctx context.Context, actor *parley.User, id, 
 	if _, err := s.visible(ctx, actor, id); err != nil {
 		return nil, err
 	}
-	return s.store.Messages(ctx, id, after, MaxMessagesPage)
+	list, err := s.store.Messages(ctx, id, after, MaxMessagesPage)
+	return withFileURLs(list, "/api/files/"), err
 }
 
 // SendOperatorMessage adds the caller's message to a conversation assigned to them. A

@@ -280,19 +280,20 @@ func (s *Service) publishConversation(ctx context.Context, c *parley.Conversatio
 	s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
 }
 
-// publishMessage sends a new message to both sides of its conversation. An operator's
-// message names its author's id to the console only: it is encoded once per side; any
-// other is the same bytes for both.
+// publishMessage sends a new message to both sides of its conversation. The console's copy
+// names an operator author's id and fetches a file from the console API, the visitor's
+// neither: when either applies it is encoded once per side, else the same bytes go to both.
 func (s *Service) publishMessage(ctx context.Context, r route, m *parley.Message) {
-	ev := &parley.Event{Type: parley.EventMessage, ConversationID: r.ID, Message: m}
+	visitor := &parley.Event{Type: parley.EventMessage, ConversationID: r.ID, Message: VisitorMessage(m)}
 	switch {
 	case r.OperatorID == 0:
-		s.publish(ctx, ev, parley.VisitorTopic(r.VisitorID))
-	case m.Author.ID == 0:
-		s.publish(ctx, ev, parley.VisitorTopic(r.VisitorID), parley.UserTopic(r.OperatorID))
+		s.publish(ctx, visitor, parley.VisitorTopic(r.VisitorID))
+	case m.Author.ID == 0 && m.Attachment == nil:
+		s.publish(ctx, visitor, parley.VisitorTopic(r.VisitorID), parley.UserTopic(r.OperatorID))
 	default:
-		s.publish(ctx, ev, parley.VisitorTopic(r.VisitorID))
-		s.publishEncoded(ctx, parley.EncodeOperatorEvent, ev, parley.UserTopic(r.OperatorID))
+		s.publish(ctx, visitor, parley.VisitorTopic(r.VisitorID))
+		operator := &parley.Event{Type: parley.EventMessage, ConversationID: r.ID, Message: OperatorMessage(m)}
+		s.publishEncoded(ctx, parley.EncodeOperatorEvent, operator, parley.UserTopic(r.OperatorID))
 	}
 }
 

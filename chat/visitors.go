@@ -22,6 +22,8 @@ type ChannelStatus struct {
 	// Language is the enabled language the visitor is matched to (WidgetChannel), in
 	// which ButtonText and WelcomeMessage are given.
 	Language string `json:"language"`
+	// Files are the limits on the files a visitor may send.
+	Files *parley.FileSettings `json:"files"`
 }
 
 // ChannelStatus tells the widget whether the channel can take a chat now.
@@ -36,6 +38,9 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 	}
 	st := &ChannelStatus{ID: ch.ID, Name: ch.Name, ButtonText: ch.ButtonText, WelcomeMessage: ch.WelcomeMessage,
 		ButtonColor: ch.ButtonColor, ButtonTextColor: ch.ButtonTextColor}
+	if st.Files, err = s.store.FileSettings(ctx); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	for _, m := range members {
 		if !s.presence.Available(m.ID) {
@@ -261,7 +266,8 @@ func (s *Service) VisitorMessages(ctx context.Context, v *parley.Visitor, id, af
 	if _, err := s.visitorConversation(ctx, v, id); err != nil {
 		return nil, err
 	}
-	return s.store.Messages(ctx, id, after, MaxMessagesPage)
+	list, err := s.store.Messages(ctx, id, after, MaxMessagesPage)
+	return withFileURLs(list, "/livechat/files/"), err
 }
 
 // SendVisitorMessage adds the visitor's message to their conversation. A message resent

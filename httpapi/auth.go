@@ -157,6 +157,8 @@ func (s *Server) originAllowed(r *http.Request, origin string) (bool, error) {
 		return s.service.ChannelAllowsOrigin(r.Context(), id, origin)
 	case "conversations":
 		return s.service.ConversationAllowsOrigin(r.Context(), id, origin)
+	case "files":
+		return s.service.FileAllowsOrigin(r.Context(), id, origin)
 	}
 	return true, nil
 }

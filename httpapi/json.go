@@ -39,6 +39,8 @@ func status(code string) int {
 		return http.StatusBadRequest
 	case parley.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case parley.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
 	case parley.EUNAUTHORIZED:
 		return http.StatusUnauthorized
 	case parley.EFORBIDDEN:
@@ -62,8 +64,8 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	st := status(code)
-	if code == parley.ETOOLARGE {
-		code = parley.EINVALID // API.md: EINVALID with status 413
+	if code == parley.ETOOLARGE || code == parley.EUNSUPPORTED {
+		code = parley.EINVALID // API.md: EINVALID with status 413 (or 415 for a file's type)
 	}
 	writeJSON(w, st, errorBody{Error: errorDetail{Code: code, Message: msg}})
 }

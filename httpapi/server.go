@@ -161,6 +161,14 @@ func (s *Server) routes() []route {
 		{"GET /api/conversations/{id}/visitor", s.api(s.handleVisitorInfo), console},
 		{"GET /api/ws", s.handleOperatorWS, console},
 
+		// Files (files.go).
+		{"POST /api/conversations/{id}/files", s.api(s.handleUpload), console},
+		{"GET /api/files/{id}", s.handleFile, console},
+		{"GET /api/settings/files", s.api(s.handleFileSettings), console},
+		{"PATCH /api/settings/files", s.api(s.handleSetFileSettings), console},
+		{"POST /livechat/conversations/{id}/files", s.api(s.handleVisitorUpload), visitor},
+		{"GET /livechat/files/{id}", s.handleVisitorFile, visitor},
+
 		{"GET /livechat/channels/{id}", s.api(s.handleChannelStatus), visitor},
 		{"POST /livechat/channels/{id}/conversations", s.api(s.handleStart), visitor},
 		{"POST /livechat/channels/{id}/offline-messages", s.api(s.handleOfflineMessage), visitor},

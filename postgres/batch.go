@@ -129,7 +129,7 @@ type sentKey struct {
 // two round trips: BEGIN goes with the reads, COMMIT with the writes. It sets the
 // result of each message; an error leaves the transaction for the caller to roll back.
 func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Request, results []groupcommit.Result) error {
-	var convIDs, authorIDs []int64
+	var convIDs, authorIDs, fileIDs []int64
 	var keyConvs []int64
 	var keyKinds, keyIDs []string
 	for _, r := range batch {
@@ -137,6 +137,9 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 		convIDs = append(convIDs, nm.ConversationID)
 		if nm.Author.ID != 0 {
 			authorIDs = append(authorIDs, nm.Author.ID)
+		}
+		if nm.FileID != 0 {
+			fileIDs = append(fileIDs, nm.FileID)
 		}
 		if nm.ClientID != "" {
 			keyConvs = append(keyConvs, nm.ConversationID)
@@ -192,13 +195,26 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 			return rows.Err()
 		})
 	}
+	files := map[int64]*messageFile{}
+	if len(fileIDs) > 0 {
+		b.Queue(`SELECT id, conversation_id, name, content_type, size FROM files WHERE id = ANY($1)`, fileIDs).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var f messageFile
+				if err := rows.Scan(&f.ID, &f.conversationID, &f.Name, &f.ContentType, &f.Size); err != nil {
+					return err
+				}
+				files[f.ID] = &f
+			}
+			return rows.Err()
+		})
+	}
 	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
 		return err
 	}
 
 	var ins insertions
 	for i, r := range batch {
-		m, created, err := decideMessage(r, convs, stored, authors)
+		m, created, err := decideMessage(r, convs, stored, authors, files)
 		results[i] = groupcommit.Result{Message: m, Created: created, Err: err}
 		if !created {
 			continue
@@ -215,6 +231,11 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 		ins.name = append(ins.name, m.Author.Name)
 		ins.body = append(ins.body, m.Body)
 		ins.clientID = append(ins.clientID, nullString(m.ClientID))
+		var fileID *int64
+		if m.Attachment != nil {
+			fileID = &m.Attachment.ID
+		}
+		ins.fileID = append(ins.fileID, fileID)
 	}
 	b = pgx.Batch{}
 	if len(ins.conv) > 0 {
@@ -233,9 +254,9 @@ func queueInserts(b *pgx.Batch, ins insertions, convIDs []int64, convs map[int64
 			upd.id, upd.seq, upd.at = append(upd.id, id), append(upd.seq, c.lastSeq), append(upd.at, c.lastAt)
 		}
 	}
-	b.Queue(`INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
-		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
-		ins.conv, ins.seq, ins.kind, ins.authorID, ins.name, ins.body, ins.created, ins.clientID)
+	b.Queue(`INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id, file_id)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::bigint[])`,
+		ins.conv, ins.seq, ins.kind, ins.authorID, ins.name, ins.body, ins.created, ins.clientID, ins.fileID)
 	b.Queue(sqlMoveLastSeq, upd.id, upd.seq, upd.at)
 }
 
@@ -252,15 +273,21 @@ func storeError(err error) error {
 // insertions are the columns of the messages a batch stores.
 type insertions struct {
 	conv, seq, created []int64
-	authorID           []*int64
+	authorID, fileID   []*int64
 	kind, name, body   []string
 	clientID           []*string
+}
+
+// messageFile is a file as a batch read it for the messages that carry it.
+type messageFile struct {
+	parley.Attachment
+	conversationID int64
 }
 
 // decideMessage decides the message of r against what its batch read and stored so far:
 // the message to store (created true), the one stored already with its key, or the
 // refusal. A message to store updates convs and stored.
-func decideMessage(r *groupcommit.Request, convs map[int64]*liveConv, stored map[sentKey]*parley.Message, authors map[int64]bool) (*parley.Message, bool, error) {
+func decideMessage(r *groupcommit.Request, convs map[int64]*liveConv, stored map[sentKey]*parley.Message, authors map[int64]bool, files map[int64]*messageFile) (*parley.Message, bool, error) {
 	nm := r.Message
 	if err := r.Ctx.Err(); err != nil {
 		return nil, false, err // the sender has gone: store nothing
@@ -286,6 +313,15 @@ func decideMessage(r *groupcommit.Request, convs map[int64]*liveConv, stored map
 	if nm.Author.ID != 0 && !authors[nm.Author.ID] {
 		return nil, false, errUserNotFound(nm.Author.ID)
 	}
+	var attachment *parley.Attachment
+	if nm.FileID != 0 {
+		f := files[nm.FileID]
+		if f == nil || f.conversationID != nm.ConversationID {
+			return nil, false, parley.Errorf(parley.EINVALID, "File %d is not a file of conversation %d.", nm.FileID, nm.ConversationID)
+		}
+		a := f.Attachment
+		attachment = &a
+	}
 	m := &parley.Message{
 		ConversationID: nm.ConversationID,
 		Seq:            c.lastSeq + 1,
@@ -293,6 +329,7 @@ func decideMessage(r *groupcommit.Request, convs map[int64]*liveConv, stored map
 		Body:           nm.Body,
 		ClientID:       nm.ClientID,
 		CreatedAt:      orNow(nm.Now).UTC().Truncate(time.Microsecond),
+		Attachment:     attachment,
 	}
 	c.lastSeq, c.lastAt, c.changed = m.Seq, m.CreatedAt.UnixMicro(), true
 	if nm.ClientID != "" {

@@ -469,14 +469,17 @@ func recordAssignment(ctx context.Context, tx pgx.Tx, channelID, operatorID int6
 
 // insertMessage stores m, whose seq its conversation's row already counts.
 func insertMessage(ctx context.Context, tx pgx.Tx, m *parley.Message) error {
-	var authorID *int64
+	var authorID, fileID *int64
 	if m.Author.ID != 0 {
 		authorID = &m.Author.ID
 	}
+	if m.Attachment != nil {
+		fileID = &m.Attachment.ID
+	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		m.ConversationID, m.Seq, string(m.Author.Kind), authorID, m.Author.Name, m.Body, m.CreatedAt.UnixMicro(), nullString(m.ClientID))
+		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id, file_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		m.ConversationID, m.Seq, string(m.Author.Kind), authorID, m.Author.Name, m.Body, m.CreatedAt.UnixMicro(), nullString(m.ClientID), fileID)
 	return err
 }
 
@@ -496,14 +499,22 @@ func messageByClientID(ctx context.Context, q querier, conversationID int64, kin
 		WHERE conversation_id = $1 AND author_kind = $2 AND client_id = $3`, conversationID, string(kind), clientID))
 }
 
-const messageColumns = `conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id`
+// messageColumns are a message's, and those of its file, if any, from the files table
+// (read by subqueries: files and messages share column names).
+const messageColumns = `conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id, file_id,
+	(SELECT f.name FROM files f WHERE f.id = file_id), (SELECT f.content_type FROM files f WHERE f.id = file_id),
+	(SELECT f.size FROM files f WHERE f.id = file_id)`
 
 func scanMessage(row scanner) (*parley.Message, error) {
 	var m parley.Message
-	var authorID, created *int64
-	var clientID *string
-	if err := row.Scan(&m.ConversationID, &m.Seq, &m.Author.Kind, &authorID, &m.Author.Name, &m.Body, &created, &clientID); err != nil {
+	var authorID, created, fileID, fileSize *int64
+	var clientID, fileName, fileType *string
+	if err := row.Scan(&m.ConversationID, &m.Seq, &m.Author.Kind, &authorID, &m.Author.Name, &m.Body, &created, &clientID,
+		&fileID, &fileName, &fileType, &fileSize); err != nil {
 		return nil, err
+	}
+	if fileID != nil && fileName != nil && fileType != nil && fileSize != nil {
+		m.Attachment = &parley.Attachment{ID: *fileID, Name: *fileName, ContentType: *fileType, Size: *fileSize}
 	}
 	if clientID != nil {
 		m.ClientID = *clientID

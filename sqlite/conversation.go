@@ -437,14 +437,17 @@ func recordAssignment(ctx context.Context, tx *wtx, channelID, operatorID int64,
 
 func insertMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
 	tx.live.drop(m.ConversationID) // addMessage puts it back
-	var authorID any
+	var authorID, fileID any
 	if m.Author.ID != 0 {
 		authorID = m.Author.ID
 	}
+	if m.Attachment != nil {
+		fileID = m.Attachment.ID
+	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ConversationID, m.Seq, string(m.Author.Kind), authorID, m.Author.Name, m.Body, m.CreatedAt.UnixMicro(), nullString(m.ClientID))
+		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id, file_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ConversationID, m.Seq, string(m.Author.Kind), authorID, m.Author.Name, m.Body, m.CreatedAt.UnixMicro(), nullString(m.ClientID), fileID)
 	return err
 }
 
@@ -526,6 +529,11 @@ func addMessage(ctx context.Context, tx *wtx, nm parley.NewMessage) (m *parley.M
 	if lc.status == parley.StatusEnded {
 		return nil, false, parley.Errorf(parley.ECONFLICT, "Conversation %d has ended.", nm.ConversationID)
 	}
+	if nm.FileID != 0 {
+		if m.Attachment, err = messageFile(ctx, tx, nm.ConversationID, nm.FileID); err != nil {
+			return nil, false, err
+		}
+	}
 	m.Seq = lc.lastSeq + 1
 	err = insertMessage(ctx, tx, m)
 	switch {
@@ -571,14 +579,22 @@ func messageByClientID(ctx context.Context, q querier, conversationID int64, kin
 		WHERE conversation_id = ? AND author_kind = ? AND client_id = ?`, conversationID, string(kind), clientID))
 }
 
-const messageColumns = `conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id`
+// messageColumns are a message's, and those of its file, if any, from the files table
+// (read by subqueries: files and messages share column names).
+const messageColumns = `conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id, file_id,
+	(SELECT f.name FROM files f WHERE f.id = file_id), (SELECT f.content_type FROM files f WHERE f.id = file_id),
+	(SELECT f.size FROM files f WHERE f.id = file_id)`
 
 func scanMessage(row scanner) (*parley.Message, error) {
 	var m parley.Message
-	var authorID, created sql.NullInt64
-	var clientID sql.NullString
-	if err := row.Scan(&m.ConversationID, &m.Seq, &m.Author.Kind, &authorID, &m.Author.Name, &m.Body, &created, &clientID); err != nil {
+	var authorID, created, fileID, fileSize sql.NullInt64
+	var clientID, fileName, fileType sql.NullString
+	if err := row.Scan(&m.ConversationID, &m.Seq, &m.Author.Kind, &authorID, &m.Author.Name, &m.Body, &created, &clientID,
+		&fileID, &fileName, &fileType, &fileSize); err != nil {
 		return nil, err
+	}
+	if fileID.Valid {
+		m.Attachment = &parley.Attachment{ID: fileID.Int64, Name: fileName.String, ContentType: fileType.String, Size: fileSize.Int64}
 	}
 	m.ClientID = clientID.String
 	m.Author.ID = authorID.Int64

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"VisitorContext", testVisitorContext},
 		{"PageViews", testPageViews},
 		{"VisitorConversations", testVisitorConversations},
+		{"Files", testFiles},
 	}
 	tests = append(tests, transferTests...)
 	for _, tc := range tests {

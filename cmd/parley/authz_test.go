@@ -20,6 +20,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "hello"}).object(t)
 	visitor, conv := out["visitor_token"].(string), num(path(out, "conversation", "id"))
 	stranger := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": "hi"}).object(t)["visitor_token"].(string)
+	file := num(path(s.upload(t, fmt.Sprintf("/livechat/conversations/%d/files", conv), visitor, "shot.png", pngImage(t), nil, nil).object(t), "attachment", "id"))
 
 	// The calls each route gets; bodies are valid, so only the credentials are wrong.
 	bodies := map[string]any{
@@ -39,6 +40,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"PATCH /api/canned-responses/{id}":           map[string]any{"body": "evil"},
 		"POST /livechat/page-views":                  pageView("https://shop.example/", "Shop", ""),
 		"POST /api/conversations/{id}/transfer":      map[string]any{"channel_id": ch},
+		"PATCH /api/settings/files":                  map[string]any{"max_size": 5000},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -53,6 +55,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	otherVisitor := attempt{"another visitor", stranger, 404, "ENOTFOUND"}
 	operatorAsVisitor := attempt{"an operator's token", alice, 401, "EUNAUTHORIZED"}
 	notOwner := attempt{"another operator", mallory, 404, "ENOTFOUND"} // alice's own canned response
+	fileOutsider := attempt{"an operator outside the conversation", mallory, 404, "ENOTFOUND"}
 	rules := map[string][]attempt{
 		"GET /healthz":                                  nil, // public
 		"GET /metrics":                                  nil,
@@ -106,8 +109,14 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /livechat/conversations/{id}/rating":   {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/ws":                           {noone, forged, operatorAsVisitor},
 
-		"GET /api/conversations/{id}/visitor": {noone, forged, outsider},
-		"POST /livechat/page-views":           {noone, forged, operatorAsVisitor},
+		"GET /api/conversations/{id}/visitor":     {noone, forged, outsider},
+		"POST /livechat/page-views":               {noone, forged, operatorAsVisitor},
+		"POST /api/conversations/{id}/files":      {noone, forged, outsider},
+		"GET /api/files/{id}":                     {noone, forged, fileOutsider},
+		"GET /api/settings/files":                 {noone, forged},
+		"PATCH /api/settings/files":               {noone, forged, operator},
+		"POST /livechat/conversations/{id}/files": {noone, forged, operatorAsVisitor, otherVisitor},
+		"GET /livechat/files/{id}":                {noone, forged, operatorAsVisitor, otherVisitor},
 	}
 	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"})
 	for _, tc := range []struct {
@@ -135,6 +144,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		p := strings.NewReplacer("{id}", fmt.Sprint(conv), "{code}", "fr").Replace(route)
 		if strings.HasPrefix(route, "/api/channels/{id}") {
 			p = strings.Replace(route, "{id}", fmt.Sprint(ch), 1)
+		}
+		if strings.Contains(route, "/files/{id}") {
+			p = strings.Replace(route, "{id}", fmt.Sprint(file), 1)
 		}
 		if strings.HasPrefix(route, "/api/users/{id}") {
 			p = strings.NewReplacer("{id}", fmt.Sprint(aliceID), "{session_id}", "1").Replace(route)

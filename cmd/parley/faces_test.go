@@ -8,18 +8,6 @@ import (
 	"testing"
 )
 
-// errorMessage is the message of an error answer.
-func (r response) errorMessage(tb testing.TB) string {
-	tb.Helper()
-	var e struct {
-		Error struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	r.decode(tb, &e)
-	return e.Error.Message
-}
-
 // notifySwitches are a user's two notification switches as the API shows them.
 type notifySwitches struct {
 	Sound   *bool `json:"notify_sound"`

@@ -84,6 +84,18 @@ func (r response) errorCode(tb testing.TB) string {
 	return e.Error.Code
 }
 
+// errorMessage is the message of an error answer.
+func (r response) errorMessage(tb testing.TB) string {
+	tb.Helper()
+	var e struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	r.decode(tb, &e)
+	return e.Error.Message
+}
+
 // call sends a request with an optional bearer token; body is JSON-encoded unless it is
 // a string or []byte, which are sent as they are.
 func (s *testServer) call(tb testing.TB, method, path, token string, body any) response {

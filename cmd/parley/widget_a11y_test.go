@@ -383,6 +383,8 @@ func TestWidgetHistoryKeyboardScroll(t *testing.T) {
 	}
 
 	p.shiftTab()
+	p.waitFocus("attach") // the paper clip, before the message box
+	p.shiftTab()
 	p.waitFocus("messages")
 	bottom := evalJS[float64](p, byTestID("messages")+`.scrollTop`)
 	p.press(kb.PageUp)
@@ -538,8 +540,12 @@ func TestWidgetKeyboardOnly(t *testing.T) {
 
 			// Back to the history and down again.
 			p.shiftTab()
+			p.waitFocus("attach")
+			p.shiftTab()
 			p.waitFocus("messages")
 			p.press(kb.ArrowUp + kb.ArrowDown)
+			p.press(kb.Tab)
+			p.waitFocus("attach")
 			p.press(kb.Tab)
 			p.waitFocus("input")
 

@@ -97,6 +97,9 @@
     errEmail: 'Please enter a valid email address.',
     errGeneric: 'Something went wrong. Please try again.',
     seen: 'Seen',
+    attach: 'Send a file',
+    errFileSize: 'This file is too large ({max} at most).',
+    errFileType: 'This type of file cannot be sent.',
   };
 
   // fmt fills the {key} placeholders of a text.
@@ -246,6 +249,7 @@
     close: ['M18 6L6 18', 'M6 6l12 12'],
     down: ['M6 9l6 6 6-6'],
     send: ['M22 2L11 13', 'M22 2l-7 20-4-9-9-4z'],
+    clip: ['M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7'],
     good: [FACE, 'M8 14s1.5 2 4 2 4-2 4-2', 'M9 9h.01', 'M15 9h.01'],
     okay: [FACE, 'M8 15h8', 'M9 9h.01', 'M15 9h.01'],
     bad: [FACE, 'M16 16s-1.5-2-4-2-4 2-4 2', 'M9 9h.01', 'M15 9h.01'],
@@ -415,6 +419,11 @@ a { color: inherit; text-decoration: underline; }
 .send { flex: none; width: 36px; height: 36px; border-radius: 50%; border: 0; padding: 0; display: grid; place-items: center; background: var(--pw-accent); color: var(--pw-on-accent); transition: opacity .15s; }
 .send svg { width: 17px; height: 17px; margin-left: -2px; }
 .send:disabled { opacity: .35; cursor: default; }
+.attach { flex: none; width: 36px; height: 36px; border: 0; border-radius: 50%; padding: 0; display: grid; place-items: center; background: transparent; color: var(--pw-muted); }
+.attach svg { width: 19px; height: 19px; }
+.file { display: block; color: inherit; }
+.upload { flex: none; width: 100%; height: 4px; }
+.file img { display: block; max-width: 100%; max-height: 200px; border-radius: 8px; }
 
 .card { align-self: stretch; margin: 12px 0 4px; padding: 14px; border: 1px solid var(--pw-line); border-radius: 14px; background: #fff; text-align: center; box-shadow: 0 1px 2px rgba(15, 15, 30, .04); }
 .card-title { font-weight: 600; font-size: 14px; margin-bottom: 10px; }
@@ -501,10 +510,18 @@ textarea.field { resize: vertical; min-height: 64px; }
       onkeydown: onInputKey, onbeforeinput: onBeforeInput, oninput: onInput, onkeyup: () => { swallowBreak = false; },
     });
     ui.send = h('button', { type: 'submit', class: 'send', testid: 'send', 'aria-label': T.send, title: T.send, disabled: true }, icon('send'));
-    ui.composer = h('form', { class: 'composer', testid: 'composer', onsubmit: (e) => { e.preventDefault(); submitMessage(); } }, ui.input, ui.send);
+    // Files: picked with the paper clip, pasted, or dropped on the window, once a chat
+    // has started (a file is sent into a conversation).
+    ui.file = h('input', { type: 'file', hidden: true, multiple: true, testid: 'file', onchange: (e) => { filesFrom(e, ui.file); ui.file.value = ''; } });
+    ui.attach = h('button', { type: 'button', class: 'attach', testid: 'attach', 'aria-label': T.attach, title: T.attach, onclick: () => ui.file.click() }, icon('clip'));
+    ui.upload = h('progress', { class: 'upload', testid: 'upload', 'aria-label': T.attach, hidden: true });
+    ui.composer = h('form', {
+      class: 'composer', testid: 'composer', onsubmit: (e) => { e.preventDefault(); submitMessage(); },
+      onpaste: (e) => filesFrom(e, e.clipboardData),
+    }, ui.file, ui.attach, ui.input, ui.send);
     ui.end = h('button', { type: 'button', class: 'linkbtn', testid: 'end', text: T.end, hidden: true, onclick: endChat });
     ui.footer = h('div', { class: 'footer' }, ui.end, h('span', { class: 'powered', text: T.powered }));
-    ui.chat = [ui.messages, ui.typing, ui.error, ui.composer];
+    ui.chat = [ui.messages, ui.typing, ui.upload, ui.error, ui.composer];
 
     // leave-a-message pane
     ui.offName = h('input', { class: 'field', testid: 'offline-name', type: 'text', name: 'name', autocomplete: 'name', maxlength: '100', required: true });
@@ -523,7 +540,7 @@ textarea.field { resize: vertical; min-height: 64px; }
 
     ui.window = h('div', {
       class: 'window', id: 'pw-window', testid: 'window', role: 'dialog', 'aria-label': T.title, hidden: true,
-      onkeydown: onWindowKey,
+      onkeydown: onWindowKey, ondragover: (e) => e.preventDefault(), ondrop: (e) => filesFrom(e, e.dataTransfer),
     }, header, ui.queue, ui.conn, ...ui.chat, ui.offForm, ui.offThanks, ui.footer);
 
     // The language the widget's texts are in, for screen readers, whatever the page's.
@@ -620,7 +637,8 @@ textarea.field { resize: vertical; min-height: 64px; }
   function render() {
     const had = ui.shadow.activeElement;
     const chat = state.mode === 'chat';
-    for (const el of ui.chat) if (el !== ui.error && el !== ui.typing) el.hidden = !chat;
+    for (const el of ui.chat) if (el !== ui.error && el !== ui.typing && el !== ui.upload) el.hidden = !chat;
+    ui.attach.hidden = !live();
     if (!chat) {
       ui.error.hidden = true;
       ui.typing.hidden = true;
@@ -704,6 +722,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     }
     const k = kind === 'operator' ? 'operator' : 'visitor';
     const bubble = h('div', { class: 'bubble', testid: 'message-body', title: timeOf(m.created_at) });
+    if (m.attachment) bubble.append(fileElement(m.attachment));
     fillText(bubble, m.body || '');
     const row = h('div', { class: 'row ' + k, testid: 'message', 'data-kind': k, 'data-seq': m.seq, 'data-author': (m.author && m.author.name) || '' }, bubble);
     return row;
@@ -791,6 +810,85 @@ textarea.field { resize: vertical; min-height: 64px; }
       if (row) row.append(h('div', { class: 'seen', testid: 'seen', text: T.seen }));
       if (stick) scrollToBottom();
     });
+  }
+
+  // ---------------------------------------------------------------- files
+
+  const size = (n) => (n < 1e6 ? Math.ceil(n / 1e3) + ' kB' : (n / 1e6).toFixed(1) + ' MB');
+
+  // A file is fetched with the visitor token: an image shows in place from a data: URL
+  // (host pages' Content-Security-Policy allow data: images more often than blob:), and
+  // opens whole from a blob: URL; another file downloads from one, fetched on a click.
+  function fileElement(a) {
+    const link = h('a', { class: 'file', target: '_blank', testid: 'message-file', href: '#' });
+    const load = (fn) => {
+      a.blob = a.blob || fetch(origin + a.url, { headers: { Authorization: 'Bearer ' + state.token } })
+        .then((res) => (res.ok ? res.blob() : Promise.reject(new ApiError(res.status))));
+      a.blob.then((b) => {
+        link.href = URL.createObjectURL(b);
+        fn(b);
+      }, (err) => showError(ui.error, errorText(err)));
+    };
+    if (/^image\/(png|jpeg|gif|webp)$/.test(a.content_type)) {
+      const img = h('img', { alt: a.name, testid: 'message-image' });
+      link.append(img);
+      load((b) => {
+        const r = new FileReader();
+        r.onload = () => (img.src = r.result);
+        r.readAsDataURL(b);
+      });
+    } else {
+      link.download = a.name;
+      link.textContent = a.name + ' (' + size(a.size) + ')';
+      link.onclick = (e) => {
+        if (link.href.startsWith('blob:')) return;
+        e.preventDefault();
+        load(() => link.click());
+      };
+    }
+    return link;
+  }
+
+  function filesFrom(e, data) {
+    if (data && data.files.length && live()) {
+      e.preventDefault();
+      for (const f of Array.from(data.files)) state.chain = state.chain.then(() => sendFile(f));
+    }
+  }
+
+  // sendFile uploads a file to the conversation, its progress shown by a bar.
+  async function sendFile(file) {
+    const max = (state.channel.files || {}).max_size;
+    showError(ui.error, '');
+    if (file.size > max) return showError(ui.error, fmt(T.errFileSize, { max: size(max) }));
+    const form = new FormData();
+    form.append('client_id', newClientID());
+    form.append('file', file, file.name || 'image.png');
+    ui.upload.value = 0;
+    ui.upload.hidden = false;
+    try {
+      addMessage(await new Promise((resolve, reject) => {
+        const x = new XMLHttpRequest();
+        x.open('POST', API + '/conversations/' + state.conv.id + '/files');
+        x.setRequestHeader('Authorization', 'Bearer ' + state.token);
+        x.upload.onprogress = (e) => (ui.upload.value = e.loaded / e.total);
+        x.onload = () => {
+          let d = {};
+          try {
+            d = JSON.parse(x.responseText);
+          } catch (e) {
+            // not JSON
+          }
+          if (x.status < 300) resolve(d);
+          else reject(new ApiError(x.status, d.error && d.error.code));
+        };
+        x.onerror = () => reject(new ApiError(0));
+        x.send(form);
+      }), false);
+    } catch (err) {
+      showError(ui.error, err.status === 413 ? fmt(T.errFileSize, { max: size(max) }) : err.status === 415 ? T.errFileType : errorText(err));
+    }
+    ui.upload.hidden = true;
   }
 
   function addNotice(text) {

@@ -341,7 +341,7 @@ async function catchUp(id) {
 }
 
 // applyMessage records a message, from an event or from the answer to a send.
-function applyMessage(id, m) {
+export function applyMessage(id, m) {
   const before = getState().messages[id];
   const gap = before && before.complete && before.list.length && m.seq > lastLoadedSeq(id) + 1;
   mergeMessages(id, [m], false);

@@ -32,3 +32,4 @@ export const IconLogo = ({ size = 22 }) =>
     <path d="M12 3C6.5 3 2 6.8 2 11.5c0 2.3 1.1 4.4 2.9 5.9L4 21l4.1-2.1c1.2.4 2.5.6 3.9.6 5.5 0 10-3.8 10-8.5S17.5 3 12 3z" fill="currentColor"/>
     <circle cx="8" cy="11.5" r="1.3" fill="#714B67"/><circle cx="12" cy="11.5" r="1.3" fill="#714B67"/><circle cx="16" cy="11.5" r="1.3" fill="#714B67"/>
   </svg>`;
+export const IconClip = () => svg(html`<path d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"/>`);

@@ -3,7 +3,7 @@
 import { setState } from './store.js';
 
 export const PAGES = ['discuss', 'channels', 'profile', 'admin'];
-export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses'];
+export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses', 'files'];
 export const PROFILE_TABS = ['preferences', 'security'];
 
 export function parseRoute(hash) {

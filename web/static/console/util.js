@@ -72,7 +72,7 @@ export function sortConversations(list) {
 export function preview(conv, maxLen = 80) {
   const m = conv.last_message;
   if (!m) return conv.status === 'queued' ? 'Waiting for an operator' : 'No message yet';
-  let text = m.body.replace(/\s+/g, ' ').trim();
+  let text = m.body.replace(/\s+/g, ' ').trim() || 'File'; // only a file's message has no text
   if (m.author.kind === 'operator') text = `You: ${text}`;
   return [...text].length > maxLen ? [...text].slice(0, maxLen - 1).join('') + '…' : text;
 }

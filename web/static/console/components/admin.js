@@ -11,6 +11,7 @@ const TABS = [
   ['channels', 'Channels'],
   ['languages', 'Languages'],
   ['canned-responses', 'Canned Responses'],
+  ['files', 'Files'],
 ];
 
 export function AdminPage({ route, me }) {
@@ -27,6 +28,8 @@ export function AdminPage({ route, me }) {
     </nav>
     ${route.sub === 'canned-responses'
       ? html`<${Lazy} key="canned" load=${() => import('./canned.js')} name="CannedResponses" shared=${true} />`
-      : route.sub === 'channels' ? html`<${AdminChannels} />` : route.sub === 'languages' ? html`<${AdminLanguages} />` : html`<${AdminUsers} route=${route} me=${me} />`}
+      : route.sub === 'files'
+        ? html`<${Lazy} key="files" load=${() => import('./admin-files.js')} name="AdminFiles" />`
+        : route.sub === 'channels' ? html`<${AdminChannels} />` : route.sub === 'languages' ? html`<${AdminLanguages} />` : html`<${AdminUsers} route=${route} me=${me} />`}
   </main>`;
 }

@@ -3,7 +3,7 @@
 import { html, useState, useRef, useEffect, useLayoutEffect } from '../../vendor/preact-htm.js';
 import { useStore, notify } from '../store.js';
 import { ensureHistory, markRead, sendMessage, sendTyping, endConversation } from '../actions.js';
-import { IconSend, IconTransfer } from '../icons.js';
+import { IconSend, IconTransfer, IconClip } from '../icons.js';
 import { Spinner } from './common.js';
 import { cx, formatDay, formatTime, sameDay, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
@@ -27,6 +27,12 @@ function linkify(text) {
   out.push(text.slice(at));
   return out;
 }
+
+// A file: raster images shown in place, anything else a download.
+const Attachment = ({ a }) =>
+  /^image\/(png|jpeg|gif|webp)$/.test(a.content_type)
+    ? html`<a class="msg-file" href=${a.url} target="_blank"><img src=${a.url} alt=${a.name} data-testid="message-image" /></a>`
+    : html`<a class="msg-file" href=${a.url} download data-testid="message-file">${a.name} (${Math.ceil(a.size / 1e3)} kB)</a>`;
 
 function MessageList({ id, messages, notes, complete, compact }) {
   const me = useStore((s) => s.me);
@@ -77,7 +83,7 @@ function MessageList({ id, messages, notes, complete, compact }) {
         ${grouped
           ? null
           : html`<div class="msg-meta">${name ? html`<span class="msg-author" data-testid="message-author">${name}</span>` : null}<time datetime=${m.created_at}>${formatTime(m.created_at)}</time></div>`}
-        <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${linkify(m.body || '')}</div>
+        <div class="msg-bubble" data-testid="message-body" title=${grouped ? formatTime(m.created_at) : undefined}>${m.attachment ? html`<${Attachment} a=${m.attachment} />` : null}${linkify(m.body || '')}</div>
       </div>`);
     }
     prev = m.author.kind === 'system' ? null : m;
@@ -100,7 +106,16 @@ function Composer({ id, conv, place, focusKey }) {
   const [sending, setSending] = useState(false);
   const [suggest, setSuggest] = useState(() => Suggestions);
   const suggestKeys = useRef(null); // the suggestions' key handler while they show
+  const [upload, setUpload] = useState('');
   const input = useRef(null);
+  const picker = useRef(null);
+  // Files picked, pasted or dropped: the code that sends them loads when first needed.
+  const files = (e, list) => {
+    if (!list || !list.length) return;
+    e.preventDefault();
+    list = [...list];
+    import('../files.js').then((m) => m.sendFiles(id, list, setUpload, setError));
+  };
 
   useEffect(() => {
     if (focusKey && input.current) input.current.focus();
@@ -162,7 +177,11 @@ function Composer({ id, conv, place, focusKey }) {
   }
 
   const inputId = `composer-${place}-${id}`;
-  return html`<form class="composer" novalidate onSubmit=${(e) => { e.preventDefault(); send(); }}>
+  return html`<form class="composer" novalidate onSubmit=${(e) => { e.preventDefault(); send(); }}
+    onDragOver=${(e) => e.preventDefault()} onDrop=${(e) => files(e, e.dataTransfer.files)} onPaste=${(e) => files(e, e.clipboardData.files)}>
+    <input type="file" hidden multiple ref=${picker} data-testid="composer-file" onChange=${(e) => { files(e, e.target.files); e.target.value = ''; }} />
+    <button type="button" class="btn btn-icon" aria-label="Attach a file" title="Attach a file" disabled=${!!upload}
+      onClick=${() => picker.current.click()} data-testid="composer-attach"><${IconClip} /></button>
     <label class="visually-hidden" for=${inputId}>Message to ${visitorName(conv)}</label>
     <textarea id=${inputId} ref=${input} rows="1" value=${text} onInput=${onInput} onKeyDown=${onKeyDown} onBeforeInput=${onBeforeInput}
       placeholder="Write a message…" title="Enter sends; Shift+Enter starts a new line" data-testid="composer-input"
@@ -170,6 +189,7 @@ function Composer({ id, conv, place, focusKey }) {
     <button type="submit" class="btn btn-primary btn-icon" disabled=${!text.trim() || sending} aria-label="Send"
       title="Send" data-testid="composer-send"><${IconSend} /></button>
     ${suggest ? html`<${suggest} input=${input} text=${text} setText=${setText} keys=${suggestKeys} id=${inputId} />` : null}
+    ${upload ? html`<div class="composer-upload" role="status" data-testid="composer-upload">${upload}</div>` : null}
     ${error ? html`<div class="composer-error" role="alert" data-testid="composer-error">${error}</div>` : null}
   </form>`;
 }
