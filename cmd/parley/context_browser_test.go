@@ -128,18 +128,19 @@ func TestVisitorContextBrowser(t *testing.T) {
 		t.Errorf("pages viewed after the navigation %q", got)
 	}
 
-	// /history's lines: the pages viewed, newest first, each with its time. The module is
-	// the one the panel loaded, under the console's versioned address.
-	lines, err := chromedp.Run(c.ctx, chromedp.Evaluate[[]string](fmt.Sprintf(`(() => {
-		const app = document.querySelector('script[type=module][src$="/console/app.js"]').src;
-		return import(app.replace(/app\.js$/, 'components/visitor.js')).then((m) => m.historyText(%d));
-	})()`, conv), chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("historyText: %v", err)
+	// /history, typed in Discuss's composer, answers the operator alone with the pages
+	// viewed, newest first, each after its time; the visitor receives nothing.
+	composer := fmt.Sprintf("#composer-pane-%d", conv)
+	c.typeText(composer, "/history\n")
+	history := fmt.Sprintf(`[...document.querySelectorAll(%q)].filter((n) => n.dataset.kind === 'info').map((n) => n.innerText).join('\n')`, tid("local-note"))
+	c.wait(history+`.includes('Fernwood Coffee')`, "the answer to /history")
+	lines := strings.Split(consoleEval[string](c, history), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[1], "Arabica · Fernwood — "+site.URL+"/beans/arabica") ||
+		!strings.Contains(lines[3], "Fernwood Coffee — "+site.URL+"/") || !regexp.MustCompile(`^\d{1,2}:\d\d`).MatchString(lines[3]) {
+		t.Errorf("/history answered %q, want the three pages newest first, each after its time", lines)
 	}
-	if len(lines) != 3 || !strings.Contains(lines[0], "Arabica · Fernwood — "+site.URL+"/beans/arabica") ||
-		!strings.Contains(lines[2], "Fernwood Coffee — "+site.URL+"/") || !regexp.MustCompile(`^\d{1,2}:\d\d`).MatchString(lines[2]) {
-		t.Errorf("historyText = %q, want the three pages newest first, each after its time", lines)
+	if n := evalJS[int](p, shadowJS+`.querySelectorAll('[data-testid=message]').length`); n != 1 {
+		t.Errorf("the widget shows %d messages after /history, want the visitor's one", n)
 	}
 
 	// The panel folds away.

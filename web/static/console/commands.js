@@ -3,13 +3,8 @@
 // slash less. Each command answers the operator alone, with notes in the thread that are
 // neither stored nor sent. Loaded with import() when the first command is typed.
 //
-// To add a command, in a module of its own:
-//
-//   import { registerCommand } from './commands.js';
-//   registerCommand('history', { usage: '/history', help: 'Lists the pages the visitor viewed.',
-//     run: async ({ id, conv, args, note }) => note('…') });
-//
-// and import that module below, so that it is registered when commands are first used.
+// A command is added with registerCommand below; what it needs beyond this module is
+// imported when it runs (as /history loads the visitor panel's module).
 import { getState, setState } from './store.js';
 import { endConversation } from './actions.js';
 import { findTarget, leaveConversation, transferConversation } from './transfer.js';
@@ -103,5 +98,13 @@ registerCommand('end', {
     needsActive(conv);
     await endConversation(id);
     note('You ended the conversation.');
+  },
+});
+
+registerCommand('history', {
+  help: 'Lists the last pages the visitor viewed, newest first.',
+  run: async ({ id, note }) => {
+    const { historyText } = await import('./components/visitor.js');
+    note((await historyText(id)).join('\n'));
   },
 });

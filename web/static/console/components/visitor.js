@@ -99,11 +99,11 @@ export function fetchVisitor(id) {
 }
 
 // historyText is what the /history command shows: the pages the visitor viewed, newest
-// first, one line each with its time.
+// first, one line each with its time, after a line saying so.
 export async function historyText(conversationId) {
   const info = await fetchVisitor(conversationId);
   if (!info.pages.length) return ['The visitor has viewed no page with the chat loaded yet.'];
-  return info.pages.map((p) => `${when(p.viewed_at)}  ${p.title ? `${p.title} — ` : ''}${p.url}`);
+  return ['Pages the visitor viewed, newest first:', ...info.pages.map((p) => `${when(p.viewed_at)}  ${p.title ? `${p.title} — ` : ''}${p.url}`)];
 }
 
 function LocalTime({ info }) {
