@@ -10,7 +10,7 @@ import { Avatar, VisitorInfo } from './components/common.js';
 import { IconClose, IconMinus, IconChevronUp, IconExpand, IconUser } from './icons.js';
 import { cx, visitorName } from './util.js';
 
-const WINDOW_WIDTH = 342; // CSS width plus the gap between windows
+const WINDOW_WIDTH = 388; // CSS width plus the gap between windows
 
 function fitting() {
   return Math.max(1, Math.floor((window.innerWidth - 16) / WINDOW_WIDTH));
