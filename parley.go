@@ -13,11 +13,14 @@ type Role string
 
 const (
 	RoleOperator Role = "operator"
-	RoleAdmin    Role = "admin"
+	// RoleSupervisor runs a team: beside an operator's work, they watch every operator,
+	// queue and conversation, assign and transfer by hand, and read any conversation.
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
 )
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return r == RoleOperator || r == RoleAdmin }
+func (r Role) Valid() bool { return r == RoleOperator || r == RoleSupervisor || r == RoleAdmin }
 
 // User is a staff account: an operator, or an admin who may also manage the installation.
 type User struct {
@@ -39,6 +42,12 @@ type User struct {
 
 // IsAdmin reports whether u may manage users, channels and languages.
 func (u *User) IsAdmin() bool { return u != nil && u.Role == RoleAdmin }
+
+// CanSupervise reports whether u may watch and steer every operator and conversation: a
+// supervisor or an admin.
+func (u *User) CanSupervise() bool {
+	return u != nil && (u.Role == RoleSupervisor || u.Role == RoleAdmin)
+}
 
 // DisplayName is the name a visitor sees: the online chat name, or the user's name
 // when no chat name is set. Nothing else about the operator ever reaches a visitor.

@@ -63,7 +63,7 @@ func runWithInput(ctx context.Context, args []string, getenv func(string) string
 
 const usage = `usage:
   parley [serve] [flags]          run the server (parley serve -h lists the flags)
-  parley user add [flags]         add an operator or admin (parley user add -h)
+  parley user add [flags]         add an operator, supervisor or admin (parley user add -h)
   parley user passwd LOGIN        set a user's password and end their sessions (parley user passwd -h)
   parley watch [flags]            log in as an operator, stay online and print live events
 `

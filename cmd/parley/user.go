@@ -53,7 +53,7 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&nu.Password, "password", "", "password, at least 8 characters (required)")
 	fs.StringVar(&nu.Name, "name", "", "full name (required)")
 	fs.StringVar(&nu.ChatName, "chat-name", "", "online chat name shown to visitors")
-	fs.StringVar(&role, "role", "operator", "operator or admin")
+	fs.StringVar(&role, "role", "operator", "operator, supervisor or admin")
 	fs.StringVar(&nu.MainLanguage, "main-language", "", "main language (an enabled language; default en)")
 	fs.StringVar(&langs, "languages", "", "comma-separated online chat languages (enabled languages)")
 	if err := fs.Parse(args); err != nil {

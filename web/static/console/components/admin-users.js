@@ -70,6 +70,7 @@ function NewUserForm({ onCreated }) {
       <label for="new-user-role">Role</label>
       <select id="new-user-role" value=${form.role} onChange=${set('role')} data-testid="new-user-role">
         <option value="operator">Operator</option>
+        <option value="supervisor">Supervisor</option>
         <option value="admin">Admin</option>
       </select>
     </div>
@@ -161,6 +162,7 @@ function UserForm({ user, self, languages, onSaved }) {
       <select id="user-role" value=${form.role} onChange=${set('role')} disabled=${self} aria-describedby=${self ? 'user-role-hint' : undefined}
         data-testid="user-role">
         <option value="operator">Operator</option>
+        <option value="supervisor">Supervisor</option>
         <option value="admin">Admin</option>
       </select>
       ${self ? html`<p class="hint" id="user-role-hint">You cannot change your own role.</p>` : null}
