@@ -175,6 +175,9 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if err := s.endAbandoned(ctx); err != nil {
 		s.logger.Error("end abandoned conversations", "err", err) // the queues are drained all the same
 	}
+	if err := s.sweepRetention(ctx); err != nil {
+		s.logger.Error("retention sweep", "err", err) // retention.go
+	}
 	channels, err := s.store.Channels(ctx)
 	if err != nil {
 		return err
