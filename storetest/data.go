@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -452,4 +454,50 @@ func conversationIDs(list []*parley.Conversation) []int64 {
 		out = append(out, c.ID)
 	}
 	return out
+}
+
+// testSharedRetentionOnce: servers whose sweeps run the retention rule at the same moment
+// erase once between them: one run, one audit entry, every old conversation gone.
+func testSharedRetentionOnce(t *testing.T, a, b parley.Store) {
+	ctx := t.Context()
+	const day = 24 * time.Hour
+	op := mustUser(t, a, "olga")
+	ch := mustChannel(t, a, "Website", 0)
+	mustJoin(t, a, ch.ID, op.ID)
+	for i := range 20 {
+		c, _ := mustStart(t, a, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, a, fmt.Sprint("V", i)).ID, Body: "Old", Now: t0.Add(-40 * day)}, online)
+		mustEnd(t, a, c.ID, "", t0.Add(-40*day))
+	}
+	if err := a.SetRetentionSettings(ctx, &parley.RetentionSettings{Days: 30}); err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 8
+	runs := make(chan *parley.RetentionSweep, 2*rounds)
+	var wg sync.WaitGroup
+	for i := range 2 * rounds {
+		s := []parley.Store{a, b}[i%2]
+		wg.Go(func() {
+			sw, err := s.SweepRetention(ctx, t0, time.Hour)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			runs <- sw
+		})
+	}
+	wg.Wait()
+	close(runs)
+	ran, erased := 0, 0
+	for sw := range runs {
+		if sw.Ran {
+			ran++
+			erased += sw.Conversations
+		}
+	}
+	if ran != 1 || erased != 20 {
+		t.Errorf("%d runs erased %d conversations; want 1 run erasing 20", ran, erased)
+	}
+	if log, err := b.AuditLog(ctx, parley.AuditQuery{Action: parley.AuditRetentionSweep, Limit: 10}); err != nil || len(log) != 1 {
+		t.Errorf("retention entries: %d, %v; want 1", len(log), err)
+	}
 }
