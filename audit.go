@@ -40,6 +40,10 @@ const (
 	AuditVisitorExport     = "visitor.export"
 	AuditVisitorErase      = "visitor.erase"
 	AuditRetentionSweep    = "retention.sweep"
+	// A supervisor's (or admin's) hand on a conversation: recorded by the code that does it,
+	// target "conversation", detail the operator or channel it went to.
+	AuditConversationAssign   = "conversation.assign"
+	AuditConversationTransfer = "conversation.transfer"
 )
 
 // MaxAuditLimit bounds one page of the audit log.

@@ -21,6 +21,8 @@ const ACTIONS = [
   ['visitor.export', 'Visitor data exported'],
   ['visitor.erase', 'Visitor data erased'],
   ['retention.sweep', 'Old conversations erased'],
+  ['conversation.assign', 'Conversation assigned'],
+  ['conversation.transfer', 'Conversation transferred'],
 ];
 
 const LABELS = Object.fromEntries(ACTIONS.filter(([k]) => k));
