@@ -198,6 +198,12 @@ func (s *Service) EraseData(ctx context.Context, actor *parley.User, d parley.Da
 	}
 	if visitor != nil {
 		s.invalidate(ctx, parley.CacheNotice{Visitor: d.VisitorID, Ended: ended})
+		// The operators' lists show the shells as they now are.
+		for _, id := range ended {
+			if c, err := s.store.Conversation(ctx, id); err == nil && c.OperatorID != 0 {
+				s.publishConversation(ctx, c)
+			}
+		}
 	}
 	s.logger.Info("data erased", "visitor", d.VisitorID, "conversations", erased.Conversations, "left_messages", erased.LeftMessages, "by", actor.ID)
 	return erased, nil
