@@ -45,6 +45,7 @@ func TestDataRequestsBrowser(t *testing.T) {
 			t.Errorf("the confirmation %q does not say %q", text, want)
 		}
 	}
+	p.screenshot("admin-data-erase")
 	p.jsClick(tid("confirm-ok"))
 	p.wait("!"+existsJS(tid("data-visitor"))+" && !"+existsJS(tid("confirm")), "the erased visitor gone from the results")
 	eventually(t, "Vera's token refused", func() string {

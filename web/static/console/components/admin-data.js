@@ -98,12 +98,12 @@ function DataRequests() {
   return html`<section class="card form-card" aria-labelledby="data-title" data-testid="admin-data-requests">
     <h2 id="data-title">Data requests</h2>
     <p class="hint">Find a visitor by id (shown as “Visitor #12”), by name, or the messages left with an email address; then export everything Parley holds about them as JSON, or erase it.</p>
-    <form class="field-row" role="search" onSubmit=${search}>
+    <form role="search" onSubmit=${search}>
       <div class="field">
         <label for="data-query">Visitor id, name or email</label>
         <input id="data-query" name="query" type="search" required autocomplete="off" data-testid="data-query" />
       </div>
-      <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="data-search">Search</button>
+      <div class="form-actions"><button type="submit" class="btn btn-primary" disabled=${busy} data-testid="data-search">Search</button></div>
     </form>
     <${Alert} testid="data-error">${error}<//>
     ${found
