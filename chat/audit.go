@@ -22,14 +22,20 @@ func (s *Service) audit(ctx context.Context, actor *parley.User, action, targetK
 	}
 }
 
-// auditID writes a target's id: a number or a code.
+// auditID writes a target's id: a number (0 for none) or a code.
 func auditID(id any) string {
 	switch v := id.(type) {
 	case nil:
 		return ""
 	case int64:
+		if v == 0 {
+			return ""
+		}
 		return strconv.FormatInt(v, 10)
 	case int:
+		if v == 0 {
+			return ""
+		}
 		return strconv.Itoa(v)
 	case string:
 		return v

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -212,7 +213,7 @@ func (s *Service) EraseData(ctx context.Context, actor *parley.User, d parley.Da
 // operatorFileBase is where the console API serves a file, by id.
 const operatorFileBase = "/api/files/"
 
-func itoa(n int64) string { return auditID(n) }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // optTime is t, or nil for the zero time.
 func optTime(t time.Time) *time.Time {

@@ -210,7 +210,26 @@ func testDataRequests(t *testing.T, s *testServer) {
 	if exports := s.auditLog(t, admin, "action=visitor.export"); len(exports) != 1 || exports[0].Detail["conversations"] != 1.0 {
 		t.Fatalf("export entries: %+v", exports)
 	}
-	if body := string(s.must(t, 200, "GET", "/api/audit-log", admin, nil).Body); strings.Contains(body, "Hello, I am Vera") || strings.Contains(body, "vera@") {
+	// A person known only by the email they left a message with.
+	r = s.must(t, 200, "GET", "/api/data-requests/export?email=vic%40example.com", admin, nil)
+	var byMail struct {
+		Visitor      any              `json:"visitor"`
+		LeftMessages []map[string]any `json:"left_messages"`
+	}
+	r.decode(t, &byMail)
+	if byMail.Visitor != nil || len(byMail.LeftMessages) != 1 || r.Header.Get("Content-Disposition") != `attachment; filename="parley-data-email.json"` {
+		t.Errorf("export by email: %s (%s)", r.Body, r.Header.Get("Content-Disposition"))
+	}
+	erased = nil
+	s.must(t, 200, "POST", "/api/data-requests/erase", admin, map[string]any{"email": "vic@example.com"}).decode(t, &erased)
+	if erased["left_messages"] != 1.0 || erased["visitor_id"] != 0.0 || erased["messages"] != 0.0 {
+		t.Errorf("erasure by email: %v", erased)
+	}
+	s.must(t, 200, "GET", fmt.Sprintf("/livechat/conversations/%d", vicConv), vic, nil) // Vic the visitor stays
+	if e := s.auditLog(t, admin, "action=visitor.erase&limit=1"); len(e) != 1 || e[0].TargetID != "" || e[0].Detail["left_messages"] != 1.0 {
+		t.Errorf("the erasure by email in the audit log: %+v", e)
+	}
+	if body := string(s.must(t, 200, "GET", "/api/audit-log", admin, nil).Body); strings.Contains(body, "Hello, I am Vera") || strings.Contains(body, "vera@") || strings.Contains(body, "vic@") {
 		t.Errorf("the audit log holds erased content: %s", body)
 	}
 }
