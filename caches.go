@@ -15,6 +15,9 @@ type CacheNotice struct {
 	// Visitor is a visitor whose token was replaced: what is kept of their old token
 	// must go.
 	Visitor int64 `json:"visitor,omitempty"`
+	// Visitors are visitors erased (data requests, retention): what is kept of them
+	// must go.
+	Visitors []int64 `json:"visitors,omitempty"`
 	// Ended are conversations that ended: their parties are no longer kept.
 	Ended []int64 `json:"ended,omitempty"`
 	// Moved are conversations handed to another operator or channel: their parties

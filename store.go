@@ -168,6 +168,10 @@ type Store interface {
 	// Files sent in conversations, and the limits on them (files.go).
 	FileStore
 
+	// The audit log (audit.go), data requests and retention (datarequest.go).
+	AuditStore
+	DataRequestStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

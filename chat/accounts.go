@@ -146,6 +146,7 @@ func (s *Service) EditUser(ctx context.Context, actor *parley.User, id int64, e 
 	if err != nil {
 		return nil, err
 	}
+	s.audit(ctx, actor, parley.AuditUserUpdate, "user", id, userEditDetail(u, e))
 	// Disabled again, everything is retired again: that finishes what a request that
 	// failed half-way left.
 	if e.Disabled != nil && *e.Disabled {
@@ -222,6 +223,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *parley.User, id int6
 		return err
 	}
 	s.announce(ctx, parley.AccountNotice{UserID: id, EndedSessions: ended})
+	s.audit(ctx, actor, parley.AuditPasswordReset, "user", id, map[string]int{"sessions_ended": len(ended)})
 	return nil
 }
 
@@ -263,6 +265,7 @@ func (s *Service) RevokeSession(ctx context.Context, actor *parley.User, userID,
 		return err
 	}
 	s.announce(ctx, parley.AccountNotice{UserID: userID, EndedSessions: [][]byte{hash}})
+	s.audit(ctx, actor, parley.AuditSessionsRevoked, "user", userID, map[string]int64{"session_id": sessionID})
 	return nil
 }
 
@@ -279,6 +282,7 @@ func (s *Service) RevokeSessions(ctx context.Context, actor *parley.User, userID
 		return err
 	}
 	s.announce(ctx, parley.AccountNotice{UserID: userID, EndedSessions: ended})
+	s.audit(ctx, actor, parley.AuditSessionsRevoked, "user", userID, map[string]int{"sessions_ended": len(ended)})
 	return nil
 }
 
@@ -308,5 +312,34 @@ func (s *Service) DeleteUser(ctx context.Context, actor *parley.User, id int64) 
 	if err := s.retire(ctx, id); err != nil {
 		return err
 	}
-	return s.store.DeleteUser(ctx, id, s.now())
+	if err := s.store.DeleteUser(ctx, id, s.now()); err != nil {
+		return err
+	}
+	s.audit(ctx, actor, parley.AuditUserDelete, "user", id, map[string]string{"login": u.Login, "name": u.Name})
+	return nil
+}
+
+// userEditDetail is what an edit changed, for the audit log: the fields it set, as the
+// user now has them.
+func userEditDetail(u *parley.User, e UserEdit) map[string]any {
+	d := map[string]any{"login": u.Login}
+	if e.Name != nil {
+		d["name"] = u.Name
+	}
+	if e.Role != nil {
+		d["role"] = u.Role
+	}
+	if e.Disabled != nil {
+		d["disabled"] = u.Disabled
+	}
+	if e.ChatName != nil {
+		d["chat_name"] = u.ChatName
+	}
+	if e.MainLanguage != nil {
+		d["main_language"] = u.MainLanguage
+	}
+	if e.ChatLanguages != nil {
+		d["chat_languages"] = u.ChatLanguages
+	}
+	return d
 }

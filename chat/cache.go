@@ -217,6 +217,13 @@ func (s *Service) drop(n parley.CacheNotice) {
 	if n.Visitor != 0 {
 		s.visitors.deleteFunc(func(known *parley.Visitor) bool { return known.ID == n.Visitor })
 	}
+	if len(n.Visitors) > 0 {
+		gone := make(map[int64]bool, len(n.Visitors))
+		for _, id := range n.Visitors {
+			gone[id] = true
+		}
+		s.visitors.deleteFunc(func(known *parley.Visitor) bool { return gone[known.ID] })
+	}
 	for _, id := range n.Ended {
 		s.routes.delete(id)
 	}

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,6 +72,7 @@ func (s *Service) CreateChannel(ctx context.Context, actor *parley.User, nc NewC
 			return nil, err
 		}
 	}
+	s.audit(ctx, actor, parley.AuditChannelCreate, "channel", ch.ID, map[string]any{"name": ch.Name, "max_ongoing_per_operator": ch.MaxOngoingPerOperator})
 	return s.channelView(ctx, actor.ID, ch.ID)
 }
 
@@ -118,9 +120,37 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *parley.User, id int6
 	if _, err := s.store.UpdateChannel(ctx, id, upd); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, actor, parley.AuditChannelUpdate, "channel", id, channelUpdateDetail(ch, upd))
 	// A raised or removed cap may let queued visitors in.
 	s.drain(ctx, id)
 	return s.channelView(ctx, actor.ID, id)
+}
+
+// channelUpdateDetail is what an update changed, for the audit log: the fields it set,
+// as the channel now has them (of the texts, their languages).
+func channelUpdateDetail(ch *parley.Channel, upd parley.ChannelUpdate) map[string]any {
+	d := map[string]any{}
+	set := func(name string, changed bool, v any) {
+		if changed {
+			d[name] = v
+		}
+	}
+	set("name", upd.Name != nil, ch.Name)
+	set("button_text", upd.ButtonText != nil, ch.ButtonText)
+	set("welcome_message", upd.WelcomeMessage != nil, ch.WelcomeMessage)
+	set("max_ongoing_per_operator", upd.MaxOngoingPerOperator != nil, ch.MaxOngoingPerOperator)
+	set("button_color", upd.ButtonColor != nil, ch.ButtonColor)
+	set("button_text_color", upd.ButtonTextColor != nil, ch.ButtonTextColor)
+	set("allowed_origins", upd.AllowedOrigins != nil, ch.AllowedOrigins)
+	if len(upd.Texts) > 0 {
+		langs := make([]string, 0, len(upd.Texts))
+		for l := range upd.Texts {
+			langs = append(langs, l)
+		}
+		slices.Sort(langs)
+		d["texts"] = langs
+	}
+	return d
 }
 
 var hexColor = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)

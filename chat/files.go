@@ -33,6 +33,7 @@ func (s *Service) SetFileSettings(ctx context.Context, actor *parley.User, fs pa
 	if err := s.store.SetFileSettings(ctx, &fs); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, actor, parley.AuditFileSettings, "settings", "files", fs)
 	return &fs, nil
 }
 

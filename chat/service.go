@@ -136,7 +136,8 @@ func (s *Service) Run(ctx context.Context) {
 
 // Sweep removes every operator idle for longer than the inactivity timeout from the
 // channels they joined, telling them over their WebSockets, ends the conversations whose
-// visitor has gone (abandon.go), drains every queue, and forgets expired sessions. On a
+// visitor has gone (abandon.go), runs the retention rule when due (retention.go), drains
+// every queue, and forgets expired sessions. On a
 // server that does not lead it only records the visitors whose widget it holds open, so
 // that an operator is removed once and told once, and a queue is drained by one server.
 func (s *Service) Sweep(ctx context.Context) error {
@@ -174,6 +175,9 @@ func (s *Service) Sweep(ctx context.Context) error {
 	}
 	if err := s.endAbandoned(ctx); err != nil {
 		s.logger.Error("end abandoned conversations", "err", err) // the queues are drained all the same
+	}
+	if err := s.sweepRetention(ctx); err != nil {
+		s.logger.Error("retention sweep", "err", err) // retention.go
 	}
 	channels, err := s.store.Channels(ctx)
 	if err != nil {

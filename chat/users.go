@@ -165,6 +165,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *parley.User, nu NewUser
 	if err := s.store.CreateUser(ctx, u, hash); err != nil {
 		return nil, err
 	}
+	s.audit(ctx, actor, parley.AuditUserCreate, "user", u.ID, map[string]any{"login": u.Login, "name": u.Name, "role": u.Role})
 	return u, nil
 }
 
@@ -347,6 +348,7 @@ func (s *Service) SetLanguage(ctx context.Context, actor *parley.User, code stri
 		return parley.Language{}, err
 	}
 	s.invalidate(ctx, parley.CacheNotice{Languages: true})
+	s.audit(ctx, actor, parley.AuditLanguageUpdate, "language", lang.Code, map[string]bool{"enabled": enabled})
 	return lang, nil
 }
 

@@ -167,6 +167,14 @@ func (s *Server) routes() []route {
 		{"GET /api/settings/files", s.api(s.handleFileSettings), console},
 		{"PATCH /api/settings/files", s.api(s.handleSetFileSettings), console},
 		{"POST /livechat/conversations/{id}/files", s.api(s.handleVisitorUpload), visitor},
+
+		// The audit log, data requests and retention (data.go).
+		{"GET /api/audit-log", s.api(s.handleAuditLog), console},
+		{"GET /api/data-requests/visitors", s.api(s.handleFindVisitors), console},
+		{"GET /api/data-requests/export", s.api(s.handleExportData), console},
+		{"POST /api/data-requests/erase", s.api(s.handleEraseData), console},
+		{"GET /api/settings/retention", s.api(s.handleRetentionSettings), console},
+		{"PATCH /api/settings/retention", s.api(s.handleSetRetentionSettings), console},
 		{"GET /livechat/files/{id}", s.handleVisitorFile, visitor},
 
 		{"GET /livechat/channels/{id}", s.api(s.handleChannelStatus), visitor},

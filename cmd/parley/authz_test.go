@@ -41,6 +41,8 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /livechat/page-views":                  pageView("https://shop.example/", "Shop", ""),
 		"POST /api/conversations/{id}/transfer":      map[string]any{"channel_id": ch},
 		"PATCH /api/settings/files":                  map[string]any{"max_size": 5000},
+		"POST /api/data-requests/erase":              map[string]any{"visitor_id": 1, "email": "ann@example.com"},
+		"PATCH /api/settings/retention":              map[string]any{"days": 1},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -117,6 +119,14 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"PATCH /api/settings/files":               {noone, forged, operator},
 		"POST /livechat/conversations/{id}/files": {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/files/{id}":                {noone, forged, operatorAsVisitor, otherVisitor},
+
+		// Admins only (data_test.go has a supervisor's refusals too).
+		"GET /api/audit-log":              {noone, forged, operator},
+		"GET /api/data-requests/visitors": {noone, forged, operator},
+		"GET /api/data-requests/export":   {noone, forged, operator},
+		"POST /api/data-requests/erase":   {noone, forged, operator},
+		"GET /api/settings/retention":     {noone, forged, operator},
+		"PATCH /api/settings/retention":   {noone, forged, operator},
 	}
 	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"})
 	for _, tc := range []struct {

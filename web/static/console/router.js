@@ -1,9 +1,9 @@
 // Hash routing: #/discuss[/ID], #/channels, #/profile[/preferences|security],
-// #/admin/users[/ID]|channels|languages|canned-responses.
+// #/admin/users[/ID]|channels|languages|canned-responses|files|data|audit-log.
 import { setState } from './store.js';
 
 export const PAGES = ['discuss', 'channels', 'profile', 'admin'];
-export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses', 'files'];
+export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses', 'files', 'data', 'audit-log'];
 export const PROFILE_TABS = ['preferences', 'security'];
 
 export function parseRoute(hash) {

@@ -12,6 +12,8 @@ const TABS = [
   ['languages', 'Languages'],
   ['canned-responses', 'Canned Responses'],
   ['files', 'Files'],
+  ['data', 'Data'],
+  ['audit-log', 'Audit log'],
 ];
 
 export function AdminPage({ route, me }) {
@@ -26,7 +28,11 @@ export function AdminPage({ route, me }) {
           aria-current=${route.sub === key ? 'page' : undefined} data-testid=${`admin-tab-${key}`}>${label}</a>`,
       )}
     </nav>
-    ${route.sub === 'canned-responses'
+    ${route.sub === 'data'
+      ? html`<${Lazy} key="data" load=${() => import('./admin-data.js')} name="AdminData" />`
+      : route.sub === 'audit-log'
+        ? html`<${Lazy} key="audit" load=${() => import('./admin-audit.js')} name="AdminAudit" />`
+        : route.sub === 'canned-responses'
       ? html`<${Lazy} key="canned" load=${() => import('./canned.js')} name="CannedResponses" shared=${true} />`
       : route.sub === 'files'
         ? html`<${Lazy} key="files" load=${() => import('./admin-files.js')} name="AdminFiles" />`

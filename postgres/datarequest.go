@@ -1,0 +1,280 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parleychat/parley"
+)
+
+var _ parley.DataRequestStore = (*Store)(nil)
+
+// likePattern is a LIKE pattern matching s anywhere, its wildcards escaped with \.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+func optTime(us *int64) *time.Time {
+	if us == nil {
+		return nil
+	}
+	t := goTime(us)
+	return &t
+}
+
+// FindVisitors lists the visitors q selects, newest first.
+func (s *Store) FindVisitors(ctx context.Context, q parley.VisitorQuery, limit int) ([]*parley.VisitorRecord, error) {
+	name := ""
+	if q.Name != "" {
+		name = likePattern(q.Name)
+	}
+	scan := func(row scanner) (*parley.VisitorRecord, error) {
+		var v parley.VisitorRecord
+		var created, seen, last *int64
+		if err := row.Scan(&v.ID, &v.Name, &created, &seen, &v.Conversations, &last); err != nil {
+			return nil, err
+		}
+		v.CreatedAt = goTime(created)
+		v.LastSeenAt, v.LastConversationAt = optTime(seen), optTime(last)
+		return &v, nil
+	}
+	list, err := queryAll(ctx, s.pool, scan, `
+		SELECT v.id, v.name, v.created_at, v.last_seen_at,
+		       (SELECT COUNT(*) FROM conversations c WHERE c.visitor_id = v.id),
+		       (SELECT MAX(c.created_at) FROM conversations c WHERE c.visitor_id = v.id)
+		FROM visitors v
+		WHERE ($1 = 0 OR v.id = $1) AND ($2 = '' OR v.name ILIKE $2)
+		  AND ($4 = 0 OR v.id = (SELECT c.visitor_id FROM conversations c WHERE c.id = $4))
+		ORDER BY v.id DESC LIMIT $3`, q.ID, name, limit, q.ConversationID)
+	if err != nil {
+		return nil, fmt.Errorf("find visitors: %w", err)
+	}
+	return list, nil
+}
+
+// LeftMessagesByEmail lists the messages left with the email address, newest first.
+func (s *Store) LeftMessagesByEmail(ctx context.Context, email string) ([]*parley.OfflineMessage, error) {
+	scan := func(row scanner) (*parley.OfflineMessage, error) {
+		var m parley.OfflineMessage
+		var created *int64
+		err := row.Scan(&m.ID, &m.ChannelID, &m.Name, &m.Email, &m.Body, &created)
+		m.CreatedAt = goTime(created)
+		return &m, err
+	}
+	list, err := queryAll(ctx, s.pool, scan, `SELECT id, channel_id, name, email, body, created_at FROM offline_messages
+		WHERE lower(email) = lower($1) ORDER BY created_at DESC, id DESC`, email)
+	if err != nil {
+		return nil, fmt.Errorf("list left messages by email: %w", err)
+	}
+	return list, nil
+}
+
+// ConversationFiles lists a conversation's files, oldest first.
+func (s *Store) ConversationFiles(ctx context.Context, conversationID int64) ([]*parley.File, error) {
+	scan := func(row scanner) (*parley.File, error) { return scanFile(row) }
+	list, err := queryAll(ctx, s.pool, scan, `SELECT `+fileColumns+` FROM files WHERE conversation_id = $1 ORDER BY id`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("list files of conversation %d: %w", conversationID, err)
+	}
+	return list, nil
+}
+
+// affected runs a statement and counts the rows it changed.
+func affected(ctx context.Context, q querier, query string, args ...any) (int, error) {
+	tag, err := q.Exec(ctx, query, args...)
+	return int(tag.RowsAffected()), err
+}
+
+// randomHash is a token hash no token has: 32 random bytes.
+func randomHash() []byte {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return b
+}
+
+// EraseData erases what is held about the subject, in one transaction.
+func (s *Store) EraseData(ctx context.Context, d parley.DataSubject, now time.Time, entry *parley.AuditEntry) (*parley.Erased, error) {
+	now = orNow(now).UTC().Truncate(time.Microsecond)
+	var erased *parley.Erased
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		e := &parley.Erased{VisitorID: d.VisitorID}
+		if d.VisitorID != 0 {
+			// The visitor's row first (a start of theirs waits, then finds them gone),
+			// then their conversations' in id order, as a batch of messages takes them.
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM visitors WHERE id = $1 FOR UPDATE`, d.VisitorID).Scan(&one)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return errVisitorNotFound(d.VisitorID)
+			} else if err != nil {
+				return err
+			}
+			convs, err := queryIDs(ctx, tx, `SELECT id FROM conversations WHERE visitor_id = $1 ORDER BY id FOR UPDATE`, d.VisitorID)
+			if err != nil {
+				return err
+			}
+			e.Conversations = len(convs)
+			if e.Messages, err = affected(ctx, tx, `DELETE FROM messages WHERE conversation_id = ANY($1)`, convs); err != nil {
+				return err
+			}
+			if e.Files, err = affected(ctx, tx, `DELETE FROM files WHERE conversation_id = ANY($1)`, convs); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM conversation_reads WHERE conversation_id = ANY($1)`, convs); err != nil {
+				return err
+			}
+			if len(convs) > 0 {
+				// The shells go to a visitor of their own, whom no token reaches.
+				anon := &parley.Visitor{Name: parley.ErasedVisitorName, CreatedAt: now}
+				if err := insertVisitor(ctx, tx, anon, randomHash()); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `UPDATE conversations SET visitor_id = $1, page_url = '', rating_comment = '',
+					status = 'ended', ended_at = COALESCE(ended_at, $2), last_seq = 0 WHERE id = ANY($3)`,
+					anon.ID, now.UnixMicro(), convs); err != nil {
+					return err
+				}
+			}
+			if e.PageViews, err = affected(ctx, tx, `DELETE FROM page_views WHERE visitor_id = $1`, d.VisitorID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM visitor_contexts WHERE visitor_id = $1`, d.VisitorID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM visitors WHERE id = $1`, d.VisitorID); err != nil {
+				return err
+			}
+		}
+		if d.Email != "" {
+			var err error
+			if e.LeftMessages, err = affected(ctx, tx, `DELETE FROM offline_messages WHERE lower(email) = lower($1)`, d.Email); err != nil {
+				return err
+			}
+		}
+		if entry != nil {
+			entry.At = now
+			entry.Detail, _ = json.Marshal(e)
+			if err := addAudit(ctx, tx, entry); err != nil {
+				return err
+			}
+		}
+		erased = e
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("erase data of visitor %d: %w", d.VisitorID, err)
+	}
+	return erased, nil
+}
+
+// RetentionSettings returns the admin's retention rule.
+func (s *Store) RetentionSettings(ctx context.Context) (*parley.RetentionSettings, error) {
+	var r parley.RetentionSettings
+	var last *int64
+	err := s.pool.QueryRow(ctx, `SELECT days, last_sweep_at FROM retention_settings WHERE id = 1`).Scan(&r.Days, &last)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &parley.RetentionSettings{}, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("get retention settings: %w", err)
+	}
+	r.LastSweepAt = optTime(last)
+	return &r, nil
+}
+
+// SetRetentionSettings changes the number of days conversations are kept.
+func (s *Store) SetRetentionSettings(ctx context.Context, r *parley.RetentionSettings) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO retention_settings (id, days) VALUES (1, $1)
+		ON CONFLICT (id) DO UPDATE SET days = excluded.days`, r.Days)
+	if err != nil {
+		return fmt.Errorf("set retention settings: %w", err)
+	}
+	return nil
+}
+
+// lastActivity is when conversation c was last active: its last message or assignment
+// (an end without a notice, as the sweep's own, is none).
+const lastActivity = lastMessageAt
+
+// ExpiredConversations lists the conversations not ended that were last active before
+// cutoff, oldest first.
+func (s *Store) ExpiredConversations(ctx context.Context, cutoff time.Time, limit int) ([]*parley.Conversation, error) {
+	list, err := queryConversations(ctx, s.pool, `
+		WHERE c.status <> 'ended' AND `+lastActivity+` < $1 ORDER BY c.id LIMIT $2`, cutoff.UnixMicro(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list expired conversations: %w", err)
+	}
+	return list, nil
+}
+
+// SweepRetention runs the retention rule once, if it is due. The settings' row lock
+// makes servers that sweep at once take turns; the second finds the sweep done.
+func (s *Store) SweepRetention(ctx context.Context, now time.Time, every time.Duration) (*parley.RetentionSweep, error) {
+	now = orNow(now).UTC().Truncate(time.Microsecond)
+	sweep := &parley.RetentionSweep{}
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		*sweep = parley.RetentionSweep{}
+		var days int
+		err := tx.QueryRow(ctx, `UPDATE retention_settings SET last_sweep_at = $1
+			WHERE id = 1 AND days > 0 AND (last_sweep_at IS NULL OR last_sweep_at <= $2) RETURNING days`,
+			now.UnixMicro(), now.Add(-every).UnixMicro()).Scan(&days)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // no rule, or swept within the interval
+		} else if err != nil {
+			return err
+		}
+		sweep.Ran = true
+		sweep.Cutoff = now.Add(-time.Duration(days) * 24 * time.Hour)
+		cutoff := sweep.Cutoff.UnixMicro()
+		// Locked in id order, as a batch of messages locks them.
+		var ids, visitors []int64
+		rows, err := tx.Query(ctx, `SELECT c.id, c.visitor_id FROM conversations c WHERE `+lastActivity+` < $1
+			ORDER BY c.id LIMIT $2 FOR UPDATE`, cutoff, parley.RetentionBatch)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, visitor int64
+			if err := rows.Scan(&id, &visitor); err != nil {
+				rows.Close()
+				return err
+			}
+			ids, visitors = append(ids, id), append(visitors, visitor)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		if sweep.Messages, err = affected(ctx, tx, `DELETE FROM messages WHERE conversation_id = ANY($1)`, ids); err != nil {
+			return err
+		}
+		if sweep.Files, err = affected(ctx, tx, `DELETE FROM files WHERE conversation_id = ANY($1)`, ids); err != nil {
+			return err
+		}
+		if sweep.Conversations, err = affected(ctx, tx, `DELETE FROM conversations WHERE id = ANY($1)`, ids); err != nil {
+			return err
+		}
+		if sweep.Visitors, err = queryIDs(ctx, tx, `DELETE FROM visitors v WHERE v.id = ANY($1)
+			AND COALESCE(v.last_seen_at, v.created_at) < $2
+			AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.visitor_id = v.id) RETURNING v.id`, visitors, cutoff); err != nil {
+			return err
+		}
+		if len(ids) == parley.RetentionBatch {
+			// More may wait: the next sweep is due at once.
+			if _, err := tx.Exec(ctx, `UPDATE retention_settings SET last_sweep_at = $1 WHERE id = 1`, now.Add(-every).UnixMicro()); err != nil {
+				return err
+			}
+		}
+		return addAudit(ctx, tx, parley.RetentionAuditEntry(now, sweep))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sweep retention: %w", err)
+	}
+	return sweep, nil
+}
