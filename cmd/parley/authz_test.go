@@ -41,6 +41,10 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /livechat/page-views":                  pageView("https://shop.example/", "Shop", ""),
 		"POST /api/conversations/{id}/transfer":      map[string]any{"channel_id": ch},
 		"PATCH /api/settings/files":                  map[string]any{"max_size": 5000},
+		"POST /api/offline-messages/{id}/handled":    map[string]any{"handled": true},
+		"POST /api/offline-messages/{id}/replies":    map[string]any{"body": "evil"},
+		"PUT /api/inbox/notify":                      map[string]any{"email": "evil@example.com", "channels": []int64{}},
+		"POST /livechat/conversations/{id}/transcript/email": map[string]any{"email": "evil@example.com"},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -117,8 +121,19 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"PATCH /api/settings/files":               {noone, forged, operator},
 		"POST /livechat/conversations/{id}/files": {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/files/{id}":                {noone, forged, operatorAsVisitor, otherVisitor},
+
+		// The inbox of left messages, and transcripts (inbox_test.go).
+		"GET /api/offline-messages/{id}":                     {noone, forged, outsider},
+		"POST /api/offline-messages/{id}/read":               {noone, forged, outsider},
+		"POST /api/offline-messages/{id}/handled":            {noone, forged, outsider},
+		"POST /api/offline-messages/{id}/replies":            {noone, forged, outsider},
+		"GET /api/inbox":                                     {noone, forged},
+		"PUT /api/inbox/notify":                              {noone, forged},
+		"GET /api/conversations/{id}/transcript":             {noone, forged, outsider},
+		"GET /livechat/conversations/{id}/transcript":        {noone, forged, operatorAsVisitor, otherVisitor},
+		"POST /livechat/conversations/{id}/transcript/email": {noone, forged, operatorAsVisitor, otherVisitor},
 	}
-	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"})
+	offline := num(s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"}).object(t)["id"])
 	for _, tc := range []struct {
 		who   string
 		token string
@@ -153,6 +168,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		}
 		if strings.HasPrefix(route, "/api/canned-responses/{id}") {
 			p = strings.Replace(route, "{id}", fmt.Sprint(canned), 1)
+		}
+		if strings.HasPrefix(route, "/api/offline-messages/{id}") {
+			p = strings.Replace(route, "{id}", fmt.Sprint(offline), 1)
 		}
 		for _, a := range attempts {
 			t.Run(pattern+" by "+a.who, func(t *testing.T) {
