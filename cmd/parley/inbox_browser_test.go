@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/parleychat/parley/internal/smtptest"
 )
 
@@ -98,5 +100,51 @@ func TestInboxBrowser(t *testing.T) {
 	p.wait(fmt.Sprintf(`document.querySelector('[data-testid="inbox-item"][data-id="%d"]')?.dataset.handled === "false"`, annID), "Ann's message not handled")
 	if n := len(mail.Mails()); n != 1 {
 		t.Errorf("%d emails, want the one reply", n)
+	}
+}
+
+// TestWidgetTranscript: after the chat, the widget offers its transcript: downloaded (a
+// file with the conversation, the operator named by their chat name) and, since the
+// server sends emails, by email to the address the visitor types.
+func TestWidgetTranscript(t *testing.T) {
+	mail := smtptest.Start(t)
+	s := mustStart(t, "", withSMTP(mail))
+	admin := s.adminToken(t)
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Fernwood Support"})
+	_, alice := s.mustOperator(t, admin, "alice", map[string]any{"chat_name": "Alice"})
+	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
+	s.console(t, alice)
+
+	p := openDemo(t, s, ch, "en-US")
+	p.click("launcher")
+	p.typeInto("input", "Do you ship <b>beans</b> to Belgium?\n")
+	p.waitText("operator-name", "Alice")
+	conv := p.conversationID()
+	s.must(t, 201, "POST", fmt.Sprintf("/api/conversations/%d/messages", conv), alice, map[string]string{"body": "Yes, in three days."})
+	p.waitMessage("operator", "Yes, in three days.")
+	p.wait("transcript hidden while the chat goes on", `!`+byTestID("transcript"))
+	p.click("end")
+	p.wait("transcript", visible(byTestID("transcript")))
+	p.wait("rating above the transcript", shadowJS+`.querySelector('[data-testid=rating] ~ [data-testid=transcript]') !== null`)
+
+	// Download: the widget saves the file the server sent.
+	evalJS[chromedp.Void](p, `(() => { window.__blobs = []; const o = URL.createObjectURL; URL.createObjectURL = (b) => { window.__blobs.push(b); return o.call(URL, b); }; })()`)
+	p.click("transcript-download")
+	p.wait("the transcript fetched", `window.__blobs.length === 1`)
+	file, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`window.__blobs[0].text()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(file, "Do you ship &lt;b&gt;beans&lt;/b&gt; to Belgium?") || !strings.Contains(file, ">Alice<") || strings.Contains(file, "Alice Doe") {
+		t.Errorf("downloaded transcript:\n%s", file)
+	}
+
+	// By email.
+	p.typeInto("transcript-email", "visitor@example.com")
+	p.click("transcript-send")
+	p.waitText("transcript-note", "The transcript is on its way.")
+	got := mail.Wait(t, 1, 15*time.Second)[0]
+	if !slices.Equal(got.To, []string{"visitor@example.com"}) || !strings.Contains(got.Text, "] Alice: Yes, in three days.") {
+		t.Errorf("transcript email to %v:\n%s", got.To, got.Text)
 	}
 }

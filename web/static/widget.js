@@ -1034,6 +1034,7 @@ textarea.field { resize: vertical; min-height: 64px; }
       state.channel && state.channel.email && h('form', { novalidate: true, onsubmit: send }, email,
         h('button', { type: 'submit', class: 'primary', testid: 'transcript-send', text: T.emailTranscript })),
       note));
+    if (state.open) scrollToBottom();
   }
 
   function showRating() {
