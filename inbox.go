@@ -74,5 +74,9 @@ type InboxStore interface {
 	ChannelNotifyEmails(ctx context.Context, channelID int64) ([]string, error)
 }
 
+// EventInbox tells an operator's consoles that the inbox changed (a message was left or
+// read in one of their channels): the menu bar's count and the Inbox page read it again.
+const EventInbox = "inbox"
+
 // MaxEmailLength bounds an email address (RFC 5321's path limit).
 const MaxEmailLength = 254

@@ -90,10 +90,37 @@ func (s *Service) LeaveOfflineMessage(ctx context.Context, channelID int64, req 
 	if err := s.store.CreateOfflineMessage(ctx, &m); err != nil {
 		return nil, err
 	}
+	s.publishInbox(ctx, channelID)
 	if s.mailer != nil {
 		s.noticeLeft(ctx, ch, &m)
 	}
 	return &m, nil
+}
+
+// publishInbox tells whoever sees the channel's left messages (its members, supervisors
+// and admins) that the inbox changed. Left messages are few: reading the users for each
+// costs nothing that matters.
+func (s *Service) publishInbox(ctx context.Context, channelID int64) {
+	members, err := s.store.ChannelMembers(ctx, channelID)
+	if err != nil {
+		s.logger.Error("tell the inbox changed", "channel", channelID, "err", err)
+		return
+	}
+	users, err := s.store.Users(ctx)
+	if err != nil {
+		s.logger.Error("tell the inbox changed", "channel", channelID, "err", err)
+		return
+	}
+	var topics []string
+	seen := map[int64]bool{}
+	for _, u := range append(members, users...) {
+		if seen[u.ID] || u.Disabled || !(u.CanSupervise() || slices.ContainsFunc(members, func(m *parley.User) bool { return m.ID == u.ID })) {
+			continue
+		}
+		seen[u.ID] = true
+		topics = append(topics, parley.UserTopic(u.ID))
+	}
+	s.publish(ctx, &parley.Event{Type: parley.EventInbox}, topics...)
 }
 
 // noticeLeft emails the message to each operator who asked for the channel's notices,
@@ -181,7 +208,11 @@ func (s *Service) ReadOfflineMessage(ctx context.Context, actor *parley.User, id
 	if err != nil || m.Read {
 		return m, err
 	}
-	return s.store.MarkOfflineMessageRead(ctx, id, s.now())
+	if m, err = s.store.MarkOfflineMessageRead(ctx, id, s.now()); err != nil {
+		return nil, err
+	}
+	s.publishInbox(ctx, m.ChannelID)
+	return m, nil
 }
 
 // SetOfflineMessageHandled marks a left message handled by the user, or not handled.

@@ -101,6 +101,12 @@ func TestInboxBrowser(t *testing.T) {
 	if n := len(mail.Mails()); n != 1 {
 		t.Errorf("%d emails, want the one reply", n)
 	}
+
+	// A message left meanwhile shows at once, in the list and the count (the live
+	// connection's inbox event).
+	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Cat Visitor", "email": "cat@example.com", "body": "Hello?"})
+	p.wait(`document.querySelectorAll('[data-testid="inbox-item"]').length === 3`, "the new message in the list")
+	p.wait(fmt.Sprintf(`document.querySelector(%q)?.innerText.includes("2")`, tid("inbox-badge")), "the menu bar's count of 2")
 }
 
 // TestWidgetTranscript: after the chat, the widget offers its transcript: downloaded (a

@@ -80,6 +80,9 @@ func TestInboxEndToEnd(t *testing.T) {
 		t.Errorf("an unknown channel: status %d, want 400", r.Status)
 	}
 
+	// The supervisor's console and bob's are open (neither is in Website).
+	sueWS, bobWS := s.console(t, sue), s.console(t, bob)
+
 	// Nobody is online: the widget offers to leave a message; the channel says email works.
 	status := s.must(t, 200, "GET", fmt.Sprintf("/livechat/channels/%d", ch), "", nil).object(t)
 	if status["online"] != false || status["email"] != true {
@@ -92,6 +95,8 @@ func TestInboxEndToEnd(t *testing.T) {
 		t.Fatalf("left message = %v", left)
 	}
 	id := num(left["id"])
+	sueWS.expect(t, "inbox", nil) // the supervisor's count changes at once
+	bobWS.quiet(t, "inbox", 100*time.Millisecond)
 
 	notice := mail.Wait(t, 1, 10*time.Second)[0]
 	if !slices.Equal(notice.To, []string{"alice@team.example"}) || !strings.Contains(notice.Header.Get("Reply-To"), "zoe@example.com") {

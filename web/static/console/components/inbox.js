@@ -189,8 +189,9 @@ export function InboxPage({ route }) {
   useEffect(() => {
     load();
     loadChannels().catch(() => {});
-    const t = setInterval(load, 30000);
-    return () => clearInterval(t);
+    // A message left or read elsewhere (the live connection's inbox event) shows at once.
+    window.addEventListener('parley:inbox', load);
+    return () => window.removeEventListener('parley:inbox', load);
   }, []);
 
   const names = useMemo(() => new Map((channels || []).map((c) => [c.id, c.name])), [channels]);
