@@ -2,10 +2,10 @@ package postgres
 
 import (
 	"context"
-		"errors"
+	"errors"
 
-	"github.com/jackc/pgx/v5"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"slices"
 	"time"
 

@@ -778,4 +778,3 @@ func (s *Store) RateConversation(ctx context.Context, conversationID int64, r pa
 	}
 	return nil
 }
-

@@ -6,8 +6,8 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 

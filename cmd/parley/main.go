@@ -94,7 +94,7 @@ type Main struct {
 	Service *chat.Service
 	HTTP    *httpapi.Server
 
-	cluster  *clusterParts // nil on one server
+	cluster  *clusterParts    // nil on one server
 	mailer   *smtpmail.Mailer // nil when no SMTP server is set
 	server   *http.Server
 	listener net.Listener
