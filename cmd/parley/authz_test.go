@@ -24,27 +24,23 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 
 	// The calls each route gets; bodies are valid, so only the credentials are wrong.
 	bodies := map[string]any{
-		"PATCH /api/me/preferences":                          map[string]any{"chat_name": "Evil"},
-		"POST /api/me/password":                              map[string]any{"current_password": "password-alice", "new_password": "evil-password"},
-		"PATCH /api/users/{id}":                              map[string]any{"disabled": true},
-		"PUT /api/users/{id}/password":                       map[string]any{"password": "evil-password"},
-		"PUT /api/languages/{code}":                          map[string]any{"enabled": true},
-		"POST /api/users":                                    map[string]any{"login": "eve", "password": "password-eve", "name": "Eve"},
-		"POST /api/channels":                                 map[string]any{"name": "Evil"},
-		"PATCH /api/channels/{id}":                           map[string]any{"name": "Evil"},
-		"POST /api/conversations/{id}/messages":              map[string]any{"body": "evil"},
-		"POST /api/conversations/{id}/read":                  map[string]any{"seq": 1},
-		"POST /livechat/conversations/{id}/messages":         map[string]any{"body": "evil"},
-		"POST /livechat/conversations/{id}/rating":           map[string]any{"score": 1},
-		"POST /api/canned-responses":                         map[string]any{"shortcut": "evil", "body": "evil", "shared": true},
-		"PATCH /api/canned-responses/{id}":                   map[string]any{"body": "evil"},
-		"POST /livechat/page-views":                          pageView("https://shop.example/", "Shop", ""),
-		"POST /api/conversations/{id}/transfer":              map[string]any{"channel_id": ch},
-		"PATCH /api/settings/files":                          map[string]any{"max_size": 5000},
-		"POST /api/offline-messages/{id}/handled":            map[string]any{"handled": true},
-		"POST /api/offline-messages/{id}/replies":            map[string]any{"body": "evil"},
-		"PUT /api/inbox/notify":                              map[string]any{"email": "evil@example.com", "channels": []int64{}},
-		"POST /livechat/conversations/{id}/transcript/email": map[string]any{"email": "evil@example.com"},
+		"PATCH /api/me/preferences":                  map[string]any{"chat_name": "Evil"},
+		"POST /api/me/password":                      map[string]any{"current_password": "password-alice", "new_password": "evil-password"},
+		"PATCH /api/users/{id}":                      map[string]any{"disabled": true},
+		"PUT /api/users/{id}/password":               map[string]any{"password": "evil-password"},
+		"PUT /api/languages/{code}":                  map[string]any{"enabled": true},
+		"POST /api/users":                            map[string]any{"login": "eve", "password": "password-eve", "name": "Eve"},
+		"POST /api/channels":                         map[string]any{"name": "Evil"},
+		"PATCH /api/channels/{id}":                   map[string]any{"name": "Evil"},
+		"POST /api/conversations/{id}/messages":      map[string]any{"body": "evil"},
+		"POST /api/conversations/{id}/read":          map[string]any{"seq": 1},
+		"POST /livechat/conversations/{id}/messages": map[string]any{"body": "evil"},
+		"POST /livechat/conversations/{id}/rating":   map[string]any{"score": 1},
+		"POST /api/canned-responses":                 map[string]any{"shortcut": "evil", "body": "evil", "shared": true},
+		"PATCH /api/canned-responses/{id}":           map[string]any{"body": "evil"},
+		"POST /livechat/page-views":                  pageView("https://shop.example/", "Shop", ""),
+		"POST /api/conversations/{id}/transfer":      map[string]any{"channel_id": ch},
+		"PATCH /api/settings/files":                  map[string]any{"max_size": 5000},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -121,18 +117,21 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"PATCH /api/settings/files":               {noone, forged, operator},
 		"POST /livechat/conversations/{id}/files": {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/files/{id}":                {noone, forged, operatorAsVisitor, otherVisitor},
-
-		// The inbox of left messages, and transcripts (inbox_test.go).
-		"GET /api/offline-messages/{id}":                     {noone, forged, outsider},
-		"POST /api/offline-messages/{id}/read":               {noone, forged, outsider},
-		"POST /api/offline-messages/{id}/handled":            {noone, forged, outsider},
-		"POST /api/offline-messages/{id}/replies":            {noone, forged, outsider},
-		"GET /api/inbox":                                     {noone, forged},
-		"PUT /api/inbox/notify":                              {noone, forged},
-		"GET /api/conversations/{id}/transcript":             {noone, forged, outsider},
-		"GET /livechat/conversations/{id}/transcript":        {noone, forged, operatorAsVisitor, otherVisitor},
-		"POST /livechat/conversations/{id}/transcript/email": {noone, forged, operatorAsVisitor, otherVisitor},
 	}
+	// The inbox of left messages, and transcripts (inbox_test.go).
+	bodies["POST /api/offline-messages/{id}/handled"] = map[string]any{"handled": true}
+	bodies["POST /api/offline-messages/{id}/replies"] = map[string]any{"body": "evil"}
+	bodies["PUT /api/inbox/notify"] = map[string]any{"email": "evil@example.com", "channels": []int64{}}
+	bodies["POST /livechat/conversations/{id}/transcript/email"] = map[string]any{"email": "evil@example.com"}
+	rules["GET /api/offline-messages/{id}"] = []attempt{noone, forged, outsider}
+	rules["POST /api/offline-messages/{id}/read"] = []attempt{noone, forged, outsider}
+	rules["POST /api/offline-messages/{id}/handled"] = []attempt{noone, forged, outsider}
+	rules["POST /api/offline-messages/{id}/replies"] = []attempt{noone, forged, outsider}
+	rules["GET /api/inbox"] = []attempt{noone, forged}
+	rules["PUT /api/inbox/notify"] = []attempt{noone, forged}
+	rules["GET /api/conversations/{id}/transcript"] = []attempt{noone, forged, outsider}
+	rules["GET /livechat/conversations/{id}/transcript"] = []attempt{noone, forged, operatorAsVisitor, otherVisitor}
+	rules["POST /livechat/conversations/{id}/transcript/email"] = []attempt{noone, forged, operatorAsVisitor, otherVisitor}
 	offline := num(s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"}).object(t)["id"])
 	for _, tc := range []struct {
 		who   string
