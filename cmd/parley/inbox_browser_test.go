@@ -153,4 +153,17 @@ func TestWidgetTranscript(t *testing.T) {
 	if !slices.Equal(got.To, []string{"visitor@example.com"}) || !strings.Contains(got.Text, "] Alice: Yes, in three days.") {
 		t.Errorf("transcript email to %v:\n%s", got.To, got.Text)
 	}
+	// The operator downloads it from Discuss's header, and from the visitor panel (which
+	// a chat window's info button opens).
+	c := openConsole(t, s, "alice", "password-alice", fmt.Sprintf("/discuss/%d", conv))
+	c.wait(existsJS(tid("transcript-download")), "the Transcript link in Discuss's header")
+	text, err := chromedp.Run(c.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid="transcript-download"]').href).then(r => r.headers.get('Content-Disposition') + ' ' + r.headers.get('Content-Type') + ' ' + r.status)`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(text, "attachment") || !strings.Contains(text, "text/html") || !strings.HasSuffix(text, " 200") {
+		t.Errorf("Discuss's transcript link answers %q, %v", text, err)
+	}
+	c.wait(existsJS(tid("visitor-transcript-text")), "the transcript links in the visitor panel (shown beside a wide Discuss)")
+	text, err = chromedp.Run(c.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid="visitor-transcript-text"]').href).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.Contains(text, "] Alice: Yes, in three days.") {
+		t.Errorf("the visitor panel's text transcript = %q, %v", text, err)
+	}
 }
