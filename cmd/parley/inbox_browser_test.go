@@ -149,6 +149,8 @@ func TestWidgetTranscript(t *testing.T) {
 	p.typeInto("transcript-email", "visitor@example.com")
 	p.click("transcript-send")
 	p.waitText("transcript-note", "The transcript is on its way.")
+	screenshot(t, p.ctx, "widget-transcript")
+	checkAccessible(t, p.ctx, "the widget's transcript card")
 	got := mail.Wait(t, 1, 15*time.Second)[0]
 	if !slices.Equal(got.To, []string{"visitor@example.com"}) || !strings.Contains(got.Text, "] Alice: Yes, in three days.") {
 		t.Errorf("transcript email to %v:\n%s", got.To, got.Text)
@@ -157,6 +159,7 @@ func TestWidgetTranscript(t *testing.T) {
 	// a chat window's info button opens).
 	c := openConsole(t, s, "alice", "password-alice", fmt.Sprintf("/discuss/%d", conv))
 	c.wait(existsJS(tid("transcript-download")), "the Transcript link in Discuss's header")
+	c.screenshot("discuss-transcript")
 	text, err := chromedp.Run(c.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('[data-testid="transcript-download"]').href).then(r => r.headers.get('Content-Disposition') + ' ' + r.headers.get('Content-Type') + ' ' + r.status)`, chromedp.EvalAwaitPromise))
 	if err != nil || !strings.HasPrefix(text, "attachment") || !strings.Contains(text, "text/html") || !strings.HasSuffix(text, " 200") {
 		t.Errorf("Discuss's transcript link answers %q, %v", text, err)
