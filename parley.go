@@ -241,12 +241,4 @@ const VisitorLeftMessage = "Visitor left the conversation."
 // OperatorLeftMessage is the system notice added when the operator ends a conversation.
 const OperatorLeftMessage = "The operator ended the conversation."
 
-// OfflineMessage is what a visitor leaves when no operator is online.
-type OfflineMessage struct {
-	ID        int64     `json:"id"`
-	ChannelID int64     `json:"channel_id"`
-	Name      string    `json:"name"`
-	Email     string    `json:"email"`
-	Body      string    `json:"body"`
-	CreatedAt time.Time `json:"created_at"`
-}
+// OfflineMessage, what a visitor leaves when no operator is online, is in inbox.go.

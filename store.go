@@ -136,8 +136,9 @@ type Store interface {
 	// two operators. An operator given it is told with a system notice (JoinedMessage),
 	// returned; a queued conversation gets none.
 	TransferConversation(ctx context.Context, t Transfer, choose Chooser) (*Conversation, *Message, error)
-	CreateOfflineMessage(ctx context.Context, m *OfflineMessage) error
-	OfflineMessages(ctx context.Context) ([]*OfflineMessage, error)
+
+	// Left messages, their read and handled states and replies (inbox.go).
+	InboxStore
 
 	// Canned responses. A shortcut is unique by its ShortcutKey among the shared
 	// responses, and among each owner's personal ones: a second one is CannedConflict.

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"time"
 
@@ -206,25 +205,7 @@ func (s *Service) OperatorTyping(ctx context.Context, actor *parley.User, id int
 	return nil
 }
 
-// OfflineMessages lists what visitors left while nobody was online: all of them for an
-// admin, those of the channels the operator joined for an operator.
-func (s *Service) OfflineMessages(ctx context.Context, actor *parley.User) ([]*parley.OfflineMessage, error) {
-	all, err := s.store.OfflineMessages(ctx)
-	if err != nil || actor.IsAdmin() {
-		return all, err
-	}
-	channels, err := s.store.UserChannels(ctx, actor.ID)
-	if err != nil {
-		return nil, err
-	}
-	mine := make([]*parley.OfflineMessage, 0, len(all))
-	for _, m := range all {
-		if slices.Contains(channels, m.ChannelID) {
-			mine = append(mine, m)
-		}
-	}
-	return mine, nil
-}
+// OfflineMessages is in inbox.go.
 
 // TypingInterval is the least time between two typing events of one side of a
 // conversation: the widget and the console send a typing frame every two seconds at

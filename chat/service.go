@@ -41,6 +41,7 @@ type Service struct {
 	typing   typingGate
 
 	abandonAfter time.Duration // 0: conversations never end for want of their visitor
+	mailer       parley.Mailer // nil: no email is sent (inbox.go)
 	seen         visitorsSeen  // the visitors with a widget open on this server (abandon.go)
 }
 
@@ -59,6 +60,9 @@ type Options struct {
 	// AbandonAfter is how long a visitor may be gone (no widget open, no message) before
 	// the sweep ends their conversation; 0 never does.
 	AbandonAfter time.Duration
+	// Mailer sends the emails (replies to left messages, transcripts, notices); nil
+	// sends none.
+	Mailer parley.Mailer
 }
 
 // New returns a service for one server. now is the clock (time.Now when nil); timeout is
@@ -92,6 +96,7 @@ func NewWith(store parley.Store, bus parley.Bus, logger *slog.Logger, opts Optio
 		routes:   newCache[int64, route](routeCacheSize, 0),
 
 		abandonAfter: max(opts.AbandonAfter, 0),
+		mailer:       opts.Mailer,
 	}
 	// Lives as long as the service: the process. The bus was just opened, so a refusal
 	// here is a broker gone at start-up: logged, since without these notices this

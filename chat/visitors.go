@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -24,6 +23,9 @@ type ChannelStatus struct {
 	Language string `json:"language"`
 	// Files are the limits on the files a visitor may send.
 	Files *parley.FileSettings `json:"files"`
+	// Email tells whether the server sends emails: the widget offers a transcript by
+	// email only then.
+	Email bool `json:"email"`
 }
 
 // ChannelStatus tells the widget whether the channel can take a chat now.
@@ -37,7 +39,7 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 		return nil, err
 	}
 	st := &ChannelStatus{ID: ch.ID, Name: ch.Name, ButtonText: ch.ButtonText, WelcomeMessage: ch.WelcomeMessage,
-		ButtonColor: ch.ButtonColor, ButtonTextColor: ch.ButtonTextColor}
+		ButtonColor: ch.ButtonColor, ButtonTextColor: ch.ButtonTextColor, Email: s.mailer != nil}
 	if st.Files, err = s.store.FileSettings(ctx); err != nil {
 		return nil, err
 	}
@@ -332,29 +334,4 @@ func (s *Service) VisitorTyping(ctx context.Context, v *parley.Visitor, id int64
 	return nil
 }
 
-// LeaveOfflineMessage keeps a visitor's message for when an operator is back.
-func (s *Service) LeaveOfflineMessage(ctx context.Context, channelID int64, m parley.OfflineMessage) (*parley.OfflineMessage, error) {
-	m.Name = strings.TrimSpace(m.Name)
-	m.Email = strings.TrimSpace(m.Email)
-	if err := parley.ValidateName("Name", m.Name, parley.MaxNameLength, true); err != nil {
-		return nil, err
-	}
-	if err := parley.ValidateName("Email", m.Email, 254, true); err != nil {
-		return nil, err
-	}
-	if addr, err := mail.ParseAddress(m.Email); err != nil || addr.Address != m.Email {
-		return nil, parley.Errorf(parley.EINVALID, "Email %q is not a valid address.", m.Email)
-	}
-	if err := parley.ValidateBody(m.Body); err != nil {
-		return nil, err
-	}
-	if _, err := s.store.Channel(ctx, channelID); err != nil {
-		return nil, err
-	}
-	m.ChannelID = channelID
-	m.CreatedAt = s.now()
-	if err := s.store.CreateOfflineMessage(ctx, &m); err != nil {
-		return nil, err
-	}
-	return &m, nil
-}
+// LeaveOfflineMessage is in inbox.go.

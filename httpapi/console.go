@@ -378,8 +378,3 @@ func (s *Server) handleEnd(w http.ResponseWriter, r *http.Request) (int, any, er
 	c, err := s.service.EndByOperator(r.Context(), userFrom(r.Context()), id)
 	return http.StatusOK, c, err
 }
-
-func (s *Server) handleOfflineMessages(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	ms, err := s.service.OfflineMessages(r.Context(), userFrom(r.Context()))
-	return http.StatusOK, ms, err
-}

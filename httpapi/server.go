@@ -153,6 +153,14 @@ func (s *Server) routes() []route {
 		{"POST /api/conversations/{id}/transfer", s.api(s.handleTransfer), console},
 		{"POST /api/conversations/{id}/leave", s.api(s.handleLeaveConversation), console},
 		{"GET /api/offline-messages", s.api(s.handleOfflineMessages), console},
+		// The inbox of left messages, and transcripts (inbox.go).
+		{"GET /api/offline-messages/{id}", s.api(s.handleOfflineMessageGet), console},
+		{"POST /api/offline-messages/{id}/read", s.api(s.handleOfflineMessageRead), console},
+		{"POST /api/offline-messages/{id}/handled", s.api(s.handleOfflineMessageHandled), console},
+		{"POST /api/offline-messages/{id}/replies", s.api(s.handleOfflineMessageReply), console},
+		{"GET /api/inbox", s.api(s.handleInbox), console},
+		{"PUT /api/inbox/notify", s.api(s.handleInboxNotify), console},
+		{"GET /api/conversations/{id}/transcript", s.handleTranscript, console},
 		{"GET /api/canned-responses", s.api(s.handleCannedResponses), console},
 		{"POST /api/canned-responses", s.api(s.handleCreateCannedResponse), console},
 		{"PATCH /api/canned-responses/{id}", s.api(s.handleUpdateCannedResponse), console},
@@ -185,6 +193,8 @@ func (s *Server) routes() []route {
 		{"POST /livechat/conversations/{id}/messages", s.api(s.handleVisitorSend), visitor},
 		{"POST /livechat/conversations/{id}/end", s.api(s.handleVisitorEnd), visitor},
 		{"POST /livechat/conversations/{id}/rating", s.api(s.handleRate), visitor},
+		{"GET /livechat/conversations/{id}/transcript", s.handleVisitorTranscript, visitor},
+		{"POST /livechat/conversations/{id}/transcript/email", s.api(s.handleVisitorTranscriptEmail), visitor},
 		{"GET /livechat/ws", s.handleVisitorWS, visitor},
 		{"POST /livechat/page-views", s.api(s.handlePageView), visitor},
 	}

@@ -43,26 +43,6 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) (int, any, 
 	return created(started.Created), started, nil
 }
 
-func (s *Server) handleOfflineMessage(w http.ResponseWriter, r *http.Request) (int, any, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return 0, nil, err
-	}
-	var req struct {
-		Name  string `json:"name"`
-		Email string `json:"email"`
-		Body  string `json:"body"`
-	}
-	if err := decode(w, r, &req); err != nil {
-		return 0, nil, err
-	}
-	if err := s.limits.allowStart(s.clientIP(r)); err != nil {
-		return 0, nil, err
-	}
-	m, err := s.service.LeaveOfflineMessage(r.Context(), id, parley.OfflineMessage{Name: req.Name, Email: req.Email, Body: req.Body})
-	return http.StatusCreated, m, err
-}
-
 // visitorRequest authenticates the visitor and parses the conversation id.
 func (s *Server) visitorRequest(r *http.Request) (*parley.Visitor, int64, error) {
 	v, err := s.visitorFrom(r)

@@ -128,7 +128,21 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"GET /api/settings/retention":     {noone, forged, operator},
 		"PATCH /api/settings/retention":   {noone, forged, operator},
 	}
-	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"})
+	// The inbox of left messages, and transcripts (inbox_test.go).
+	bodies["POST /api/offline-messages/{id}/handled"] = map[string]any{"handled": true}
+	bodies["POST /api/offline-messages/{id}/replies"] = map[string]any{"body": "evil"}
+	bodies["PUT /api/inbox/notify"] = map[string]any{"email": "evil@example.com", "channels": []int64{}}
+	bodies["POST /livechat/conversations/{id}/transcript/email"] = map[string]any{"email": "evil@example.com"}
+	rules["GET /api/offline-messages/{id}"] = []attempt{noone, forged, outsider}
+	rules["POST /api/offline-messages/{id}/read"] = []attempt{noone, forged, outsider}
+	rules["POST /api/offline-messages/{id}/handled"] = []attempt{noone, forged, outsider}
+	rules["POST /api/offline-messages/{id}/replies"] = []attempt{noone, forged, outsider}
+	rules["GET /api/inbox"] = []attempt{noone, forged}
+	rules["PUT /api/inbox/notify"] = []attempt{noone, forged}
+	rules["GET /api/conversations/{id}/transcript"] = []attempt{noone, forged, outsider}
+	rules["GET /livechat/conversations/{id}/transcript"] = []attempt{noone, forged, operatorAsVisitor, otherVisitor}
+	rules["POST /livechat/conversations/{id}/transcript/email"] = []attempt{noone, forged, operatorAsVisitor, otherVisitor}
+	offline := num(s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"}).object(t)["id"])
 	for _, tc := range []struct {
 		who   string
 		token string
@@ -163,6 +177,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		}
 		if strings.HasPrefix(route, "/api/canned-responses/{id}") {
 			p = strings.Replace(route, "{id}", fmt.Sprint(canned), 1)
+		}
+		if strings.HasPrefix(route, "/api/offline-messages/{id}") {
+			p = strings.Replace(route, "{id}", fmt.Sprint(offline), 1)
 		}
 		for _, a := range attempts {
 			t.Run(pattern+" by "+a.who, func(t *testing.T) {

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/httpapi"
+	"github.com/parleychat/parley/smtpmail"
 )
 
 // Config is how Parley is run: defaults, then PARLEY_* variables, then flags.
@@ -32,6 +35,11 @@ type Config struct {
 	// AbandonAfter is how long a visitor may be gone (no widget open, no message) before
 	// their conversation ends; 0 never ends one.
 	AbandonAfter time.Duration
+
+	// SMTP is the mail server Parley sends its emails through; none when its Host is
+	// empty. Its password comes from PARLEY_SMTP_PASSWORD or --smtp-password-file, never
+	// from a flag (which any user of the machine may read) and never logged.
+	SMTP smtpmail.Config
 
 	// Not flags: tests shorten or lower them.
 	BodyTimeout        time.Duration // time to send a request body once its header is read
@@ -76,8 +84,30 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&proxies, "trusted-proxies", envOr(getenv, "PARLEY_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (PARLEY_TRUSTED_PROXIES)")
 	fs.StringVar(&rateLimit, "rate-limit", envOr(getenv, "PARLEY_RATE_LIMIT", "on"), "on or off (PARLEY_RATE_LIMIT)")
 	fs.StringVar(&secureCookies, "secure-cookies", envOr(getenv, "PARLEY_SECURE_COOKIES", "auto"), "auto: the session cookie is Secure over TLS or when a trusted proxy says https; always: Secure on every request (PARLEY_SECURE_COOKIES)")
+	var smtpPort, smtpPasswordFile string
+	fs.StringVar(&c.SMTP.Host, "smtp-host", envOr(getenv, "PARLEY_SMTP_HOST", ""), "SMTP server that sends the emails (replies to left messages, transcripts, notices); empty sends none (PARLEY_SMTP_HOST)")
+	fs.StringVar(&smtpPort, "smtp-port", envOr(getenv, "PARLEY_SMTP_PORT", ""), "SMTP port (PARLEY_SMTP_PORT, default 25 with --smtp-tls none, 587 with starttls, 465 with tls)")
+	fs.StringVar(&c.SMTP.TLS, "smtp-tls", envOr(getenv, "PARLEY_SMTP_TLS", smtpmail.TLSStartTLS), "none, starttls or tls (PARLEY_SMTP_TLS)")
+	fs.StringVar(&c.SMTP.User, "smtp-user", envOr(getenv, "PARLEY_SMTP_USER", ""), "SMTP user; empty sends without authentication (PARLEY_SMTP_USER; the password: PARLEY_SMTP_PASSWORD or --smtp-password-file)")
+	fs.StringVar(&smtpPasswordFile, "smtp-password-file", envOr(getenv, "PARLEY_SMTP_PASSWORD_FILE", ""), "file holding the SMTP password (PARLEY_SMTP_PASSWORD_FILE)")
+	fs.StringVar(&c.SMTP.From, "smtp-from", envOr(getenv, "PARLEY_SMTP_FROM", ""), "sender of the emails, e.g. \"Support <support@example.com>\" (PARLEY_SMTP_FROM)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if smtpPort != "" {
+		p, err := strconv.Atoi(smtpPort)
+		if err != nil || p < 1 || p > 65535 {
+			return c, fmt.Errorf("--smtp-port %q: want a port number from 1 to 65535", smtpPort)
+		}
+		c.SMTP.Port = p
+	}
+	c.SMTP.Password = getenv("PARLEY_SMTP_PASSWORD")
+	if smtpPasswordFile != "" {
+		b, err := os.ReadFile(smtpPasswordFile)
+		if err != nil {
+			return c, fmt.Errorf("--smtp-password-file: %w", err)
+		}
+		c.SMTP.Password = strings.TrimRight(string(b), "\r\n")
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -140,6 +170,11 @@ func (c Config) Validate() error {
 	}
 	if !validCluster.MatchString(c.Cluster) {
 		return fmt.Errorf("--cluster %q: want 1 to 32 letters, digits, - or _", c.Cluster)
+	}
+	if c.SMTP.Host != "" {
+		if err := c.SMTP.Validate(); err != nil {
+			return fmt.Errorf("--smtp-*: %w", err)
+		}
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/parleychat/parley/natsbus"
 	"github.com/parleychat/parley/natspresence"
 	"github.com/parleychat/parley/postgres"
+	"github.com/parleychat/parley/smtpmail"
 	"github.com/parleychat/parley/sqlite"
 	"github.com/parleychat/parley/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -93,7 +94,8 @@ type Main struct {
 	Service *chat.Service
 	HTTP    *httpapi.Server
 
-	cluster  *clusterParts // nil on one server
+	cluster  *clusterParts    // nil on one server
+	mailer   *smtpmail.Mailer // nil when no SMTP server is set
 	server   *http.Server
 	listener net.Listener
 	stop     context.CancelFunc
@@ -123,6 +125,15 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		bus, opts.Presence, opts.Leader = m.cluster.bus, m.cluster.presence, m.cluster.leader
+	}
+	if m.Config.SMTP.Host != "" {
+		if m.mailer, err = smtpmail.New(m.Config.SMTP, m.Logger); err != nil {
+			return fmt.Errorf("email: %w", err)
+		}
+		opts.Mailer = m.mailer
+		m.Logger.Info("emails go through SMTP", "smtp_host", m.Config.SMTP.Host, "smtp_tls", m.Config.SMTP.TLS)
+	} else {
+		m.Logger.Info("no SMTP server set (--smtp-host): no email is sent, replies to left messages and transcripts by email are off")
 	}
 	m.Service = chat.NewWith(store, bus, m.Logger, opts)
 	created, generated, err := m.Service.EnsureAdmin(ctx, m.Config.AdminPassword)
@@ -218,6 +229,14 @@ func (m *Main) Close() error {
 	if m.stop != nil {
 		m.stop()
 		<-m.swept
+	}
+	if m.mailer != nil {
+		// The emails queued go out first, within a few seconds.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.mailer.Close(ctx); err != nil {
+			m.Logger.Warn("emails left unsent at shutdown", "err", err)
+		}
+		cancel()
 	}
 	if m.cluster != nil {
 		m.cluster.close()

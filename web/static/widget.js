@@ -100,6 +100,9 @@
     attach: 'Send a file',
     errFileSize: 'This file is too large ({max} at most).',
     errFileType: 'This type of file cannot be sent.',
+    transcript: 'Download transcript',
+    emailTranscript: 'Email me the transcript',
+    transcriptSent: 'The transcript is on its way.',
   };
 
   // fmt fills the {key} placeholders of a text.
@@ -115,6 +118,7 @@
     return Array.from(langs).filter((l) => typeof l === 'string' && l).slice(0, 32);
   }
   const LANGUAGES = browserLanguages();
+  const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 
   // The system notices the server writes in English, as the visitor should read them.
   const systemNotice = (body) =>
@@ -735,13 +739,13 @@ textarea.field { resize: vertical; min-height: 64px; }
     if (seq != null) {
       for (const other of ui.messages.children) {
         const s = other.dataset.seq;
-        if (other.classList.contains('pending') || other.dataset.testid === 'rating' || (s && Number(s) > seq)) {
+        if (other.classList.contains('pending') || other.classList.contains('card') || (s && Number(s) > seq)) {
           before = other;
           break;
         }
       }
     } else {
-      before = ui.messages.querySelector('[data-testid=rating]');
+      before = ui.messages.querySelector('.card');
     }
     ui.messages.insertBefore(el, before);
     regroup(el);
@@ -901,7 +905,7 @@ textarea.field { resize: vertical; min-height: 64px; }
       h('div', { class: 'bubble', testid: 'message-body', text: body }));
     const p = { body, el };
     state.pending.push(p);
-    ui.messages.insertBefore(el, ui.messages.querySelector('[data-testid=rating]'));
+    ui.messages.insertBefore(el, ui.messages.querySelector('.card'));
     regroup(el);
     scrollToBottom();
     return p;
@@ -991,6 +995,46 @@ textarea.field { resize: vertical; min-height: 64px; }
       if (state.conv && state.conv.id === c.id) closeSocket();
     });
     if (!c.rating) showRating();
+    showTranscript();
+  }
+
+  // showTranscript offers the ended conversation's transcript: to save, and by email
+  // when the server sends emails.
+  function showTranscript() {
+    if (ui.messages.querySelector('[data-testid=transcript]')) return;
+    const id = state.conv.id;
+    const path = '/conversations/' + id + '/transcript';
+    const note = h('div', { class: 'hint', testid: 'transcript-note', role: 'status' });
+    const email = h('input', { class: 'field', type: 'email', testid: 'transcript-email', autocomplete: 'email', 'aria-label': T.email, placeholder: T.email, maxlength: '254' });
+    const download = async () => {
+      note.textContent = '';
+      try {
+        const res = await fetch(API + path, { headers: { Authorization: 'Bearer ' + state.token } });
+        if (!res.ok) throw new ApiError(res.status);
+        const a = h('a', { href: URL.createObjectURL(await res.blob()), download: 'conversation-' + id + '.html' });
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+      } catch (err) {
+        note.textContent = errorText(err);
+      }
+    };
+    const send = async (e) => {
+      e.preventDefault();
+      const v = email.value.trim();
+      if (!EMAIL.test(v)) return (note.textContent = T.errEmail);
+      try {
+        await request('POST', path + '/email', { email: v }, true);
+        note.textContent = T.transcriptSent;
+      } catch (err) {
+        note.textContent = errorText(err);
+      }
+    };
+    ui.messages.append(h('div', { class: 'card', testid: 'transcript' },
+      h('button', { type: 'button', class: 'primary', testid: 'transcript-download', text: T.transcript, onclick: download }),
+      state.channel && state.channel.email && h('form', { novalidate: true, onsubmit: send }, email,
+        h('button', { type: 'submit', class: 'primary', testid: 'transcript-send', text: T.emailTranscript })),
+      note));
+    if (state.open) scrollToBottom();
   }
 
   function showRating() {
@@ -1085,6 +1129,7 @@ textarea.field { resize: vertical; min-height: 64px; }
       await fetchMessages();
       markSeen(c.operator_read_seq);
       if (c.status === 'ended' && !c.rating) showRating();
+      if (c.status === 'ended') showTranscript();
       if (c.status !== 'ended') connectSocket();
       watchQueue();
       save();
@@ -1422,12 +1467,12 @@ textarea.field { resize: vertical; min-height: 64px; }
     const email = ui.offEmail.value.trim();
     const body = ui.offBody.value.trim();
     if (!name || !email || !body) return showError(ui.offError, T.errRequired);
-    if (!/^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/.test(email)) return showError(ui.offError, T.errEmail);
+    if (!EMAIL.test(email)) return showError(ui.offError, T.errEmail);
     if (codePoints(body) > MAX_BODY) return showError(ui.offError, T.errTooLong);
     showError(ui.offError, '');
     ui.offSubmit.disabled = true;
     try {
-      await request('POST', '/channels/' + channelId + '/offline-messages', { name, email, body });
+      await request('POST', '/channels/' + channelId + '/offline-messages', { name, email, body, page_url: location.href.slice(0, 2048), languages: LANGUAGES }, !!state.token);
       ui.offForm.dataset.sent = 'true';
       render();
       ui.close.focus({ preventScroll: true });

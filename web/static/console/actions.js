@@ -523,6 +523,9 @@ function handleEvent(ev) {
     case 'error':
       notify((ev.error && ev.error.message) || 'The server refused a request.', 'error');
       break;
+    case 'inbox': // a message was left or read: the Inbox's count and page read it again
+      window.dispatchEvent(new Event('parley:inbox'));
+      break;
     case 'page_view': // the visitor panel reads the visitor again
       setState((s) => ({ pageViews: { ...s.pageViews, [ev.conversation_id]: (s.pageViews[ev.conversation_id] || 0) + 1 } }));
       break;

@@ -16,6 +16,7 @@ import { ChatWindows } from './chatwindows.js';
 // Pages an operator opens now and then are loaded when first opened.
 const loadProfile = () => import('./components/profile.js');
 const loadAdmin = () => import('./components/admin.js');
+const loadInbox = () => import('./components/inbox.js');
 
 const TITLE = 'Parley';
 
@@ -23,6 +24,8 @@ function Page({ route, me }) {
   switch (route.page) {
     case 'channels':
       return html`<${ChannelsPage} />`;
+    case 'inbox':
+      return html`<${Lazy} load=${loadInbox} name="InboxPage" route=${route} />`;
     case 'profile':
       return html`<${Lazy} load=${loadProfile} name="ProfilePage" route=${route} />`;
     case 'admin':

@@ -1,8 +1,8 @@
-// Hash routing: #/discuss[/ID], #/channels, #/profile[/preferences|security],
+// Hash routing: #/discuss[/ID], #/channels, #/inbox[/ID], #/profile[/preferences|security],
 // #/admin/users[/ID]|channels|languages|canned-responses|files|data|audit-log.
 import { setState } from './store.js';
 
-export const PAGES = ['discuss', 'channels', 'profile', 'admin'];
+export const PAGES = ['discuss', 'channels', 'inbox', 'profile', 'admin'];
 export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses', 'files', 'data', 'audit-log'];
 export const PROFILE_TABS = ['preferences', 'security'];
 
@@ -13,6 +13,7 @@ export function parseRoute(hash) {
     .filter(Boolean);
   const page = PAGES.includes(parts[0]) ? parts[0] : 'discuss';
   const route = { page, id: 0, sub: '' };
+  if (page === 'inbox') route.id = Number.parseInt(parts[1], 10) > 0 ? Number.parseInt(parts[1], 10) : 0;
   if (page === 'discuss') route.id = Number.parseInt(parts[1], 10) > 0 ? Number.parseInt(parts[1], 10) : 0;
   if (page === 'admin') route.sub = ADMIN_PAGES.includes(parts[1]) ? parts[1] : 'users';
   if (page === 'admin' && route.sub === 'users') route.id = Number.parseInt(parts[2], 10) > 0 ? Number.parseInt(parts[2], 10) : 0;

@@ -49,6 +49,9 @@ function ConversationHeader({ c, panel, togglePanel }) {
     <span class=${cx('status-pill', `status-${c.status}`)}>${c.status === 'ended' ? 'Ended' : c.status === 'queued' ? 'Queued' : 'Active'}</span>
     <button type="button" class="btn btn-secondary btn-sm" onClick=${togglePanel} aria-pressed=${String(panel)}
       data-testid="visitor-toggle">Visitor</button>
+    <a class="btn btn-secondary btn-sm" href=${`/api/conversations/${c.id}/transcript?format=html`} download
+      title="Download the transcript (HTML)" aria-label=${`Download the transcript of the conversation with ${visitorName(c)}`}
+      data-testid="transcript-download">Transcript</a>
     <${TransferButton} id=${c.id} conv=${c} />
     <${EndButton} id=${c.id} conv=${c} />
   </div>`;

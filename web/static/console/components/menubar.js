@@ -9,6 +9,7 @@ import { IconMessages, IconLogo, IconUser, IconLogout, IconInbox } from '../icon
 import { Avatar } from './common.js';
 import { cx, formatWhen, preview, sortConversations, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
+import { request } from '../api.js';
 
 // useDropdown closes a drop-down on a click outside it and on Escape. close() shuts it and,
 // when the focus was inside, gives the focus back to its button; an item whose action puts
@@ -143,6 +144,25 @@ function Connection() {
   </span>`;
 }
 
+// InboxLink is the Inbox page's entry, with the count of left messages nobody opened:
+// read at start, every minute, and whenever the Inbox page changes one.
+function InboxLink({ current }) {
+  const [unread, setUnread] = useState(0);
+  useEffect(() => {
+    const load = () => request('GET', '/api/inbox').then((st) => setUnread(st.unread), () => {});
+    load();
+    const t = setInterval(load, 60000);
+    window.addEventListener('parley:inbox', load);
+    return () => {
+      clearInterval(t);
+      window.removeEventListener('parley:inbox', load);
+    };
+  }, []);
+  return html`<a href=${href('inbox')} class="nav-link" aria-current=${current ? 'page' : undefined} data-testid="nav-inbox">Inbox${unread
+    ? html` <span class="nav-count" data-testid="inbox-badge"><span class="visually-hidden">, </span>${unread}<span class="visually-hidden"> unread</span></span>`
+    : null}</a>`;
+}
+
 export function MenuBar({ me, route }) {
   const link = (page, label, testid, target) => html`<a href=${target || href(page)} class="nav-link"
     aria-current=${route.page === page ? 'page' : undefined} data-testid=${testid}>${label}</a>`;
@@ -151,6 +171,7 @@ export function MenuBar({ me, route }) {
     <nav class="nav" aria-label="Main">
       ${link('discuss', 'Discuss', 'nav-discuss')}
       ${link('channels', 'Channels', 'nav-channels')}
+      <${InboxLink} current=${route.page === 'inbox'} />
       ${me.role === 'admin' ? link('admin', 'Admin', 'nav-admin', href('admin', 'users')) : null}
     </nav>
     <div class="menubar-right">

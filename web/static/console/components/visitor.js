@@ -188,7 +188,11 @@ export function VisitorPanel({ id, compact }) {
       <h3>Earlier conversations</h3>
       ${info.conversations.length
         ? html`<ul data-testid="visitor-conversations">${info.conversations.map((c) => html`<${EarlierConversation} key=${c.id} c=${c} />`)}</ul>`
-        : html`<p class="visitor-muted">None</p>`}`;
+        : html`<p class="visitor-muted">None</p>`}
+      <h3>Transcript</h3>
+      <p><a href=${`/api/conversations/${id}/transcript?format=html`} download data-testid="visitor-transcript-html"
+        aria-label="Download the transcript as a web page">Download (HTML)</a> · <a href=${`/api/conversations/${id}/transcript?format=text`}
+        download data-testid="visitor-transcript-text" aria-label="Download the transcript as text">Text</a></p>`;
 
   return html`<aside class=${cx('visitor-panel', compact && 'compact')} aria-label="Visitor information" data-testid="visitor-panel"
     data-conversation-id=${id} data-loaded=${info ? 'true' : 'false'}>
