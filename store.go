@@ -167,6 +167,8 @@ type Store interface {
 
 	// Files sent in conversations, and the limits on them (files.go).
 	FileStore
+	// The live view of supervisors, and hand assignment (liveview.go).
+	LiveStore
 
 	Ping(ctx context.Context) error
 	Close() error

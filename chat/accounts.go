@@ -188,6 +188,9 @@ func (s *Service) retire(ctx context.Context, id int64) error {
 		n.Requeued = append(n.Requeued, c.ID)
 	}
 	s.announce(ctx, n)
+	for _, c := range requeued {
+		s.publishLive(ctx, c)
+	}
 	for _, ch := range left {
 		s.tellChannel(ch)
 	}

@@ -28,6 +28,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b parley.Store)) {
 		{"LastAdmin", testSharedLastAdmin},
 		{"LastLanguage", testSharedLastLanguage},
 		{"Transfers", func(t *testing.T, a, b parley.Store) { concurrentTransfers(t, a, b) }},
+		{"HandAssignments", func(t *testing.T, a, b parley.Store) { concurrentHandAssignments(t, a, b) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

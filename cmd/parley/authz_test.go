@@ -41,6 +41,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /livechat/page-views":                  pageView("https://shop.example/", "Shop", ""),
 		"POST /api/conversations/{id}/transfer":      map[string]any{"channel_id": ch},
 		"PATCH /api/settings/files":                  map[string]any{"max_size": 5000},
+		"POST /api/conversations/{id}/assign":        map[string]any{"operator_id": aliceID},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -117,6 +118,13 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"PATCH /api/settings/files":               {noone, forged, operator},
 		"POST /livechat/conversations/{id}/files": {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/files/{id}":                {noone, forged, operatorAsVisitor, otherVisitor},
+
+		// The live view (liveview_test.go): supervisors and admins only; an operator
+		// sees and takes from the queues of their own channels.
+		"GET /api/live":                       {noone, forged, operator},
+		"GET /api/queue":                      {noone, forged},
+		"POST /api/conversations/{id}/assign": {noone, forged, operator},
+		"POST /api/conversations/{id}/take":   {noone, forged, outsider},
 	}
 	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"})
 	for _, tc := range []struct {
