@@ -3,7 +3,19 @@ package main
 import (
 	"fmt"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
+
+// startQueued starts a conversation that waits in the queue, as visitor name.
+func (s *testServer) startQueued(tb testing.TB, channel int64, name, body string) (int64, string) {
+	tb.Helper()
+	out := s.must(tb, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", channel), "", map[string]any{"body": body, "visitor_name": name}).object(tb)
+	if status := path(out, "conversation", "status"); status != "queued" {
+		tb.Fatalf("conversation status %v, want queued", status)
+	}
+	return num(path(out, "conversation", "id")), out["visitor_token"].(string)
+}
 
 // A supervisor keeps the Live page open: a visitor's new chat arrives in its Queue
 // without a reload, its wait counting up; the supervisor assigns it to Alice (at the
@@ -27,7 +39,7 @@ func TestLiveViewInTheBrowser(t *testing.T) {
 		"Alice's one ongoing conversation")
 
 	// A new visitor waits: Alice is at the cap.
-	second, token := s.visitorStart(t, ch, "Walt", "Anyone there?")
+	second, token := s.startQueued(t, ch, "Walt", "Anyone there?")
 	queued := fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("live-queued"), second)
 	sam.wait(fmt.Sprintf(`!!document.querySelector(%q)`, queued), "the new chat in the queue, without a reload")
 	wait := queued + " " + tid("live-wait")
@@ -74,11 +86,13 @@ func TestTakeFromTheQueueInTheBrowser(t *testing.T) {
 	page := openConsole(t, s, "alice", "password-alice", "/live")
 	page.wait(fmt.Sprintf(`!!document.querySelector(%q)`, tid("live-waiting")), "the Waiting list")
 	s.visitorStart(t, ch, "Vera", "First question") // Alice's, at the cap
-	second, token := s.visitorStart(t, ch, "Walt", "Anyone there?")
+	second, token := s.startQueued(t, ch, "Walt", "Anyone there?")
 	row := fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("live-queued"), second)
 	page.wait(fmt.Sprintf(`!!document.querySelector(%q)`, row), "the waiting visitor")
 	checkAccessible(t, page.ctx, "the operator's queue")
-	page.click(row + " " + tid("live-take"))
+	// The chat window of Alice's first visitor sits over the page's bottom-right corner:
+	// the button is pressed from the keyboard.
+	page.do(chromedp.Focus(chromedp.CSS(row+" "+tid("live-take"))), chromedp.KeyEvent("\r"))
 	page.wait(fmt.Sprintf(`!!document.querySelector('%s[data-conversation-id="%d"] %s')`, tid("discuss-thread"), second, tid("composer-input")),
 		"the taken conversation in Discuss, with a composer")
 	eventually(t, "the visitor to read that Alice joined", func() string {
