@@ -96,6 +96,9 @@ type LiveOperator struct {
 	Role       Role    `json:"role"`
 	Status     Status  `json:"status"`
 	ChannelIDs []int64 `json:"channel_ids"`
+	// Disabled is set, in an event only, when their account was disabled or deleted:
+	// they leave the live view.
+	Disabled bool `json:"disabled,omitempty"`
 	// Ongoing counts their ongoing conversations in every channel.
 	Ongoing *int `json:"ongoing,omitempty"`
 	// Load is their ongoing conversations per channel they joined or hold one in.

@@ -191,6 +191,7 @@ func (s *Service) retire(ctx context.Context, id int64) error {
 	for _, c := range requeued {
 		s.publishLive(ctx, c)
 	}
+	s.publishLiveOperator(ctx, id) // disabled or deleted: they leave the live view
 	for _, ch := range left {
 		s.tellChannel(ch)
 	}

@@ -250,10 +250,11 @@ func (s *Service) publishLiveMessage(ctx context.Context, m *parley.Message) {
 // publishLiveOperator tells the live view an operator's presence and channels.
 func (s *Service) publishLiveOperator(ctx context.Context, userID int64) {
 	u, err := s.store.User(ctx, userID)
+	if parley.ErrorCode(err) == parley.ENOTFOUND { // deleted: they leave the live view
+		u, err = &parley.User{ID: userID, Disabled: true}, nil
+	}
 	if err != nil {
-		if parley.ErrorCode(err) != parley.ENOTFOUND {
-			s.logger.Error("load user", "user", userID, "err", err)
-		}
+		s.logger.Error("load user", "user", userID, "err", err)
 		return
 	}
 	channels, err := s.store.UserChannels(ctx, userID)
@@ -261,7 +262,9 @@ func (s *Service) publishLiveOperator(ctx context.Context, userID int64) {
 		s.logger.Error("list user channels", "user", userID, "err", err)
 		return
 	}
-	s.publishLiveEvent(ctx, &parley.LiveEvent{Type: parley.EventLiveOperator, Operator: s.liveOperator(u, channels)}, parley.LiveTopic)
+	op := s.liveOperator(u, channels)
+	op.Disabled = u.Disabled
+	s.publishLiveEvent(ctx, &parley.LiveEvent{Type: parley.EventLiveOperator, Operator: op}, parley.LiveTopic)
 }
 
 // tellQueue tells the members of a channel that its queue changed.

@@ -182,6 +182,16 @@ func TestLiveViewAndHandAssignment(t *testing.T) {
 		return num(ev["conversation_id"]) == first && ev["author"] == "visitor"
 	})
 
+	// A disabled operator leaves the live view.
+	s.must(t, 200, "PATCH", fmt.Sprintf("/api/users/%d", carolID), admin, map[string]any{"disabled": true})
+	samWS.expect(t, "live_operator", func(ev map[string]any) bool {
+		return num(path(ev, "operator", "id")) == carolID && path(ev, "operator", "disabled") == true
+	})
+	live = s.must(t, 200, "GET", "/api/live", sam, nil).object(t)
+	if findByID(live["operators"], carolID) != nil {
+		t.Errorf("disabled Carol is still in the live view")
+	}
+
 	// An operator's console gets none of the live view's events.
 	aliceWS.quiet(t, "live_message", 200*time.Millisecond)
 }

@@ -45,7 +45,7 @@ function applyLive(view, ev) {
       const op = ev.operator;
       if (!op) return view;
       const known = view.operators.find((o) => o.id === op.id);
-      const listed = op.role === 'operator' || op.channel_ids.length > 0 || (known && view.active.some((c) => c.operator && c.operator.id === op.id));
+      const listed = !op.disabled && (op.role === 'operator' || op.channel_ids.length > 0 || view.active.some((c) => c.operator && c.operator.id === op.id));
       const rest = view.operators.filter((o) => o.id !== op.id);
       const operators = listed ? [...rest, { ...known, ...op }] : rest;
       operators.sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
