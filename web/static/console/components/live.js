@@ -15,7 +15,9 @@ import { languageName, visitorName } from '../util.js';
 
 const canSupervise = (me) => !!me && (me.role === 'admin' || me.role === 'supervisor');
 const STATUS_TEXT = { online: 'Online', away: 'Away', offline: 'Offline' };
-const ASSIGN_STYLE = { display: 'inline-flex', gap: '6px', alignItems: 'center', marginRight: '6px' };
+const ASSIGN_STYLE = { display: 'inline-flex', gap: '6px', alignItems: 'center' };
+const ACTIONS_STYLE = { display: 'flex', gap: '6px', alignItems: 'center', flexWrap: 'wrap' };
+const SECTION_STYLE = { marginBottom: '16px' };
 
 // useTick re-renders the component every second, so that waits count up.
 function useTick() {
@@ -183,7 +185,7 @@ function SupervisorView({ view, offset }) {
     );
   }
   return html`
-    <section class="card table-card" aria-labelledby="live-operators" data-testid="live-operators">
+    <section class="card table-card" aria-labelledby="live-operators" data-testid="live-operators" style=${SECTION_STYLE}>
       <h2 id="live-operators">Operators</h2>
       ${view.operators.length === 0
         ? html`<p class="muted">No operator yet.</p>`
@@ -205,7 +207,7 @@ function SupervisorView({ view, offset }) {
             )}</tbody>
           </table></div>`}
     </section>
-    <section class="card table-card" aria-labelledby="live-queue" data-testid="live-queue">
+    <section class="card table-card" aria-labelledby="live-queue" data-testid="live-queue" style=${SECTION_STYLE}>
       <h2 id="live-queue">Queue</h2>
       ${view.queued.length === 0
         ? html`<p class="muted" data-testid="live-queue-empty">Nobody is waiting.</p>`
@@ -215,12 +217,12 @@ function SupervisorView({ view, offset }) {
               (c) => html`<tr key=${c.id} data-testid="live-queued" data-conversation-id=${c.id}>
                 <td>${visitorName(c)}</td><td>${channelName(c.channel_id)}</td><td>${languageName(languages, c.language) || c.language}</td>
                 <${WaitCell} iso=${c.queued_since} offset=${offset} testid="live-wait" />
-                <td class="live-actions"><${AssignControl} c=${c} view=${view} /> <${OpenLink} c=${c} /></td>
+                <td><div style=${ACTIONS_STYLE}><${AssignControl} c=${c} view=${view} /><${OpenLink} c=${c} /></div></td>
               </tr>`,
             )}</tbody>
           </table></div>`}
     </section>
-    <section class="card table-card" aria-labelledby="live-ongoing" data-testid="live-ongoing">
+    <section class="card table-card" aria-labelledby="live-ongoing" data-testid="live-ongoing" style=${SECTION_STYLE}>
       <h2 id="live-ongoing">Ongoing</h2>
       ${view.active.length === 0
         ? html`<p class="muted">No conversation is going on.</p>`
@@ -230,11 +232,11 @@ function SupervisorView({ view, offset }) {
               (c) => html`<tr key=${c.id} data-testid="live-active" data-conversation-id=${c.id} data-operator-id=${c.operator ? c.operator.id : 0}>
                 <td>${visitorName(c)}</td><td>${opName(c)}</td><td>${channelName(c.channel_id)}</td>
                 <${WaitCell} iso=${c.waiting_since} offset=${offset} testid="live-unanswered" />
-                <td class="live-actions">
+                <td><div style=${ACTIONS_STYLE}>
                   <button type="button" class="btn btn-secondary btn-sm" onClick=${() => transfer(c)} aria-haspopup="dialog"
                     aria-label=${`Transfer the conversation with ${visitorName(c)}`} data-testid="live-transfer">Transfer</button>
                   <${OpenLink} c=${c} />
-                </td>
+                </div></td>
               </tr>`,
             )}</tbody>
           </table></div>`}
@@ -279,7 +281,7 @@ function OperatorQueue() {
   }
   const channels = useStore((s) => s.channels);
   const channelName = (id) => ((channels || []).find((ch) => ch.id === id) || { name: `#${id}` }).name;
-  return html`<section class="card table-card" aria-labelledby="live-waiting" data-testid="live-waiting">
+  return html`<section class="card table-card" aria-labelledby="live-waiting" data-testid="live-waiting" style=${SECTION_STYLE}>
     <h2 id="live-waiting">Waiting</h2>
     ${list === null
       ? html`<${Spinner} />`
