@@ -40,6 +40,9 @@ type LiveConversation struct {
 	// last one: how long the visitor has waited for an answer. Zero when the operator
 	// answered last, or when it is not active.
 	WaitingSince time.Time
+	// LastUnansweredAt is the time of the visitor's last message when the operator has
+	// not answered since; zero as WaitingSince is.
+	LastUnansweredAt time.Time
 }
 
 // HandAssignment gives a queued conversation to an operator by hand: a supervisor's
@@ -126,6 +129,8 @@ type LiveConversationView struct {
 	QueuedSince    *time.Time         `json:"queued_since"`
 	LastActivityAt time.Time          `json:"last_activity_at"`
 	WaitingSince   *time.Time         `json:"waiting_since"`
+	// LastUnansweredAt: the visitor's last message, while the operator has not answered.
+	LastUnansweredAt *time.Time `json:"last_unanswered_at"`
 }
 
 // View returns the conversation as the live view shows it.
@@ -149,8 +154,11 @@ func (c *LiveConversation) View() *LiveConversationView {
 		v.QueuedSince = &t
 	}
 	if c.Status == StatusActive && !c.WaitingSince.IsZero() {
-		t := c.WaitingSince
-		v.WaitingSince = &t
+		t, last := c.WaitingSince, c.LastUnansweredAt
+		if last.IsZero() {
+			last = t
+		}
+		v.WaitingSince, v.LastUnansweredAt = &t, &last
 	}
 	return v
 }

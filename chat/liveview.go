@@ -232,7 +232,7 @@ func (s *Service) publishLiveStart(ctx context.Context, c *parley.Conversation, 
 	if c.Status == parley.StatusQueued {
 		lc.QueuedSince = c.CreatedAt
 	} else {
-		lc.WaitingSince = first.CreatedAt
+		lc.WaitingSince, lc.LastUnansweredAt = first.CreatedAt, first.CreatedAt
 	}
 	s.publishLiveEvent(ctx, &parley.LiveEvent{Type: parley.EventLiveConversation, Conversation: lc.View()}, parley.LiveTopic)
 }

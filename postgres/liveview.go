@@ -13,22 +13,27 @@ import (
 
 // liveColumns follow conversationColumns for the live view: when a queued conversation
 // entered the queue, and since when the visitor of an active one has waited for an
-// answer (their first message after the operator's last).
+// answer (their first and last messages after the operator's last).
 const liveColumns = `,
 	CASE WHEN c.status = 'queued' THEN COALESCE(c.queued_at, c.created_at) END,
 	CASE WHEN c.status = 'active' THEN (
 		SELECT MIN(w.created_at) FROM messages w
-		WHERE w.conversation_id = c.id AND w.author_kind = 'visitor' AND w.seq > COALESCE((
-			SELECT MAX(o.seq) FROM messages o WHERE o.conversation_id = c.id AND o.author_kind = 'operator'), 0)
-	) END`
+		WHERE w.conversation_id = c.id AND w.author_kind = 'visitor' AND w.seq > ` + answeredSeq + `) END,
+	CASE WHEN c.status = 'active' THEN (
+		SELECT MAX(w.created_at) FROM messages w
+		WHERE w.conversation_id = c.id AND w.author_kind = 'visitor' AND w.seq > ` + answeredSeq + `) END`
+
+// answeredSeq is the number of the operator's last message in conversation c, 0 for none.
+const answeredSeq = `COALESCE((
+	SELECT MAX(o.seq) FROM messages o WHERE o.conversation_id = c.id AND o.author_kind = 'operator'), 0)`
 
 func scanLive(row scanner) (*parley.LiveConversation, error) {
-	var queued, waiting *int64
-	c, err := scanConversation(row, &queued, &waiting)
+	var queued, waiting, last *int64
+	c, err := scanConversation(row, &queued, &waiting, &last)
 	if err != nil {
 		return nil, err
 	}
-	return &parley.LiveConversation{Conversation: *c, QueuedSince: goTime(queued), WaitingSince: goTime(waiting)}, nil
+	return &parley.LiveConversation{Conversation: *c, QueuedSince: goTime(queued), WaitingSince: goTime(waiting), LastUnansweredAt: goTime(last)}, nil
 }
 
 // LiveConversations lists the conversations that have not ended, by id.

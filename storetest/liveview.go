@@ -38,7 +38,7 @@ func testLiveConversations(t *testing.T, s parley.Store) {
 		t.Fatal(err)
 	}
 
-	check := func(what string, wantWaiting time.Time) {
+	check := func(what string, wantWaiting, wantLast time.Time) {
 		t.Helper()
 		list, err := s.LiveConversations(ctx)
 		if err != nil {
@@ -52,8 +52,9 @@ func testLiveConversations(t *testing.T, s parley.Store) {
 		if len(list) != 3 {
 			return
 		}
-		if c := list[0]; c.Status != parley.StatusActive || c.OperatorID != a.ID || !c.QueuedSince.IsZero() || !c.WaitingSince.Equal(wantWaiting) {
-			t.Errorf("%s: active %s, queued since %v, waiting since %v; want waiting since %v", what, formatConversation(&c.Conversation), c.QueuedSince, c.WaitingSince, wantWaiting)
+		if c := list[0]; c.Status != parley.StatusActive || c.OperatorID != a.ID || !c.QueuedSince.IsZero() || !c.WaitingSince.Equal(wantWaiting) || !c.LastUnansweredAt.Equal(wantLast) {
+			t.Errorf("%s: active %s, queued since %v, waiting since %v, last unanswered %v; want waiting since %v, last unanswered %v",
+				what, formatConversation(&c.Conversation), c.QueuedSince, c.WaitingSince, c.LastUnansweredAt, wantWaiting, wantLast)
 		}
 		if c := list[1]; c.Status != parley.StatusQueued || c.VisitorName != "Quinn" || c.Language != "fr" || c.QueuePosition != 1 ||
 			!c.QueuedSince.Equal(t0.Add(time.Second)) || !c.WaitingSince.IsZero() {
@@ -66,22 +67,22 @@ func testLiveConversations(t *testing.T, s parley.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !one.WaitingSince.Equal(list[0].WaitingSince) {
-			t.Errorf("%s: LiveConversation waits since %v, LiveConversations %v", what, one.WaitingSince, list[0].WaitingSince)
+		if !one.WaitingSince.Equal(list[0].WaitingSince) || !one.LastUnansweredAt.Equal(list[0].LastUnansweredAt) {
+			t.Errorf("%s: LiveConversation waits since %v (last %v), LiveConversations %v (last %v)", what, one.WaitingSince, one.LastUnansweredAt, list[0].WaitingSince, list[0].LastUnansweredAt)
 		}
 	}
-	check("unanswered", t0)
+	check("unanswered", t0, t0)
 	mustAdd(t, s, active.ID, parley.Author{Kind: parley.AuthorOperator, Name: "A", ID: a.ID}, "Hello", t0.Add(2*time.Second))
-	check("answered", time.Time{})
+	check("answered", time.Time{}, time.Time{})
 	mustAdd(t, s, active.ID, parley.Author{Kind: parley.AuthorVisitor, Name: "Vera"}, "One more thing", t0.Add(3*time.Second))
 	mustAdd(t, s, active.ID, parley.Author{Kind: parley.AuthorVisitor, Name: "Vera"}, "Hello?", t0.Add(4*time.Second))
-	check("asked again", t0.Add(3*time.Second))
+	check("asked again", t0.Add(3*time.Second), t0.Add(4*time.Second))
 
 	got, err := s.LiveConversation(ctx, ended.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != parley.StatusEnded || !got.WaitingSince.IsZero() || !got.QueuedSince.IsZero() {
+	if got.Status != parley.StatusEnded || !got.WaitingSince.IsZero() || !got.LastUnansweredAt.IsZero() || !got.QueuedSince.IsZero() {
 		t.Errorf("ended: %s, queued since %v, waiting since %v", formatConversation(&got.Conversation), got.QueuedSince, got.WaitingSince)
 	}
 	_, err = s.LiveConversation(ctx, 9999)

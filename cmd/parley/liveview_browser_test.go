@@ -38,6 +38,12 @@ func TestLiveViewInTheBrowser(t *testing.T) {
 	sam.wait(fmt.Sprintf(`document.querySelector('%s[data-operator-id="%d"] %s')?.innerText === "1"`, tid("live-operator"), aliceID, tid("live-operator-ongoing")),
 		"Alice's one ongoing conversation")
 
+	// Vera waits for an answer until Alice answers.
+	unanswered := active(first) + " " + tid("live-unanswered")
+	sam.wait(fmt.Sprintf(`/^\d+:\d\d$/.test(document.querySelector(%q)?.innerText)`, unanswered), "the time since Vera's unanswered message")
+	s.must(t, 201, "POST", fmt.Sprintf("/api/conversations/%d/messages", first), alice, map[string]string{"body": "Hello Vera"})
+	sam.wait(fmt.Sprintf(`document.querySelector(%q)?.innerText === "Answered"`, unanswered), "Vera answered, without a reload")
+
 	// A new visitor waits: Alice is at the cap.
 	second, token := s.startQueued(t, ch, "Walt", "Anyone there?")
 	queued := fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("live-queued"), second)

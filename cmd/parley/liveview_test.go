@@ -81,7 +81,7 @@ func TestLiveViewAndHandAssignment(t *testing.T) {
 		t.Errorf("the queue: %v", live["queued"])
 	}
 	act := findByID(live["active"], first)
-	if act == nil || num(path(act, "operator", "id")) != aliceID || act["waiting_since"] == nil {
+	if act == nil || num(path(act, "operator", "id")) != aliceID || act["waiting_since"] == nil || act["last_unanswered_at"] != act["waiting_since"] {
 		t.Errorf("the active conversations: %v", live["active"])
 	}
 	if ch0 := findByID(live["channels"], ch); ch0 == nil || num(ch0["queued"]) != 1 {
@@ -94,7 +94,7 @@ func TestLiveViewAndHandAssignment(t *testing.T) {
 		return num(ev["conversation_id"]) == first && ev["author"] == "operator" && num(ev["seq"]) == 2
 	})
 	live = s.must(t, 200, "GET", "/api/live", sam, nil).object(t)
-	if act := findByID(live["active"], first); act == nil || act["waiting_since"] != nil {
+	if act := findByID(live["active"], first); act == nil || act["waiting_since"] != nil || act["last_unanswered_at"] != nil {
 		t.Errorf("answered conversation in the live view: %v", act)
 	}
 

@@ -68,8 +68,13 @@ function applyLive(view, ev) {
       const i = view.active.findIndex((x) => x.id === ev.conversation_id);
       if (i < 0) return view;
       const c = { ...view.active[i], last_activity_at: ev.created_at };
-      if (ev.author === 'operator') c.waiting_since = null;
-      else if (!c.waiting_since) c.waiting_since = ev.created_at;
+      if (ev.author === 'operator') {
+        c.waiting_since = null;
+        c.last_unanswered_at = null;
+      } else {
+        if (!c.waiting_since) c.waiting_since = ev.created_at;
+        c.last_unanswered_at = ev.created_at;
+      }
       const active = [...view.active];
       active[i] = c;
       return { ...view, active };
@@ -227,11 +232,15 @@ function SupervisorView({ view, offset }) {
       ${view.active.length === 0
         ? html`<p class="muted">No conversation is going on.</p>`
         : html`<div class="table-wrap"><table class="table">
-            <thead><tr><th scope="col">Visitor</th><th scope="col">Operator</th><th scope="col">Channel</th><th scope="col">Waiting for an answer</th><th scope="col">Actions</th></tr></thead>
+            <thead><tr><th scope="col">Visitor</th><th scope="col">Operator</th><th scope="col">Channel</th><th scope="col">Last unanswered message</th><th scope="col">Actions</th></tr></thead>
             <tbody>${view.active.map(
               (c) => html`<tr key=${c.id} data-testid="live-active" data-conversation-id=${c.id} data-operator-id=${c.operator ? c.operator.id : 0}>
                 <td>${visitorName(c)}</td><td>${opName(c)}</td><td>${channelName(c.channel_id)}</td>
-                <${WaitCell} iso=${c.waiting_since} offset=${offset} testid="live-unanswered" />
+                <td data-testid="live-unanswered">${c.last_unanswered_at
+                  ? html`<time datetime=${c.last_unanswered_at}>${since(c.last_unanswered_at, offset)}</time>${c.waiting_since !== c.last_unanswered_at
+                      ? html` <span class="muted">(waiting ${since(c.waiting_since, offset)})</span>`
+                      : null}`
+                  : html`<span class="muted">Answered</span>`}</td>
                 <td><div style=${ACTIONS_STYLE}>
                   <button type="button" class="btn btn-secondary btn-sm" onClick=${() => transfer(c)} aria-haspopup="dialog"
                     aria-label=${`Transfer the conversation with ${visitorName(c)}`} data-testid="live-transfer">Transfer</button>
