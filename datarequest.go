@@ -17,9 +17,6 @@ type DataSubject struct {
 	Email     string // matched without regard to case
 }
 
-// MaxEmailLength bounds an email address (RFC 5321's path limit).
-const MaxEmailLength = 254
-
 // ValidateDataSubject checks a request's subject and returns it with the email trimmed.
 func ValidateDataSubject(d DataSubject) (DataSubject, error) {
 	d.Email = strings.TrimSpace(d.Email)
@@ -168,15 +165,15 @@ type RetentionSweep struct {
 type DataRequestStore interface {
 	// FindVisitors lists the visitors q selects, newest first, at most limit.
 	FindVisitors(ctx context.Context, q VisitorQuery, limit int) ([]*VisitorRecord, error)
-	// LeftMessagesByEmail lists the messages left with the email address (any case),
-	// newest first.
-	LeftMessagesByEmail(ctx context.Context, email string) ([]*OfflineMessage, error)
+	// LeftMessagesOf lists the messages left with the subject's email address (any
+	// case) or by its visitor, newest first.
+	LeftMessagesOf(ctx context.Context, d DataSubject) ([]*OfflineMessage, error)
 	// ConversationFiles lists the files of a conversation, oldest first.
 	ConversationFiles(ctx context.Context, conversationID int64) ([]*File, error)
 	// EraseData erases, in one transaction, everything held about the subject: the
 	// visitor's messages, files, page views and context, their record (so that their
-	// token no longer works), and the messages left with the email. The visitor's
-	// conversations stay as anonymous ended shells (ErasedVisitorName, no page, no
+	// token no longer works), and the messages left with the email or by the visitor.
+	// The visitor's conversations stay as anonymous ended shells (ErasedVisitorName, no page, no
 	// rating comment, no messages) so that reports' counts stay true. entry, when not
 	// nil, is written in the same transaction, its detail replaced by the counts.
 	EraseData(ctx context.Context, d DataSubject, now time.Time, entry *AuditEntry) (*Erased, error)

@@ -168,6 +168,8 @@ type Store interface {
 
 	// Files sent in conversations, and the limits on them (files.go).
 	FileStore
+	// The live view of supervisors, and hand assignment (liveview.go).
+	LiveStore
 
 	// The audit log (audit.go), data requests and retention (datarequest.go).
 	AuditStore

@@ -189,6 +189,10 @@ func (s *Service) retire(ctx context.Context, id int64) error {
 		n.Requeued = append(n.Requeued, c.ID)
 	}
 	s.announce(ctx, n)
+	for _, c := range requeued {
+		s.publishLive(ctx, c)
+	}
+	s.publishLiveOperator(ctx, id) // disabled or deleted: they leave the live view
 	for _, ch := range left {
 		s.tellChannel(ch)
 	}

@@ -294,6 +294,7 @@ func (s *Service) statusChanged(ctx context.Context, userID int64) {
 	if old == status || (!seen && status == parley.StatusOffline) {
 		return
 	}
+	s.publishLiveOperator(ctx, userID)
 	channels, err := s.store.UserChannels(ctx, userID)
 	if err != nil {
 		s.logger.Error("list user channels", "user", userID, "err", err)

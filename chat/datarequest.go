@@ -45,7 +45,7 @@ func (s *Service) FindVisitors(ctx context.Context, actor *parley.User, q parley
 		if err := parley.ValidateEmail(email); err != nil {
 			return nil, err
 		}
-		left, err := s.store.LeftMessagesByEmail(ctx, email)
+		left, err := s.store.LeftMessagesOf(ctx, parley.DataSubject{Email: email})
 		if err != nil {
 			return nil, err
 		}
@@ -123,10 +123,8 @@ func (s *Service) ExportData(ctx context.Context, actor *parley.User, d parley.D
 			out.Conversations = append(out.Conversations, ec)
 		}
 	}
-	if d.Email != "" {
-		if out.LeftMessages, err = s.store.LeftMessagesByEmail(ctx, d.Email); err != nil {
-			return nil, err
-		}
+	if out.LeftMessages, err = s.store.LeftMessagesOf(ctx, d); err != nil {
+		return nil, err
 	}
 	s.audit(ctx, actor, parley.AuditVisitorExport, "visitor", d.VisitorID, map[string]any{
 		"conversations": len(out.Conversations), "left_messages": len(out.LeftMessages), "by_email": d.Email != "",

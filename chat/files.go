@@ -133,13 +133,13 @@ func TypeRefusedError(contentType string, fs *parley.FileSettings) error {
 }
 
 // OperatorFile returns a file of a conversation the caller is the operator of (any, for
-// an admin). Other callers are told it does not exist, so that ids reveal nothing.
+// a supervisor or an admin). Other callers are told it does not exist, so that ids reveal nothing.
 func (s *Service) OperatorFile(ctx context.Context, actor *parley.User, id int64) (*parley.File, []byte, error) {
 	f, content, err := s.store.FileContent(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !actor.IsAdmin() {
+	if !actor.CanSupervise() { // supervisors read any conversation
 		c, err := s.store.Conversation(ctx, f.ConversationID)
 		if err != nil {
 			return nil, nil, err

@@ -236,6 +236,7 @@ func (s *Service) publishQueue(ctx context.Context, channelID int64) {
 	for _, c := range waiting {
 		s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
 	}
+	s.tellQueue(ctx, channelID) // the members' consoles, and what they may take
 }
 
 // drainUserChannels drains the queues of every channel the operator joined.
@@ -287,12 +288,14 @@ func (s *Service) publishConversation(ctx context.Context, c *parley.Conversatio
 		}
 	}
 	s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
+	s.publishLive(ctx, c)
 }
 
 // publishMessage sends a new message to both sides of its conversation. The console's copy
 // names an operator author's id and fetches a file from the console API, the visitor's
 // neither: when either applies it is encoded once per side, else the same bytes go to both.
 func (s *Service) publishMessage(ctx context.Context, r route, m *parley.Message) {
+	s.publishLiveMessage(ctx, m)
 	visitor := &parley.Event{Type: parley.EventMessage, ConversationID: r.ID, Message: VisitorMessage(m)}
 	switch {
 	case r.OperatorID == 0:
@@ -313,6 +316,7 @@ func (s *Service) publishChannel(ctx context.Context, userID, channelID int64) {
 		return
 	}
 	s.publishUser(ctx, userID, &parley.Event{Type: parley.EventChannel, Channel: view})
+	s.publishLiveOperator(ctx, userID) // joined, left, or removed after inactivity
 }
 
 // Bus is where the service publishes its events.

@@ -13,7 +13,7 @@ type TransferTo struct {
 	ChannelID  int64
 }
 
-// Transfer hands a conversation over, as its operator or an admin asks: to another
+// Transfer hands a conversation over, as its operator, a supervisor or an admin asks: to another
 // operator of its channel, available and below the channel's cap, or to a channel. It
 // returns the conversation as the caller sees it.
 func (s *Service) Transfer(ctx context.Context, actor *parley.User, id int64, to TransferTo) (*parley.OperatorConversation, error) {
@@ -27,7 +27,7 @@ func (s *Service) Transfer(ctx context.Context, actor *parley.User, id int64, to
 	if err != nil {
 		return nil, err
 	}
-	if c.OperatorID != actor.ID && !actor.IsAdmin() {
+	if c.OperatorID != actor.ID && !actor.CanSupervise() {
 		return nil, parley.Errorf(parley.EFORBIDDEN, "Conversation %d is assigned to another operator.", id)
 	}
 	if to.OperatorID != 0 {
@@ -65,6 +65,9 @@ func (s *Service) transfer(ctx context.Context, actor *parley.User, c *parley.Co
 	}, s.choose)
 	if err != nil {
 		return nil, err
+	}
+	if c.OperatorID != actor.ID {
+		s.steered(ctx, actor, parley.AuditConversationTransfer, moved, moved.OperatorID)
 	}
 	s.invalidate(ctx, parley.CacheNotice{Moved: []int64{c.ID}})
 	s.remember(moved)

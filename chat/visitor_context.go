@@ -214,13 +214,13 @@ func (s *Service) VisitorInfo(ctx context.Context, actor *parley.User, id int64)
 		return nil, err
 	}
 	var channels []int64
-	if !actor.IsAdmin() && len(earlier) > 0 {
+	if !actor.CanSupervise() && len(earlier) > 0 {
 		if channels, err = s.store.UserChannels(ctx, actor.ID); err != nil {
 			return nil, err
 		}
 	}
 	for _, e := range earlier {
-		if !actor.IsAdmin() && e.OperatorID != actor.ID && !slices.Contains(channels, e.ChannelID) {
+		if !actor.CanSupervise() && e.OperatorID != actor.ID && !slices.Contains(channels, e.ChannelID) {
 			continue
 		}
 		msgs, err := s.store.Messages(ctx, e.ID, 0, MaxMessagesPage)

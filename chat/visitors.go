@@ -193,6 +193,12 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
 		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m})
 	}
+	if created {
+		s.publishLiveStart(ctx, c, m)
+		if c.Status == parley.StatusQueued {
+			s.tellQueue(ctx, c.ChannelID)
+		}
+	}
 	return &Started{VisitorToken: token, Conversation: c.ForVisitor(), Message: m, Created: created}, nil
 }
 

@@ -152,6 +152,11 @@ func (s *Server) routes() []route {
 		{"POST /api/conversations/{id}/end", s.api(s.handleEnd), console},
 		{"POST /api/conversations/{id}/transfer", s.api(s.handleTransfer), console},
 		{"POST /api/conversations/{id}/leave", s.api(s.handleLeaveConversation), console},
+		// The live view and hand assignment (liveview.go).
+		{"GET /api/live", s.api(s.handleLive), console},
+		{"GET /api/queue", s.api(s.handleQueue), console},
+		{"POST /api/conversations/{id}/assign", s.api(s.handleAssign), console},
+		{"POST /api/conversations/{id}/take", s.api(s.handleTake), console},
 		{"GET /api/offline-messages", s.api(s.handleOfflineMessages), console},
 		// The inbox of left messages, and transcripts (inbox.go).
 		{"GET /api/offline-messages/{id}", s.api(s.handleOfflineMessageGet), console},

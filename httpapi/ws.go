@@ -203,6 +203,12 @@ func parseFrame(data []byte) (clientFrame, error) {
 	return f, nil
 }
 
+// wsTopic is a further topic a connection receives: the live view's, for a supervisor.
+type wsTopic struct {
+	topic  string
+	filter func(payload []byte) bool
+}
+
 type wsSession struct {
 	side    string
 	topic   string
@@ -214,6 +220,8 @@ type wsSession struct {
 	onFrame func(ctx context.Context, f clientFrame) (reply *parley.Event, err error)
 	// filter, when set, tells which published events reach this connection.
 	filter func(payload []byte) bool
+	// also are further topics the connection receives, each with its filter (nil: all).
+	also []wsTopic
 
 	// A console's user and session (its token hash): the connection closes when the
 	// session ends.
@@ -251,6 +259,23 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, sess wsSession)
 		w.Header().Set("Retry-After", "5")
 		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: errorDetail{Code: parley.EINTERNAL, Message: "Live events are unavailable for the moment; try again shortly."}})
 		return
+	}
+	for _, t := range sess.also {
+		cancel, err := s.bus.Subscribe(t.topic, func(payload []byte) {
+			if t.filter == nil || t.filter(payload) {
+				c.enqueue(payload)
+			}
+		})
+		if err != nil {
+			unsubscribe()
+			release()
+			s.logger.Error("websocket subscribe", "topic", t.topic, "err", err)
+			w.Header().Set("Retry-After", "5")
+			writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: errorDetail{Code: parley.EINTERNAL, Message: "Live events are unavailable for the moment; try again shortly."}})
+			return
+		}
+		prev := unsubscribe
+		unsubscribe = func() { cancel(); prev() }
 	}
 
 	// The client counts as connected (an operator online) before it sees the handshake
@@ -487,9 +512,19 @@ func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {
 	}
 	token, _ := consoleToken(r)
 	session := sessionFrom(r.Context())
+	// A supervisor's (or an admin's) console also receives the live view's events, for
+	// as long as they may: a role taken away meanwhile stops them at their next frame
+	// (the console reports activity every minute while used).
+	var also []wsTopic
+	var supervising atomic.Bool
+	if u.CanSupervise() {
+		supervising.Store(true)
+		also = append(also, wsTopic{topic: parley.LiveTopic, filter: func([]byte) bool { return supervising.Load() }})
+	}
 	s.serveWS(w, r, wsSession{
 		side:    "operator",
 		topic:   parley.UserTopic(u.ID),
+		also:    also,
 		userID:  u.ID,
 		session: sessionFrom(r.Context()),
 		accept:  nil, // the console is served by Parley itself: same origin only
@@ -509,6 +544,7 @@ func (s *Server) handleOperatorWS(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return nil, err
 			}
+			supervising.Store(supervising.Load() && u.CanSupervise())
 			switch f.Type {
 			case "activity":
 				s.service.Activity(ctx, u.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -35,8 +36,9 @@ func (s *Store) RequeueConversations(ctx context.Context, operatorID int64) ([]*
 			ORDER BY id FOR NO KEY UPDATE`, operatorID); err != nil {
 			return err
 		}
-		ids, err := queryIDs(ctx, tx, `UPDATE conversations SET status = 'queued', operator_id = NULL, assigned_at = NULL
-			WHERE operator_id = $1 AND status = 'active' RETURNING id`, operatorID)
+		// queued_at: the live view's wait, a time shown, not one the rules read.
+		ids, err := queryIDs(ctx, tx, `UPDATE conversations SET status = 'queued', operator_id = NULL, assigned_at = NULL, queued_at = $2
+			WHERE operator_id = $1 AND status = 'active' RETURNING id`, operatorID, time.Now().UnixMicro())
 		if err != nil {
 			return err
 		}

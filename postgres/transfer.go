@@ -75,8 +75,8 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 
 		if to == 0 {
 			_, err = tx.Exec(ctx, `UPDATE conversations
-				SET channel_id = $1, status = 'queued', operator_id = NULL, assigned_at = NULL, handed_over_by = $2
-				WHERE id = $3`, channelID, t.From, t.ConversationID)
+				SET channel_id = $1, status = 'queued', operator_id = NULL, assigned_at = NULL, handed_over_by = $2, queued_at = $4
+				WHERE id = $3`, channelID, t.From, t.ConversationID, now.UnixMicro())
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/parleychat/parley"
 )
@@ -28,8 +29,9 @@ func (s *Store) LeaveChannels(ctx context.Context, userID int64) ([]int64, error
 func (s *Store) RequeueConversations(ctx context.Context, operatorID int64) ([]*parley.Conversation, error) {
 	var convs []*parley.Conversation
 	err := s.write(ctx, func(tx *wtx) error {
-		ids, err := queryIDs(ctx, tx, `UPDATE conversations SET status = 'queued', operator_id = NULL, assigned_at = NULL
-			WHERE operator_id = ? AND status = 'active' RETURNING id`, operatorID)
+		// queued_at: the live view's wait, a time shown, not one the rules read.
+		ids, err := queryIDs(ctx, tx, `UPDATE conversations SET status = 'queued', operator_id = NULL, assigned_at = NULL, queued_at = ?
+			WHERE operator_id = ? AND status = 'active' RETURNING id`, time.Now().UnixMicro(), operatorID)
 		if err != nil {
 			return err
 		}

@@ -59,8 +59,9 @@ func optTime(n sql.NullInt64) *time.Time {
 	return &t
 }
 
-// LeftMessagesByEmail lists the messages left with the email address, newest first.
-func (s *Store) LeftMessagesByEmail(ctx context.Context, email string) ([]*parley.OfflineMessage, error) {
+// LeftMessagesOf lists the messages left with the subject's email address or by the
+// visitor, newest first.
+func (s *Store) LeftMessagesOf(ctx context.Context, d parley.DataSubject) ([]*parley.OfflineMessage, error) {
 	scan := func(row scanner) (*parley.OfflineMessage, error) {
 		var m parley.OfflineMessage
 		var created sql.NullInt64
@@ -69,9 +70,10 @@ func (s *Store) LeftMessagesByEmail(ctx context.Context, email string) ([]*parle
 		return &m, err
 	}
 	list, err := queryAll(ctx, s.read, scan, `SELECT id, channel_id, name, email, body, created_at FROM offline_messages
-		WHERE lower(email) = lower(?) ORDER BY created_at DESC, id DESC`, email)
+		WHERE (? <> '' AND lower(email) = lower(?)) OR (? <> 0 AND visitor_id = ?)
+		ORDER BY created_at DESC, id DESC`, d.Email, d.Email, d.VisitorID, d.VisitorID)
 	if err != nil {
-		return nil, fmt.Errorf("list left messages by email: %w", err)
+		return nil, fmt.Errorf("list left messages of a data subject: %w", err)
 	}
 	return list, nil
 }
@@ -139,15 +141,21 @@ func (s *Store) EraseData(ctx context.Context, d parley.DataSubject, now time.Ti
 			if _, err := tx.ExecContext(ctx, `DELETE FROM visitor_contexts WHERE visitor_id = ?`, d.VisitorID); err != nil {
 				return err
 			}
+			// Their left messages go with them (the key would only forget whose they were).
+			if e.LeftMessages, err = affected(ctx, tx, `DELETE FROM offline_messages WHERE visitor_id = ?`, d.VisitorID); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM visitors WHERE id = ?`, d.VisitorID); err != nil {
 				return err
 			}
 		}
 		if d.Email != "" {
 			var err error
-			if e.LeftMessages, err = affected(ctx, tx, `DELETE FROM offline_messages WHERE lower(email) = lower(?)`, d.Email); err != nil {
+			n, err := affected(ctx, tx, `DELETE FROM offline_messages WHERE lower(email) = lower(?)`, d.Email)
+			if err != nil {
 				return err
 			}
+			e.LeftMessages += n
 		}
 		if entry != nil {
 			entry.At = now

@@ -56,8 +56,8 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 		tx.a.ended(t.ConversationID, operatorID) // no longer counts for the operator who handed it over
 		if to == 0 {
 			_, err = tx.ExecContext(ctx, `UPDATE conversations
-				SET channel_id = ?, status = 'queued', operator_id = NULL, assigned_at = NULL, handed_over_by = ?
-				WHERE id = ?`, channelID, t.From, t.ConversationID)
+				SET channel_id = ?, status = 'queued', operator_id = NULL, assigned_at = NULL, handed_over_by = ?, queued_at = ?
+				WHERE id = ?`, channelID, t.From, now.UnixMicro(), t.ConversationID)
 			if err != nil {
 				return err
 			}

@@ -197,6 +197,12 @@ func mustDataWorld(t *testing.T, s parley.Store) *dataWorld {
 				t.Fatal(err)
 			}
 			w.veraLeftCount = 2
+			// A third, from her widget (her visitor) with another address.
+			vid := v.ID
+			work := &parley.OfflineMessage{ChannelID: w.ch.ID, Name: "Vera", Email: "v.work@example.org", Body: "From work", VisitorID: &vid, CreatedAt: t0.Add(3 * time.Hour)}
+			if err := s.CreateOfflineMessage(ctx, work); err != nil {
+				t.Fatal(err)
+			}
 		} else {
 			w.vicConv, w.vicFile, w.vicLeft = c.ID, f.ID, left.ID
 			w.vicMessages = len(mustMessages(t, s, c.ID, 0, 0))
@@ -217,7 +223,7 @@ func testEraseData(t *testing.T, s parley.Store) {
 		entry := parley.NewAuditEntry(&parley.User{ID: 1, Login: "root"}, t0, parley.AuditVisitorErase, "visitor", "x", nil)
 		_, err := s.EraseData(ctx, parley.DataSubject{VisitorID: w.vic.ID + 1000, Email: "vera@example.com"}, t0, entry)
 		wantCode(t, err, parley.ENOTFOUND)
-		if left, _ := s.LeftMessagesByEmail(ctx, "vera@example.com"); len(left) != w.veraLeftCount {
+		if left, _ := s.LeftMessagesOf(ctx, parley.DataSubject{Email: "vera@example.com"}); len(left) != w.veraLeftCount {
 			t.Errorf("a refused erasure left %d messages of Vera's email, want %d", len(left), w.veraLeftCount)
 		}
 		if log, _ := s.AuditLog(ctx, parley.AuditQuery{Limit: 10}); len(log) != 0 {
@@ -232,7 +238,7 @@ func testEraseData(t *testing.T, s parley.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := parley.Erased{VisitorID: w.vera.ID, Conversations: 2, Messages: 5, Files: 1, PageViews: 2, LeftMessages: 2}
+	want := parley.Erased{VisitorID: w.vera.ID, Conversations: 2, Messages: 5, Files: 1, PageViews: 2, LeftMessages: 3}
 	if *erased != want {
 		t.Errorf("erased %+v, want %+v", *erased, want)
 	}
@@ -249,7 +255,10 @@ func testEraseData(t *testing.T, s parley.Store) {
 		wantCode(t, err, parley.ENOTFOUND)
 		_, err = s.File(ctx, w.veraFile)
 		wantCode(t, err, parley.ENOTFOUND)
-		if left, _ := s.LeftMessagesByEmail(ctx, "vera@example.com"); len(left) != 0 {
+		if left, _ := s.LeftMessagesOf(ctx, parley.DataSubject{Email: "v.work@example.org"}); len(left) != 0 {
+			t.Errorf("the message Vera left from her widget with another address is still there: %+v", left[0])
+		}
+		if left, _ := s.LeftMessagesOf(ctx, parley.DataSubject{Email: "vera@example.com"}); len(left) != 0 {
 			t.Errorf("%d messages left with Vera's email remain", len(left))
 		}
 		for _, id := range w.veraConvs {
@@ -296,7 +305,7 @@ func testEraseData(t *testing.T, s parley.Store) {
 		if msgs := mustMessages(t, s, w.vicConv, 0, 0); len(msgs) != w.vicMessages {
 			t.Errorf("Vic's conversation has %d messages, want %d", len(msgs), w.vicMessages)
 		}
-		if left, _ := s.LeftMessagesByEmail(ctx, "vic@example.com"); len(left) != 1 || left[0].ID != w.vicLeft {
+		if left, _ := s.LeftMessagesOf(ctx, parley.DataSubject{Email: "vic@example.com"}); len(left) != 1 || left[0].ID != w.vicLeft {
 			t.Errorf("Vic's left messages = %+v", left)
 		}
 	})
@@ -333,7 +342,7 @@ func testEraseByEmailOnly(t *testing.T, s parley.Store) {
 	if list, _ := s.FindVisitors(ctx, parley.VisitorQuery{ID: w.vera.ID}, 10); len(list) != 1 {
 		t.Error("an erasure by email removed the visitor")
 	}
-	if left, _ := s.LeftMessagesByEmail(ctx, "vic@example.com"); len(left) != 1 {
+	if left, _ := s.LeftMessagesOf(ctx, parley.DataSubject{Email: "vic@example.com"}); len(left) != 1 {
 		t.Error("an erasure by email removed another's")
 	}
 }

@@ -43,6 +43,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"PATCH /api/settings/files":                  map[string]any{"max_size": 5000},
 		"POST /api/data-requests/erase":              map[string]any{"visitor_id": 1, "email": "ann@example.com"},
 		"PATCH /api/settings/retention":              map[string]any{"days": 1},
+		"POST /api/conversations/{id}/assign":        map[string]any{"operator_id": aliceID},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -127,6 +128,12 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/data-requests/erase":   {noone, forged, operator},
 		"GET /api/settings/retention":     {noone, forged, operator},
 		"PATCH /api/settings/retention":   {noone, forged, operator},
+		// The live view (liveview_test.go): supervisors and admins only; an operator
+		// sees and takes from the queues of their own channels.
+		"GET /api/live":                       {noone, forged, operator},
+		"GET /api/queue":                      {noone, forged},
+		"POST /api/conversations/{id}/assign": {noone, forged, operator},
+		"POST /api/conversations/{id}/take":   {noone, forged, outsider},
 	}
 	// The inbox of left messages, and transcripts (inbox_test.go).
 	bodies["POST /api/offline-messages/{id}/handled"] = map[string]any{"handled": true}

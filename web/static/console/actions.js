@@ -96,6 +96,7 @@ function signedOut(message) {
 // refresh catches up after the live connection opens: everything that happened while it
 // was closed is fetched again, so nothing is missed.
 function refresh(reconnected) {
+  tellListeners({ type: 'reopened' });
   loadConversations(reconnected);
   if (reconnected) {
     loadChannels(true);
@@ -330,7 +331,7 @@ function caughtUpSeq(id) {
   return seq;
 }
 
-async function catchUp(id) {
+export async function catchUp(id) {
   const m = getState().messages[id];
   if (!m || !m.complete) return ensureHistory(id);
   try {
@@ -398,11 +399,11 @@ function alertOperator(id, title, body) {
   import('./notify.js').then((m) => m.alertOperator(me, id, title, body)).catch(() => {});
 }
 
-// handedOver drops a conversation given to someone else, unless an admin is looking at it.
+// handedOver drops a conversation given to someone else, unless a supervisor or an admin is looking at it.
 function handedOver(c) {
   const { me, windows } = getState();
   notify(`${visitorName(c)} is now with ${c.operator ? c.operator.chat_name : 'the queue'}.`);
-  if (me.role === 'admin' && (displayedInDiscuss(c.id) || windows.some((w) => w.id === c.id))) return false;
+  if ((me.role === 'admin' || me.role === 'supervisor') && (displayedInDiscuss(c.id) || windows.some((w) => w.id === c.id))) return false;
   closeWindow(c.id);
   setState((st) => {
     const conversations = { ...st.conversations };
@@ -506,7 +507,21 @@ export async function endConversation(id) {
 
 // Live events.
 
+// Pages loaded later (the live view) follow the server's events through onServerEvent;
+// they are also told {type: 'reopened'} each time the live connection opens.
+const serverListeners = new Set();
+
+export function onServerEvent(fn) {
+  serverListeners.add(fn);
+  return () => serverListeners.delete(fn);
+}
+
+function tellListeners(ev) {
+  for (const fn of [...serverListeners]) fn(ev);
+}
+
 function handleEvent(ev) {
+  tellListeners(ev);
   switch (ev.type) {
     case 'message':
       if (ev.message) onMessageEvent(ev.conversation_id, ev.message);

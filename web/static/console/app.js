@@ -17,6 +17,7 @@ import { ChatWindows } from './chatwindows.js';
 const loadProfile = () => import('./components/profile.js');
 const loadAdmin = () => import('./components/admin.js');
 const loadInbox = () => import('./components/inbox.js');
+const loadLive = () => import('./components/live.js');
 
 const TITLE = 'Parley';
 
@@ -30,6 +31,8 @@ function Page({ route, me }) {
       return html`<${Lazy} load=${loadProfile} name="ProfilePage" route=${route} />`;
     case 'admin':
       return html`<${Lazy} load=${loadAdmin} name="AdminPage" route=${route} me=${me} />`;
+    case 'live':
+      return html`<${Lazy} load=${loadLive} name="LivePage" me=${me} />`;
     default:
       return html`<${DiscussPage} route=${route} />`;
   }

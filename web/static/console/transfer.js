@@ -59,8 +59,9 @@ export async function findTarget(conv, name) {
 }
 
 // openPicker shows the transfer picker of conversation id, as a modal dialog of its own,
-// until a choice, Escape or Cancel closes it.
-export function openPicker(id) {
+// until a choice, Escape or Cancel closes it. fallback is the conversation when it is not
+// in the console's list (a supervisor transferring another's, from the live view).
+export function openPicker(id, fallback) {
   const root = document.createElement('div');
   document.body.append(root);
   const opener = document.activeElement;
@@ -72,13 +73,13 @@ export function openPicker(id) {
     root.remove();
     if (opener && opener.isConnected) opener.focus();
   };
-  render(html`<${TransferDialog} id=${id} onClose=${onClose} />`, root);
+  render(html`<${TransferDialog} id=${id} fallback=${fallback} onClose=${onClose} />`, root);
 }
 
 // TransferDialog is the picker: the operators of the conversation's channel with their
 // presence (those who may be available can be chosen), and the channels.
-function TransferDialog({ id, onClose }) {
-  const conv = useStore((s) => s.conversations[id]);
+function TransferDialog({ id, fallback, onClose }) {
+  const conv = useStore((s) => s.conversations[id]) || fallback;
   const channels = useStore((s) => s.channels);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');

@@ -4,7 +4,7 @@ import { html, useMemo, useState } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { href } from '../router.js';
 import { Thread, EndButton, TransferButton } from './thread.js';
-import { Avatar, Spinner, VisitorInfo } from './common.js';
+import { Avatar, Lazy, Spinner, VisitorInfo } from './common.js';
 import { IconInbox } from '../icons.js';
 import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
 
@@ -57,7 +57,11 @@ function ConversationHeader({ c, panel, togglePanel }) {
   </div>`;
 }
 
+// A conversation that is not the supervisor's opens read-only (components/live.js).
+const loadLive = () => import('./live.js');
+
 export function DiscussPage({ route }) {
+  const me = useStore((s) => s.me);
   const conversations = useStore((s) => s.conversations);
   const loaded = useStore((s) => s.conversationsLoaded);
   const list = useMemo(() => sortConversations(Object.values(conversations)), [conversations]);
@@ -92,7 +96,9 @@ export function DiscussPage({ route }) {
           </div>`
         : route.id && !loaded
           ? html`<${Spinner} />`
-          : html`<div class="empty-state">
+          : route.id && me && (me.role === 'admin' || me.role === 'supervisor')
+            ? html`<${Lazy} load=${loadLive} name="WatchedConversation" key=${route.id} id=${route.id} />`
+            : html`<div class="empty-state">
               <${IconInbox} size=${48} />
               <h2>${route.id ? 'This conversation is not in your list' : 'Select a conversation'}</h2>
               <p>Your live chat conversations are listed on the left, newest first. Unread ones are in bold.</p>

@@ -121,7 +121,7 @@ function UserMenu({ me }) {
       ? html`<div class="dropdown-panel user-panel" data-testid="user-menu">
           <div class="user-panel-head">
             <div class="user-panel-name">${me.name}</div>
-            <div class="user-panel-login">${me.login} · ${me.role === 'admin' ? 'Administrator' : 'Operator'}</div>
+            <div class="user-panel-login">${me.login} · ${me.role === 'admin' ? 'Administrator' : me.role === 'supervisor' ? 'Supervisor' : 'Operator'}</div>
           </div>
           <a class="dropdown-item" href=${href('profile')} onClick=${dd.close} data-testid="menu-profile">
             <${IconUser} /> My Profile
@@ -172,6 +172,7 @@ export function MenuBar({ me, route }) {
       ${link('discuss', 'Discuss', 'nav-discuss')}
       ${link('channels', 'Channels', 'nav-channels')}
       <${InboxLink} current=${route.page === 'inbox'} />
+      ${me.role === 'admin' || me.role === 'supervisor' ? link('live', 'Live', 'nav-live') : link('live', 'Queue', 'nav-queue')}
       ${me.role === 'admin' ? link('admin', 'Admin', 'nav-admin', href('admin', 'users')) : null}
     </nav>
     <div class="menubar-right">

@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parleychat/parley"
+)
+
+// liveColumns follow conversationColumns for the live view: when a queued conversation
+// entered the queue, and since when the visitor of an active one has waited for an
+// answer (their first and last messages after the operator's last).
+const liveColumns = `,
+	CASE WHEN c.status = 'queued' THEN COALESCE(c.queued_at, c.created_at) END,
+	CASE WHEN c.status = 'active' THEN (
+		SELECT MIN(w.created_at) FROM messages w
+		WHERE w.conversation_id = c.id AND w.author_kind = 'visitor' AND w.seq > ` + answeredSeq + `) END,
+	CASE WHEN c.status = 'active' THEN (
+		SELECT MAX(w.created_at) FROM messages w
+		WHERE w.conversation_id = c.id AND w.author_kind = 'visitor' AND w.seq > ` + answeredSeq + `) END`
+
+// answeredSeq is the number of the operator's last message in conversation c, 0 for none.
+const answeredSeq = `COALESCE((
+	SELECT MAX(o.seq) FROM messages o WHERE o.conversation_id = c.id AND o.author_kind = 'operator'), 0)`
+
+func scanLive(row scanner) (*parley.LiveConversation, error) {
+	var queued, waiting, last sql.NullInt64
+	c, err := scanConversation(row, &queued, &waiting, &last)
+	if err != nil {
+		return nil, err
+	}
+	return &parley.LiveConversation{Conversation: *c, QueuedSince: goTime(queued), WaitingSince: goTime(waiting), LastUnansweredAt: goTime(last)}, nil
+}
+
+// LiveConversations lists the conversations that have not ended, by id.
+func (s *Store) LiveConversations(ctx context.Context) ([]*parley.LiveConversation, error) {
+	list, err := queryAll(ctx, s.read, scanLive, `SELECT `+conversationColumns+liveColumns+conversationJoins+`
+		WHERE c.status <> 'ended' ORDER BY c.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list live conversations: %w", err)
+	}
+	return list, nil
+}
+
+// LiveConversation returns one conversation as the live view shows it.
+func (s *Store) LiveConversation(ctx context.Context, id int64) (*parley.LiveConversation, error) {
+	c, err := scanLive(s.read.QueryRowContext(ctx, `SELECT `+conversationColumns+liveColumns+conversationJoins+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = errConversationNotFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get live conversation %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// AssignConversation gives a queued conversation to an operator by hand, deciding in the
+// write transaction that records it (parley.LiveStore). The single writer makes it one
+// decision at a time with every other assignment; it reads and keeps true the writer's
+// snapshot as an assignment does (assign.go).
+func (s *Store) AssignConversation(ctx context.Context, a parley.HandAssignment, choose parley.Chooser) (*parley.Conversation, *parley.Message, error) {
+	now := orNow(a.Now).UTC().Truncate(time.Microsecond)
+	var c *parley.Conversation
+	var m *parley.Message
+	err := s.writeTracked(ctx, func(tx *wtx) error {
+		c, m = nil, nil
+		var channelID, operatorID int64
+		var status parley.ConversationStatus
+		var language, holder string
+		err := tx.QueryRowContext(ctx, `SELECT c.channel_id, COALESCE(c.operator_id, 0), c.status, c.language,
+				COALESCE(NULLIF(u.chat_name, ''), u.name, '')
+			FROM conversations c LEFT JOIN users u ON u.id = c.operator_id WHERE c.id = ?`, a.ConversationID).
+			Scan(&channelID, &operatorID, &status, &language, &holder)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errConversationNotFound(a.ConversationID)
+		} else if err != nil {
+			return err
+		}
+		if err := a.Refused(status, operatorID, holder); err != nil {
+			return err
+		}
+		to, err := handAssign(ctx, tx, a, channelID, language, now, choose)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE conversations SET status = 'active', operator_id = ?, assigned_at = ?
+			WHERE id = ?`, to, now.UnixMicro(), a.ConversationID)
+		if err != nil {
+			return err
+		}
+		tx.live.drop(a.ConversationID)
+		if err := recordAssignment(ctx, tx, channelID, to, now); err != nil {
+			return err
+		}
+		tx.a.assigned(a.ConversationID, channelID, to, now)
+		if c, err = conversation(ctx, tx, a.ConversationID); err != nil {
+			return err
+		}
+		m = &parley.Message{
+			ConversationID: a.ConversationID,
+			Author:         parley.Author{Kind: parley.AuthorSystem},
+			Body:           parley.JoinedMessage(c.OperatorName),
+			CreatedAt:      now,
+		}
+		if err := appendMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		c.LastSeq, c.LastMessageAt = m.Seq, now
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("assign conversation %d by hand: %w", a.ConversationID, err)
+	}
+	return c, m, nil
+}
+
+// handAssign decides within tx whether the operator a names may be given a conversation
+// of the channel by hand: an enabled member, available as choose finds them alone, with
+// no cap asked.
+func handAssign(ctx context.Context, tx *wtx, a parley.HandAssignment, channelID int64, language string, now time.Time, choose parley.Chooser) (int64, error) {
+	var name string
+	var disabled, deleted bool
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(NULLIF(chat_name, ''), name), disabled, deleted_at IS NOT NULL
+		FROM users WHERE id = ?`, a.OperatorID).Scan(&name, &disabled, &deleted)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && deleted) {
+		return 0, errUserNotFound(a.OperatorID)
+	} else if err != nil {
+		return 0, err
+	}
+	if disabled {
+		return 0, parley.Errorf(parley.ECONFLICT, "%s's account is disabled.", name)
+	}
+	candidates, err := tx.a.candidates(ctx, tx, channelID, now)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range candidates {
+		if c.OperatorID != a.OperatorID {
+			continue
+		}
+		one := []parley.Candidate{c}
+		id, ok := choose(parley.AssignRequest{Language: language}, one)
+		if !ok {
+			return 0, parley.TransferRefusal(name, &one[0], 0)
+		}
+		if id != c.OperatorID {
+			return 0, fmt.Errorf("chooser picked user %d, not user %d who was asked for", id, c.OperatorID)
+		}
+		return id, nil
+	}
+	var channel string
+	if err := tx.QueryRowContext(ctx, `SELECT name FROM channels WHERE id = ?`, channelID).Scan(&channel); err != nil {
+		return 0, err
+	}
+	return 0, parley.Errorf(parley.ECONFLICT, "%s is not a member of %s.", name, channel)
+}
