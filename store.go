@@ -167,6 +167,8 @@ type Store interface {
 
 	// Files sent in conversations, and the limits on them (files.go).
 	FileStore
+	// Reports on conversations (reports.go).
+	ReportStore
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -16,6 +16,7 @@ import { ChatWindows } from './chatwindows.js';
 // Pages an operator opens now and then are loaded when first opened.
 const loadProfile = () => import('./components/profile.js');
 const loadAdmin = () => import('./components/admin.js');
+const loadReports = () => import('./components/reports.js');
 
 const TITLE = 'Parley';
 
@@ -27,6 +28,8 @@ function Page({ route, me }) {
       return html`<${Lazy} load=${loadProfile} name="ProfilePage" route=${route} />`;
     case 'admin':
       return html`<${Lazy} load=${loadAdmin} name="AdminPage" route=${route} me=${me} />`;
+    case 'reports':
+      return html`<${Lazy} load=${loadReports} name="ReportsPage" me=${me} />`;
     default:
       return html`<${DiscussPage} route=${route} />`;
   }

@@ -1,8 +1,8 @@
 // Hash routing: #/discuss[/ID], #/channels, #/profile[/preferences|security],
-// #/admin/users[/ID]|channels|languages|canned-responses.
+// #/admin/users[/ID]|channels|languages|canned-responses, #/reports.
 import { setState } from './store.js';
 
-export const PAGES = ['discuss', 'channels', 'profile', 'admin'];
+export const PAGES = ['discuss', 'channels', 'profile', 'admin', 'reports'];
 export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses', 'files'];
 export const PROFILE_TABS = ['preferences', 'security'];
 

@@ -7,6 +7,7 @@ import { openWindow } from '../windows.js';
 import { href } from '../router.js';
 import { IconMessages, IconLogo, IconUser, IconLogout, IconInbox } from '../icons.js';
 import { Avatar } from './common.js';
+import { RatingBadge } from './rating.js';
 import { cx, formatWhen, preview, sortConversations, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
 
@@ -96,6 +97,7 @@ function MessagesMenu() {
                             <span class="messages-item-time">${formatWhen(c.last_message ? c.last_message.created_at : c.created_at)}</span>
                           </span>
                           <span class="messages-item-preview">${preview(c, 60)}</span>
+                          <${RatingBadge} rating=${c.rating} />
                         </span>
                         ${c.unread > 0 ? html`<span class="count" aria-label=${`${c.unread} unread`}>${c.unread}</span>` : null}
                       </button>
@@ -151,6 +153,7 @@ export function MenuBar({ me, route }) {
     <nav class="nav" aria-label="Main">
       ${link('discuss', 'Discuss', 'nav-discuss')}
       ${link('channels', 'Channels', 'nav-channels')}
+      ${me.role === 'admin' || me.role === 'supervisor' ? link('reports', 'Reports', 'nav-reports') : null}
       ${me.role === 'admin' ? link('admin', 'Admin', 'nav-admin', href('admin', 'users')) : null}
     </nav>
     <div class="menubar-right">
