@@ -72,7 +72,7 @@ func TestReportsPageBrowser(t *testing.T) {
 
 	// Per operator: one bar for Alice.
 	p.setValue(tid("reports-group"), "operator")
-	p.wait(fmt.Sprintf(`[...document.querySelectorAll(%q)].some((r) => r.querySelector('th').innerText === 'Alice Doe')`, tid("reports-row")), "Alice's row")
+	p.wait(fmt.Sprintf(`[...document.querySelectorAll(%q)].some((r) => r.querySelector('th').textContent === 'Alice Doe')`, tid("reports-row")), "Alice's row")
 	p.wait(chartDrawnJS("conversations", 0x71, 0x4b, 0x67), "Alice's bar drawn")
 	aliceRow := tid("reports-row")
 	if got := cell(aliceRow, "Conversations"); got != "3" {
