@@ -69,11 +69,16 @@ func TestReportsPageBrowser(t *testing.T) {
 		t.Errorf("CSV link %q", href)
 	}
 	p.screenshot("reports")
+	checkAccessible(t, p.ctx, "Reports, per day")
+	if n := consoleEval[int](p, `document.querySelectorAll('main, [role="main"]').length`); n != 1 {
+		t.Errorf("Reports: %d main landmarks, want 1", n)
+	}
 
 	// Per operator: one bar for Alice.
 	p.setValue(tid("reports-group"), "operator")
 	p.wait(fmt.Sprintf(`[...document.querySelectorAll(%q)].some((r) => r.querySelector('th').textContent === 'Alice Doe')`, tid("reports-row")), "Alice's row")
 	p.wait(chartDrawnJS("conversations", 0x71, 0x4b, 0x67), "Alice's bar drawn")
+	checkAccessible(t, p.ctx, "Reports, per operator")
 	aliceRow := tid("reports-row")
 	if got := cell(aliceRow, "Conversations"); got != "3" {
 		t.Errorf("Alice's conversations %q", got)
@@ -118,4 +123,5 @@ func TestRatingShownInConsole(t *testing.T) {
 	p.click(tid("messages-button"))
 	p.wait(fmt.Sprintf(`document.querySelector('%s[data-conversation-id="%d"] %s')?.dataset.score === "3"`, tid("messages-item"), conv, tid("rating-badge")), "the rating in the messages drop-down")
 	p.screenshot("rating")
+	checkAccessible(t, p.ctx, "a rated conversation in Discuss, with the messages drop-down")
 }

@@ -230,7 +230,7 @@ function ReportTable({ report }) {
     ${COLUMNS.map(([name, cell]) => html`<td key=${name} data-column=${name}>${cell(r)}</td>`)}
   </tr>`;
   return html`<div class="card table-card">
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex="0" role="region" aria-label="The figures in a table">
       <table class="table report-table" data-testid="reports-table">
         <caption class="visually-hidden">Figures per ${report.group}, and the total</caption>
         <thead><tr><th scope="col">${head}</th>${COLUMNS.map(([name]) => html`<th scope="col" key=${name}>${name}</th>`)}</tr></thead>
@@ -305,11 +305,11 @@ export function ReportsPage({ me }) {
       </div>
       <div class="field">
         <label for="report-from">From</label>
-        <input id="report-from" type="date" value=${filters.from} max=${filters.to} onChange=${setDate('from')} data-testid="reports-from" />
+        <input id="report-from" type="date" value=${filters.from} max=${filters.to} onChange=${setDate("from")} data-testid="reports-from" />
       </div>
       <div class="field">
         <label for="report-to">To</label>
-        <input id="report-to" type="date" value=${filters.to} min=${filters.from} onChange=${setDate('to')} data-testid="reports-to" />
+        <input id="report-to" type="date" value=${filters.to} min=${filters.from} onChange=${setDate("to")} data-testid="reports-to" />
       </div>
       <div class="field">
         <label for="report-group">One row per</label>
