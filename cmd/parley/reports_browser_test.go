@@ -78,6 +78,8 @@ func TestReportsPageBrowser(t *testing.T) {
 	p.setValue(tid("reports-group"), "operator")
 	p.wait(fmt.Sprintf(`[...document.querySelectorAll(%q)].some((r) => r.querySelector('th').textContent === 'Alice Doe')`, tid("reports-row")), "Alice's row")
 	p.wait(chartDrawnJS("conversations", 0x71, 0x4b, 0x67), "Alice's bar drawn")
+	consoleEval[bool](p, `(document.querySelector('[data-chart="ratings"]').scrollIntoView(), true)`)
+	p.screenshot("reports-operator")
 	checkAccessible(t, p.ctx, "Reports, per operator")
 	aliceRow := tid("reports-row")
 	if got := cell(aliceRow, "Conversations"); got != "3" {

@@ -70,9 +70,10 @@ const GROUPS = [
   ['channel', 'Channel'],
 ];
 
-// duration writes seconds for people: "45 s", "3 min 5 s", "2 h 10 min"; — for none.
+// duration writes seconds for people: "120 ms", "45 s", "3 min 5 s", "2 h 10 min"; — for none.
 export function duration(s) {
   if (s === null || s === undefined) return '—';
+  if (s > 0 && s < 0.95) return `${Math.round(s * 1000)} ms`;
   if (s < 60) return `${Math.round(s * 10) / 10} s`;
   const total = Math.round(s);
   if (total < 3600) return `${Math.floor(total / 60)} min${total % 60 ? ` ${total % 60} s` : ''}`;
