@@ -252,13 +252,14 @@ export function ReportsPage({ me }) {
     return { from, to, group: 'day', channel: '', operator: '' };
   });
   const [state, setState] = useState({ loading: true });
+  const allowed = !!me && (me.role === 'admin' || me.role === 'supervisor');
 
   useEffect(() => {
     if (!channels) loadChannels().catch(() => {});
   }, []);
 
   useEffect(() => {
-    if (!filters.from || !filters.to) return undefined;
+    if (!allowed || !filters.from || !filters.to) return undefined;
     let live = true;
     setState((s) => ({ ...s, loading: true }));
     request('GET', reportURL(filters)).then(
@@ -276,7 +277,7 @@ export function ReportsPage({ me }) {
     return [...seen].sort((a, b) => a[1].localeCompare(b[1]));
   }, [channels]);
 
-  if (!me || (me.role !== 'admin' && me.role !== 'supervisor')) {
+  if (!allowed) {
     return html`<main class="page"><div class="card empty-card" data-testid="reports-forbidden">Only supervisors and admins can see the reports.</div></main>`;
   }
   const set = (name) => (e) => setFilters({ ...filters, [name]: e.target.value });
