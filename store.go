@@ -175,6 +175,9 @@ type Store interface {
 	AuditStore
 	DataRequestStore
 
+	// Reports on conversations (reports.go).
+	ReportStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

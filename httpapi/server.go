@@ -174,6 +174,9 @@ func (s *Server) routes() []route {
 		{"GET /api/conversations/{id}/visitor", s.api(s.handleVisitorInfo), console},
 		{"GET /api/ws", s.handleOperatorWS, console},
 
+		// Reports (reports.go).
+		{"GET /api/reports/conversations", s.handleConversationReport, console},
+
 		// Files (files.go).
 		{"POST /api/conversations/{id}/files", s.api(s.handleUpload), console},
 		{"GET /api/files/{id}", s.handleFile, console},

@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"PageViews", testPageViews},
 		{"VisitorConversations", testVisitorConversations},
 		{"Files", testFiles},
+		{"ConversationReport", testConversationReport}, // reports.go
 	}
 	tests = append(tests, transferTests...)
 	tests = append(tests, dataTests...)

@@ -134,6 +134,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"GET /api/queue":                      {noone, forged},
 		"POST /api/conversations/{id}/assign": {noone, forged, operator},
 		"POST /api/conversations/{id}/take":   {noone, forged, outsider},
+		"GET /api/reports/conversations":      {noone, forged, operator}, // supervisors and admins: TestConversationReportAPI
 	}
 	// The inbox of left messages, and transcripts (inbox_test.go).
 	bodies["POST /api/offline-messages/{id}/handled"] = map[string]any{"handled": true}

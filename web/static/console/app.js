@@ -18,6 +18,7 @@ const loadProfile = () => import('./components/profile.js');
 const loadAdmin = () => import('./components/admin.js');
 const loadInbox = () => import('./components/inbox.js');
 const loadLive = () => import('./components/live.js');
+const loadReports = () => import('./components/reports.js');
 
 const TITLE = 'Parley';
 
@@ -33,6 +34,8 @@ function Page({ route, me }) {
       return html`<${Lazy} load=${loadAdmin} name="AdminPage" route=${route} me=${me} />`;
     case 'live':
       return html`<${Lazy} load=${loadLive} name="LivePage" me=${me} />`;
+    case 'reports':
+      return html`<${Lazy} load=${loadReports} name="ReportsPage" me=${me} />`;
     default:
       return html`<${DiscussPage} route=${route} />`;
   }

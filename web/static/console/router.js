@@ -1,8 +1,9 @@
-// Hash routing: #/discuss[/ID], #/channels, #/inbox[/ID], #/live, #/profile[/preferences|security],
+// Hash routing: #/discuss[/ID], #/channels, #/inbox[/ID], #/live, #/reports,
+// #/profile[/preferences|security],
 // #/admin/users[/ID]|channels|languages|canned-responses|files|data|audit-log.
 import { setState } from './store.js';
 
-export const PAGES = ['discuss', 'channels', 'inbox', 'live', 'profile', 'admin'];
+export const PAGES = ['discuss', 'channels', 'inbox', 'live', 'reports', 'profile', 'admin'];
 export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses', 'files', 'data', 'audit-log'];
 export const PROFILE_TABS = ['preferences', 'security'];
 

@@ -6,6 +6,7 @@ import { href } from '../router.js';
 import { Thread, EndButton, TransferButton } from './thread.js';
 import { Avatar, Lazy, Spinner, VisitorInfo } from './common.js';
 import { IconInbox } from '../icons.js';
+import { RatingBadge } from './rating.js';
 import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
 
 function ConversationItem({ c, selected }) {
@@ -22,6 +23,7 @@ function ConversationItem({ c, selected }) {
         </span>
         <span class="livechat-item-bottom">
           <span class="livechat-item-preview">${preview(c, 70)}</span>
+          <${RatingBadge} rating=${c.rating} />
           ${c.unread > 0
             ? html`<span class="count" data-testid="livechat-unread" aria-label=${`${c.unread} unread`}>${c.unread}</span>`
             : null}
@@ -47,6 +49,7 @@ function ConversationHeader({ c, panel, togglePanel }) {
       </div>
     </div>
     <span class=${cx('status-pill', `status-${c.status}`)}>${c.status === 'ended' ? 'Ended' : c.status === 'queued' ? 'Queued' : 'Active'}</span>
+    <${RatingBadge} rating=${c.rating} />
     <button type="button" class="btn btn-secondary btn-sm" onClick=${togglePanel} aria-pressed=${String(panel)}
       data-testid="visitor-toggle">Visitor</button>
     <a class="btn btn-secondary btn-sm" href=${`/api/conversations/${c.id}/transcript?format=html`} download

@@ -7,6 +7,7 @@ import { openWindow } from '../windows.js';
 import { href } from '../router.js';
 import { IconMessages, IconLogo, IconUser, IconLogout, IconInbox } from '../icons.js';
 import { Avatar } from './common.js';
+import { RatingBadge } from './rating.js';
 import { cx, formatWhen, preview, sortConversations, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
 import { request } from '../api.js';
@@ -97,6 +98,7 @@ function MessagesMenu() {
                             <span class="messages-item-time">${formatWhen(c.last_message ? c.last_message.created_at : c.created_at)}</span>
                           </span>
                           <span class="messages-item-preview">${preview(c, 60)}</span>
+                          <${RatingBadge} rating=${c.rating} />
                         </span>
                         ${c.unread > 0 ? html`<span class="count" aria-label=${`${c.unread} unread`}>${c.unread}</span>` : null}
                       </button>
@@ -173,6 +175,7 @@ export function MenuBar({ me, route }) {
       ${link('channels', 'Channels', 'nav-channels')}
       <${InboxLink} current=${route.page === 'inbox'} />
       ${me.role === 'admin' || me.role === 'supervisor' ? link('live', 'Live', 'nav-live') : link('live', 'Queue', 'nav-queue')}
+      ${me.role === 'admin' || me.role === 'supervisor' ? link('reports', 'Reports', 'nav-reports') : null}
       ${me.role === 'admin' ? link('admin', 'Admin', 'nav-admin', href('admin', 'users')) : null}
     </nav>
     <div class="menubar-right">

@@ -5,6 +5,7 @@ import { useStore, notify } from '../store.js';
 import { ensureHistory, markRead, sendMessage, sendTyping, endConversation } from '../actions.js';
 import { IconSend, IconTransfer, IconClip } from '../icons.js';
 import { Spinner } from './common.js';
+import { RatingNote } from './rating.js';
 import { cx, formatDay, formatTime, sameDay, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
 
@@ -278,7 +279,7 @@ export function Thread({ id, place, autoRead, focusKey, compact }) {
     ${!conv
       ? null
       : ended
-        ? html`<div class="thread-ended" ref=${endedNote} tabindex="-1" data-testid="thread-ended">This conversation has ended.</div>`
+        ? html`<div class="thread-ended" ref=${endedNote} tabindex="-1" data-testid="thread-ended">This conversation has ended.<${RatingNote} rating=${conv.rating} /></div>`
         : html`<${Composer} id=${id} conv=${conv} place=${place} focusKey=${focusKey} />`}
   </section>`;
 }
