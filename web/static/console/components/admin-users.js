@@ -22,7 +22,7 @@ import { IconPlus, IconCheck } from '../icons.js';
 import { cx, languageName } from '../util.js';
 import { rescueFocus } from '../util.js';
 
-const roleLabel = (role) => (role === 'admin' ? 'Admin' : 'Operator');
+const roleLabel = (role) => ({ admin: 'Admin', supervisor: 'Supervisor' })[role] || 'Operator';
 
 function NewUserForm({ onCreated }) {
   const empty = { login: '', name: '', password: '', role: 'operator' };

@@ -261,7 +261,7 @@ export function ProfilePage({ route }) {
         <${Avatar} name=${me.name} size=${64} />
         <div>
           <h1 class="profile-name">${me.name}</h1>
-          <div class="muted">${me.login} · ${me.role === 'admin' ? 'Administrator' : 'Operator'}</div>
+          <div class="muted">${me.login} · ${me.role === 'admin' ? 'Administrator' : me.role === 'supervisor' ? 'Supervisor' : 'Operator'}</div>
           ${me.chat_name ? html`<div class="muted small">Visitors see you as <strong>${me.chat_name}</strong></div>` : null}
         </div>
       </div>
