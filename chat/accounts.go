@@ -126,7 +126,7 @@ func (s *Service) EditUser(ctx context.Context, actor *parley.User, id int64, e 
 	}
 	if e.Role != nil {
 		if !e.Role.Valid() {
-			return nil, parley.Errorf(parley.EINVALID, "Role %q is not one of operator, admin.", *e.Role)
+			return nil, parley.Errorf(parley.EINVALID, "Role %q is not one of operator, supervisor, admin.", *e.Role)
 		}
 		upd.Role = e.Role
 	}

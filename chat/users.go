@@ -140,7 +140,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *parley.User, nu NewUser
 		nu.Role = parley.RoleOperator
 	}
 	if !nu.Role.Valid() {
-		return nil, parley.Errorf(parley.EINVALID, "Role %q is not one of operator, admin.", nu.Role)
+		return nil, parley.Errorf(parley.EINVALID, "Role %q is not one of operator, supervisor, admin.", nu.Role)
 	}
 	main := parley.DefaultLanguage
 	if nu.MainLanguage != "" {
