@@ -167,6 +167,8 @@ type Store interface {
 
 	// Files sent in conversations, and the limits on them (files.go).
 	FileStore
+	// Full-text search over conversations (search.go).
+	SearchStore
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -23,13 +23,13 @@ func (s *Service) OperatorConversations(ctx context.Context, actor *parley.User)
 }
 
 // visible loads a conversation the operator may read: one assigned to them, one of a
-// channel they joined, or any for an admin.
+// channel they joined, or any for a supervisor or an admin.
 func (s *Service) visible(ctx context.Context, actor *parley.User, id int64) (*parley.Conversation, error) {
 	c, err := s.store.Conversation(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if c.OperatorID == actor.ID || actor.IsAdmin() {
+	if c.OperatorID == actor.ID || actor.CanSupervise() {
 		return c, nil
 	}
 	channels, err := s.store.UserChannels(ctx, actor.ID)

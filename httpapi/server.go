@@ -160,6 +160,7 @@ func (s *Server) routes() []route {
 		{"POST /api/canned-responses/{id}/use", s.api(s.handleUseCannedResponse), console},
 		{"GET /api/conversations/{id}/visitor", s.api(s.handleVisitorInfo), console},
 		{"GET /api/ws", s.handleOperatorWS, console},
+		{"GET /api/search", s.api(s.handleSearch), console},
 
 		// Files (files.go).
 		{"POST /api/conversations/{id}/files", s.api(s.handleUpload), console},

@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"Files", testFiles},
 	}
 	tests = append(tests, transferTests...)
+	tests = append(tests, searchTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

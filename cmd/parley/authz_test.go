@@ -117,6 +117,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"PATCH /api/settings/files":               {noone, forged, operator},
 		"POST /livechat/conversations/{id}/files": {noone, forged, operatorAsVisitor, otherVisitor},
 		"GET /livechat/files/{id}":                {noone, forged, operatorAsVisitor, otherVisitor},
+		"GET /api/search":                         {noone, forged}, // an operator finds only what they may read: TestSearchScoping
 	}
 	s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"})
 	for _, tc := range []struct {

@@ -4,9 +4,12 @@ import { html, useMemo, useState } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { href } from '../router.js';
 import { Thread, EndButton, TransferButton } from './thread.js';
-import { Avatar, Spinner, VisitorInfo } from './common.js';
+import { Avatar, Lazy, Spinner, VisitorInfo } from './common.js';
 import { IconInbox } from '../icons.js';
 import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
+
+// The search box and what it opens (search.js), loaded when Discuss first shows.
+const loadSearch = () => import('./search.js');
 
 function ConversationItem({ c, selected }) {
   const name = visitorName(c);
@@ -67,6 +70,7 @@ export function DiscussPage({ route }) {
 
   return html`<main class=${cx('discuss', route.id && 'has-selection')} data-testid="discuss-page">
     <aside class="discuss-sidebar" aria-labelledby="livechat-heading">
+      <${Lazy} load=${loadSearch} name="SearchBox" route=${route} />
       <h2 class="sidebar-heading" id="livechat-heading" data-testid="livechat-heading">
         LIVECHAT ${unreadTotal ? html`<span class="count count-muted">${unreadTotal}</span>` : null}
       </h2>
@@ -84,14 +88,16 @@ export function DiscussPage({ route }) {
       ${selected
         ? html`<div class="discuss-thread" data-testid="discuss-thread" data-conversation-id=${selected.id}>
             <${ConversationHeader} c=${selected} panel=${panel} togglePanel=${togglePanel} />
-            <${Thread} key=${selected.id} id=${selected.id} place="pane" autoRead=${true} focusKey=${selected.id} />
+            <${Thread} key=${selected.id} id=${selected.id} place="pane" autoRead=${true} focusKey=${selected.id} highlight=${route.seq} />
             ${panel ? html`<${VisitorInfo} id=${selected.id} />` : null}
           </div>`
         : route.id && !loaded
           ? html`<${Spinner} />`
-          : html`<div class="empty-state">
+          : route.id
+            ? html`<${Lazy} load=${loadSearch} name="FoundConversation" id=${route.id} seq=${route.seq} />`
+            : html`<div class="empty-state">
               <${IconInbox} size=${48} />
-              <h2>${route.id ? 'This conversation is not in your list' : 'Select a conversation'}</h2>
+              <h2>Select a conversation</h2>
               <p>Your live chat conversations are listed on the left, newest first. Unread ones are in bold.</p>
             </div>`}
     </section>
