@@ -165,6 +165,16 @@ func Snippet(body string, words []string) []SnippetPart {
 			}
 		}
 		to = forwardRunes(body, from, snippetLength)
+		// End at a word too, past the first match.
+		keep := from
+		if len(matches) > 0 {
+			keep = min(matches[0].end, to)
+		}
+		if to < len(body) {
+			if sp := strings.LastIndexFunc(body[keep:to], unicode.IsSpace); sp > 0 {
+				to = keep + sp
+			}
+		}
 	}
 	var parts []SnippetPart
 	add := func(text string, match bool) {

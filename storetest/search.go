@@ -344,4 +344,12 @@ func SearchAfterDeletes(t *testing.T, s parley.Store, exec func(ctx context.Cont
 	if got := find("perdue arrive"); !slices.Equal(got, []int64{}) {
 		t.Errorf("words of two messages found together: %v", got)
 	}
+
+	// A body changed (an erasure may blank it rather than delete it) is found by its new
+	// words only.
+	if err := exec(ctx, `UPDATE messages SET body = 'Texte effacé' WHERE conversation_id = `+fmt.Sprint(c.ID)+` AND seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	wantIDs(t, "perdue", find("perdue"), []int64{})
+	wantIDs(t, "efface", find("efface"), []int64{c.ID})
 }
