@@ -9,7 +9,9 @@
 -- a message writes its terms only, not a second copy, and columnsize=0 keeps no length
 -- per row (nothing ranks by it). messages is a WITHOUT ROWID table keyed by
 -- (conversation_id, seq): a message's rowid here is conversation_id * 2^32 + seq.
--- Triggers keep the index in step with every insert, change and delete of a message,
+-- The store indexes each message it stores (sqlite/search.go, indexMessage: a trigger on
+-- insert costs three times as much, as FTS5 writes a segment at each trigger's
+-- statement); triggers keep the index in step with every change and delete of a message,
 -- however made (a conversation deleted takes its messages with it by cascade, and the
 -- triggers run for each). A contentless table forgets a row by the 'delete' command,
 -- given the very values it indexed: the triggers have them (old.body). contentless_delete=1
@@ -24,13 +26,6 @@ CREATE VIRTUAL TABLE message_search USING fts5 (
 
 INSERT INTO message_search (rowid, body)
     SELECT (conversation_id << 32) + seq, body FROM messages WHERE author_kind <> 'system';
-
--- +goose StatementBegin
-CREATE TRIGGER message_search_insert AFTER INSERT ON messages
-WHEN new.author_kind <> 'system' BEGIN
-    INSERT INTO message_search (rowid, body) VALUES ((new.conversation_id << 32) + new.seq, new.body);
-END;
--- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER message_search_delete AFTER DELETE ON messages
@@ -52,5 +47,4 @@ END;
 -- +goose Down
 DROP TRIGGER message_search_update;
 DROP TRIGGER message_search_delete;
-DROP TRIGGER message_search_insert;
 DROP TABLE message_search;
