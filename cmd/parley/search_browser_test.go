@@ -15,7 +15,8 @@ import (
 // The operator types a word in Discuss's search: the conversation that holds it is
 // listed with the message, the word marked; a click opens the conversation at that
 // message, scrolled to and highlighted, in their own conversation and in a colleague's
-// of their channel (read-only, since it is not in their list).
+// of their channel (read-only, since it is not in their list). A supervisor finds every
+// conversation, by the filters too.
 func TestSearchBrowser(t *testing.T) {
 	s := mustStart(t, "")
 	admin := s.adminToken(t)
@@ -90,4 +91,21 @@ func TestSearchBrowser(t *testing.T) {
 	open("INVOICE", bobs, 27, true)
 	op.screenshot("search-colleague")
 	checkAccessible(t, op.ctx, "Discuss with search results")
+
+	// A supervisor, in no channel, searches every conversation, with the filters.
+	s.mustOperator(t, admin, "carol", map[string]any{"role": "supervisor"})
+	sup := openConsole(t, s, "carol", "password-carol", "/discuss")
+	sup.wait(fmt.Sprintf(`document.querySelector(%q)?.placeholder === "Search all conversations"`, tid("search-input")), "the supervisor's search box")
+	sup.click(tid("search-filters-toggle"))
+	sup.wait(fmt.Sprintf(`!!document.querySelector('%s option[value="%d"]')`, tid("search-channel"), ch), "the channels in the filter")
+	sup.setValue(tid("search-channel"), fmt.Sprint(ch))
+	sup.wait(fmt.Sprintf(`[...document.querySelectorAll(%q)].map(e => e.dataset.conversationId).join() === "%d,%d"`, tid("search-result"), mine, bobs),
+		"both conversations of the channel, newest first")
+	sup.typeText(tid("search-input"), "fahrrad")
+	result := fmt.Sprintf(`%s[data-conversation-id="%d"][data-seq="27"]`, tid("search-result"), bobs)
+	sup.wait(fmt.Sprintf(`document.querySelectorAll(%q).length === 1 && !!document.querySelector('%s')`, tid("search-result"), result), "Bob's conversation alone")
+	sup.click(result)
+	sup.wait(fmt.Sprintf(`!!document.querySelector('%s[data-read-only] %s.msg-found[data-seq="27"]')`, tid("discuss-thread"), tid("message")), "Bob's conversation, read-only")
+	sup.screenshot("search-supervisor")
+	checkAccessible(t, sup.ctx, "Discuss with the search's filters")
 }

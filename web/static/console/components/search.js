@@ -17,13 +17,13 @@ import { cx, formatWhen, visitorName } from '../util.js';
 const CSS = `
 .search{padding:0 12px 10px}
 .search-bar{display:flex;gap:6px;align-items:center}
-.search-bar input[type=search]{min-height:34px;padding:6px 10px}
+.search-bar input[type=search]{min-height:34px;padding:6px 10px;min-width:0}
 .search-bar .btn{flex:none}
-.search-filters{display:grid;grid-template-columns:1fr 1fr;gap:8px;margin-top:8px}
-.search-filters .field{margin:0;gap:3px}
+.search-filters{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:8px;margin-top:8px}
+.search-filters .field{margin:0;gap:3px;min-width:0}
 .search-filters .field-wide{grid-column:1/-1}
 .search-filters label{font-size:12px}
-.search-filters input,.search-filters select{min-height:32px;padding:5px 8px;font-size:13px}
+.search-filters input,.search-filters select{min-height:32px;padding:5px 8px;font-size:13px;min-width:0;width:100%;box-sizing:border-box}
 .discuss-sidebar:has(.search-results)>:not(.search){display:none}
 .search-results{margin-top:10px}
 .search-summary{display:flex;align-items:center;justify-content:space-between;font-size:12px;color:var(--text-muted);padding:0 4px 6px}
