@@ -12,7 +12,11 @@
 -- its entries in the index and nothing more in the table, and whatever deletes a message
 -- (an erasure's plain DELETE, a cascade) takes its entries with it. Queries spell the
 -- expression and the condition exactly as here (postgres/search.go) for the planner to
--- use the index.
+-- use the index. fastupdate is off: with it, every insert appends to one pending list
+-- (under its metapage's lock, so the two batchers take turns), which every search then
+-- reads through, and which some unlucky insert merges into the index at 4 MB; without
+-- it, each message updates its few words' entries at once. BenchmarkAddMessageParallel
+-- measured the same either way on a busy machine.
 -- +goose StatementBegin
 CREATE FUNCTION parley_fold(text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -21,7 +25,7 @@ AS $$ SELECT translate($1,
     'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzOoUuAaIiOoUuUuUuUuUuAaAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYyAaBbBbBbCcDdDdDdDdDdEeEeEeEeEeFfGgHhHhHhHhHhIiIiKkKkKkLlLlLlLlMmMmMmNnNnNnNnOoOoOoOoPpPpRrRrRrRrSsSsSsSsSsTtTtTtTtUuUuUuUuUuVvVvWwWwWwWwWwXxXxYyZzZzZzhtwyAaAaAaAaAaAaAaAaAaAaAaAaEeEeEeEeEeEeEeEeIiIiOoOoOoOoOoOoOoOoOoOoOoOoUuUuUuUuUuUuUuYyYyYyYy') $$;
 -- +goose StatementEnd
 
-CREATE INDEX messages_search ON messages USING gin (to_tsvector('simple'::regconfig, parley_fold(body)))
+CREATE INDEX messages_search ON messages USING gin (to_tsvector('simple'::regconfig, parley_fold(body))) WITH (fastupdate = off)
     WHERE author_kind <> 'system';
 
 -- +goose Down
