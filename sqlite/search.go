@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/parleychat/parley"
@@ -19,62 +20,122 @@ func (s *Store) SearchConversations(ctx context.Context, q parley.SearchQuery) (
 	if limit <= 0 {
 		limit = parley.MaxSearchLimit
 	}
-	var query string
 	if len(q.Words) == 0 {
-		query = `SELECT ` + conversationColumns + conversationJoins + `
-			WHERE ` + where + ` ORDER BY c.id DESC LIMIT ?`
-		args = append(args, limit)
-	} else {
-		// found: per conversation, its newest message with every word. Its rowid
-		// (conversation_id << 32 | seq) also bounds the page before the join.
-		match := []any{ftsQuery(q.Words)}
-		bound := ""
-		if q.Before > 0 {
-			bound = ` AND rowid < ?`
-			match = append(match, q.Before<<32)
+		out, err := s.searchRows(ctx, false, `SELECT `+conversationColumns+conversationJoins+`
+			WHERE `+where+` ORDER BY c.id DESC LIMIT ?`, append(args, limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("search conversations: %w", err)
 		}
-		query = `WITH found AS (
-				SELECT rowid >> 32 AS conversation_id, MAX(rowid & 4294967295) AS seq
-				FROM message_search WHERE message_search MATCH ?` + bound + `
-				GROUP BY rowid >> 32
-			)
-			SELECT ` + conversationColumns + `,
-				m.seq, m.author_kind, m.author_id, m.author_name, m.body, m.created_at
-			FROM found
-			JOIN conversations c ON c.id = found.conversation_id
-			JOIN visitors v ON v.id = c.visitor_id
-			LEFT JOIN users u ON u.id = c.operator_id
-			JOIN messages m ON m.conversation_id = found.conversation_id AND m.seq = found.seq
-			WHERE ` + where + ` ORDER BY c.id DESC LIMIT ?`
-		args = append(append(match, args...), limit)
+		return out, nil
 	}
+
+	// FTS5 lists the messages with the words newest conversation first (rowid
+	// descending: conversation_id << 32 | seq), a chunk at a time; the conversations of
+	// each chunk, with their newest such message, go through the filters, until a page
+	// is full or no message is left. A word in every conversation is then found in the
+	// newest few, instead of grouping every message that holds it first.
+	match := ftsQuery(q.Words)
+	bound := int64(math.MaxInt64)
+	if q.Before > 0 {
+		bound = q.Before << 32
+	}
+	query := `WITH found (conversation_id, seq) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?))
+		SELECT ` + conversationColumns + `,
+			m.seq, m.author_kind, m.author_id, m.author_name, m.body, m.created_at
+		FROM found
+		JOIN conversations c ON c.id = found.conversation_id
+		JOIN visitors v ON v.id = c.visitor_id
+		LEFT JOIN users u ON u.id = c.operator_id
+		JOIN messages m ON m.conversation_id = found.conversation_id AND m.seq = found.seq
+		WHERE ` + where + ` ORDER BY c.id DESC LIMIT ?`
+	out := []*parley.SearchResult{}
+	for chunk := 256; len(out) < limit && bound > 0; chunk = min(2*chunk, 8192) {
+		found, next, err := s.searchChunk(ctx, match, bound, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("search conversations: %w", err)
+		}
+		if len(found) == 0 {
+			break
+		}
+		page, err := s.searchRows(ctx, true, query, append(append([]any{found}, args...), limit-len(out))...)
+		if err != nil {
+			return nil, fmt.Errorf("search conversations: %w", err)
+		}
+		out = append(out, page...)
+		bound = next
+	}
+	return out, nil
+}
+
+// searchChunk reads at most n messages that match, newest conversation first, below the
+// rowid bound. It returns their conversations, each once with its newest such message,
+// as the JSON array [[conversation_id, seq], …], and the bound of the next chunk: 0 when
+// no message is left. A conversation cut by the chunk's end is skipped by the next.
+func (s *Store) searchChunk(ctx context.Context, match string, bound int64, n int) (string, int64, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT rowid FROM message_search
+		WHERE message_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`, match, bound, n)
+	if err != nil {
+		return "", 0, err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	last, count := int64(-1), 0
+	for rows.Next() {
+		var rowid int64
+		if err := rows.Scan(&rowid); err != nil {
+			return "", 0, err
+		}
+		count++
+		if id := rowid >> 32; id != last {
+			if last >= 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "[%d,%d]", id, rowid&(1<<32-1))
+			last = id
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", 0, err
+	}
+	if last < 0 {
+		return "", 0, nil
+	}
+	next := int64(0)
+	if count == n {
+		next = last << 32
+	}
+	return "[" + b.String() + "]", next, nil
+}
+
+// searchRows runs a search's query; withMessage tells that each row ends with the
+// columns of the message found.
+func (s *Store) searchRows(ctx context.Context, withMessage bool, query string, args ...any) ([]*parley.SearchResult, error) {
 	rows, err := s.reader.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("search conversations: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	out := []*parley.SearchResult{}
 	for rows.Next() {
 		var r parley.SearchResult
 		var err error
-		if len(q.Words) == 0 {
+		if !withMessage {
 			r.Conversation, err = scanConversation(rows)
 		} else {
 			var m parley.Message
 			var authorID, created sql.NullInt64
 			r.Conversation, err = scanConversation(rows, &m.Seq, &m.Author.Kind, &authorID, &m.Author.Name, &m.Body, &created)
-			m.ConversationID, m.Author.ID, m.CreatedAt = r.Conversation.ID, authorID.Int64, goTime(created)
-			r.Message = &m
+			if err == nil {
+				m.ConversationID, m.Author.ID, m.CreatedAt = r.Conversation.ID, authorID.Int64, goTime(created)
+				r.Message = &m
+			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("search conversations: %w", err)
+			return nil, err
 		}
 		out = append(out, &r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search conversations: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // indexMessage adds a message just stored to the search index, in the same transaction.

@@ -19,6 +19,7 @@ var searchTests = []struct {
 	{"SearchFilters", testSearchFilters},
 	{"SearchVisibility", testSearchVisibility},
 	{"SearchPages", testSearchPages},
+	{"SearchManyMatches", testSearchManyMatches},
 }
 
 // searchWorld is a few conversations in two channels, with words in several languages.
@@ -290,6 +291,46 @@ func testSearchPages(t *testing.T, s parley.Store) {
 			wantIDs(t, "pages", got, ids)
 		})
 	}
+}
+
+// testSearchManyMatches has a conversation with hundreds of messages that match, among
+// others that a reader may not see: each conversation is found once, with its newest
+// message, whatever the store reads at a time.
+func testSearchManyMatches(t *testing.T, s parley.Store) {
+	a, b := mustChannel(t, s, "A", 0), mustChannel(t, s, "B", 0)
+	ann, bob := mustUser(t, s, "ann"), mustUser(t, s, "bob")
+	mustJoin(t, s, a.ID, ann.ID)
+	mustJoin(t, s, b.ID, bob.ID)
+	at := t0
+	start := func(ch *parley.Channel, op *parley.User, messages int) (*parley.Conversation, int64) {
+		at = at.Add(time.Hour)
+		c, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "V").ID, Body: "Where is my parcel?", Now: at}, pick(op.ID))
+		last := int64(1)
+		for i := 1; i < messages; i++ {
+			last = mustAdd(t, s, c.ID, parley.Author{Kind: parley.AuthorVisitor}, fmt.Sprintf("Parcel %d is still missing.", i), at.Add(time.Duration(i)*time.Millisecond)).Seq
+		}
+		return c, last
+	}
+	c1, _ := start(a, ann, 1)
+	c2, last2 := start(b, bob, 300)
+	c3, _ := start(a, ann, 1)
+	c4, _ := start(b, bob, 10)
+
+	found, err := s.SearchConversations(t.Context(), parley.SearchQuery{Words: []string{"parcel"}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range found {
+		ids = append(ids, r.Conversation.ID)
+		if r.Conversation.ID == c2.ID && r.Message.Seq != last2 {
+			t.Errorf("conversation %d found with message %d, want its newest, %d", c2.ID, r.Message.Seq, last2)
+		}
+	}
+	wantIDs(t, "everyone's", ids, []int64{c4.ID, c3.ID, c2.ID, c1.ID})
+	wantIDs(t, "ann's", searchIDs(t, s, parley.SearchQuery{Words: []string{"parcel"}, ReaderID: ann.ID, Limit: 2}), []int64{c3.ID, c1.ID})
+	wantIDs(t, "ann's after c3", searchIDs(t, s, parley.SearchQuery{Words: []string{"parcel"}, ReaderID: ann.ID, Limit: 2, Before: c3.ID}), []int64{c1.ID})
+	wantIDs(t, "before c2", searchIDs(t, s, parley.SearchQuery{Words: []string{"missing"}, Before: c2.ID + 1, Limit: 1}), []int64{c2.ID})
 }
 
 // SearchAfterDeletes checks that messages and conversations deleted by plain SQL, as
