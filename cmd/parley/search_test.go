@@ -273,7 +273,7 @@ func TestSearchBadInput(t *testing.T) {
 		// The edges that are allowed.
 		for _, query := range []string{
 			"q=" + strings.Repeat("a", 200), "q=x&limit=100", "q=x&limit=1", "from=2025-01-01&to=2025-01-01",
-			"from=2025-01-01T10:00:00%2B02:00", "to=2025-01-01T23:00:00.000Z", "q=" + url.QueryEscape(`NEAR("a" b) AND c* OR ^d`), "visitor=%25_%5C",
+			"from=2025-01-01T10:00:00%2B02:00", "to=2025-01-01T23:00:00.000Z", "q=" + url.QueryEscape("\u0301 caf\u0301e ½ x² \u200d"), "q=%CC%81", "q=" + url.QueryEscape(`NEAR("a" b) AND c* OR ^d`), "visitor=%25_%5C",
 		} {
 			s.must(t, 200, "GET", "/api/search?"+query, tm.alice, nil)
 		}
