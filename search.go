@@ -26,7 +26,8 @@ type SearchQuery struct {
 	// Words (SearchWords) must all appear in one message of the conversation, each as a
 	// word or the start of one, whatever their case and accents.
 	Words []string
-	// Visitor is part of the visitor's name, in any case.
+	// Visitor is part of the visitor's name, in any case (SQLite's LIKE folds the case
+	// of ASCII letters only).
 	Visitor    string
 	OperatorID int64
 	ChannelID  int64
@@ -94,9 +95,10 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
 
-// FoldSearch is how words are compared: lowercased, without their accents ("Élan" is
-// "elan"), as SQLite's unicode61 tokenizer with remove_diacritics and PostgreSQL's
-// parley_fold do.
+// FoldSearch is how a snippet compares words: lowercased, without their accents ("Élan"
+// is "elan"). The engines fold the accents of Latin letters (SQLite's unicode61 with
+// remove_diacritics, PostgreSQL's parley_fold); this folds every combining mark, so it
+// marks at least what they found.
 func FoldSearch(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
