@@ -178,6 +178,9 @@ type Store interface {
 	// Reports on conversations (reports.go).
 	ReportStore
 
+	// Full-text search over conversations (search.go).
+	SearchStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -173,6 +173,7 @@ func (s *Server) routes() []route {
 		{"POST /api/canned-responses/{id}/use", s.api(s.handleUseCannedResponse), console},
 		{"GET /api/conversations/{id}/visitor", s.api(s.handleVisitorInfo), console},
 		{"GET /api/ws", s.handleOperatorWS, console},
+		{"GET /api/search", s.api(s.handleSearch), console},
 
 		// Reports (reports.go).
 		{"GET /api/reports/conversations", s.handleConversationReport, console},

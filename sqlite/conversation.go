@@ -448,7 +448,10 @@ func insertMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
 		INSERT INTO messages (conversation_id, seq, author_kind, author_id, author_name, body, created_at, client_id, file_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ConversationID, m.Seq, string(m.Author.Kind), authorID, m.Author.Name, m.Body, m.CreatedAt.UnixMicro(), nullString(m.ClientID), fileID)
-	return err
+	if err != nil {
+		return err
+	}
+	return indexMessage(ctx, tx, m)
 }
 
 // appendMessage gives m the next seq of its conversation and stores it.

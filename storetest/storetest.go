@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 	tests = append(tests, dataTests...)
 	tests = append(tests, inboxTests...)
 	tests = append(tests, liveTests...)
+	tests = append(tests, searchTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

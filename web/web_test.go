@@ -169,7 +169,9 @@ func TestIndexPreloadsEveryModule(t *testing.T) {
 
 	// Every .js under console/ and vendor/ that app.js imports by name, directly or not;
 	// and the modules loaded later with import(), which the first load does without.
-	staticImport := regexp.MustCompile(`from\s*'([^']+)'`)
+	// An import or export statement, which may span lines, at the start of a line: not a
+	// 'from' in a module's code.
+	staticImport := regexp.MustCompile(`(?m)^(?:import|export)\s[^;']*?\bfrom\s*'([^']+)'`)
 	dynamicImport := regexp.MustCompile(`import\(\s*'([^']+)'\s*\)`)
 	// reach is the modules of from and every module they import, directly or not, but
 	// those of skip.

@@ -135,6 +135,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/conversations/{id}/assign": {noone, forged, operator},
 		"POST /api/conversations/{id}/take":   {noone, forged, outsider},
 		"GET /api/reports/conversations":      {noone, forged, operator}, // supervisors and admins: TestConversationReportAPI
+		"GET /api/search":                     {noone, forged},           // an operator finds only what they may read: TestSearchScoping
 	}
 	// The inbox of left messages, and transcripts (inbox_test.go).
 	bodies["POST /api/offline-messages/{id}/handled"] = map[string]any{"handled": true}

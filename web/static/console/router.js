@@ -1,5 +1,5 @@
-// Hash routing: #/discuss[/ID], #/channels, #/inbox[/ID], #/live, #/reports,
-// #/profile[/preferences|security],
+// Hash routing: #/discuss[/ID[/SEQ]] (SEQ: a message to show, found by a search),
+// #/channels, #/inbox[/ID], #/live, #/reports, #/profile[/preferences|security],
 // #/admin/users[/ID]|channels|languages|canned-responses|files|data|audit-log.
 import { setState } from './store.js';
 
@@ -16,6 +16,7 @@ export function parseRoute(hash) {
   const route = { page, id: 0, sub: '' };
   if (page === 'inbox') route.id = Number.parseInt(parts[1], 10) > 0 ? Number.parseInt(parts[1], 10) : 0;
   if (page === 'discuss') route.id = Number.parseInt(parts[1], 10) > 0 ? Number.parseInt(parts[1], 10) : 0;
+  if (page === 'discuss' && route.id) route.seq = Number.parseInt(parts[2], 10) > 0 ? Number.parseInt(parts[2], 10) : 0;
   if (page === 'admin') route.sub = ADMIN_PAGES.includes(parts[1]) ? parts[1] : 'users';
   if (page === 'admin' && route.sub === 'users') route.id = Number.parseInt(parts[2], 10) > 0 ? Number.parseInt(parts[2], 10) : 0;
   if (page === 'profile') route.sub = PROFILE_TABS.includes(parts[1]) ? parts[1] : 'preferences';

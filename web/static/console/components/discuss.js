@@ -9,6 +9,9 @@ import { IconInbox } from '../icons.js';
 import { RatingBadge } from './rating.js';
 import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
 
+// The search box and what it opens (search.js), loaded when Discuss first shows.
+const loadSearch = () => import('./search.js');
+
 function ConversationItem({ c, selected }) {
   const name = visitorName(c);
   return html`<li>
@@ -60,8 +63,8 @@ function ConversationHeader({ c, panel, togglePanel }) {
   </div>`;
 }
 
-// A conversation that is not the supervisor's opens read-only (components/live.js).
-const loadLive = () => import('./live.js');
+// A conversation that is not the user's opens read-only (components/readonly.js).
+const loadReadOnly = () => import('./readonly.js');
 
 export function DiscussPage({ route }) {
   const me = useStore((s) => s.me);
@@ -77,6 +80,7 @@ export function DiscussPage({ route }) {
 
   return html`<main class=${cx('discuss', route.id && 'has-selection')} data-testid="discuss-page">
     <aside class="discuss-sidebar" aria-labelledby="livechat-heading">
+      <${Lazy} load=${loadSearch} name="SearchBox" route=${route} />
       <h2 class="sidebar-heading" id="livechat-heading" data-testid="livechat-heading">
         LIVECHAT ${unreadTotal ? html`<span class="count count-muted">${unreadTotal}</span>` : null}
       </h2>
@@ -94,16 +98,16 @@ export function DiscussPage({ route }) {
       ${selected
         ? html`<div class="discuss-thread" data-testid="discuss-thread" data-conversation-id=${selected.id}>
             <${ConversationHeader} c=${selected} panel=${panel} togglePanel=${togglePanel} />
-            <${Thread} key=${selected.id} id=${selected.id} place="pane" autoRead=${true} focusKey=${selected.id} />
+            <${Thread} key=${selected.id} id=${selected.id} place="pane" autoRead=${true} focusKey=${selected.id} highlight=${route.seq} />
             ${panel ? html`<${VisitorInfo} id=${selected.id} />` : null}
           </div>`
         : route.id && !loaded
           ? html`<${Spinner} />`
-          : route.id && me && (me.role === 'admin' || me.role === 'supervisor')
-            ? html`<${Lazy} load=${loadLive} name="WatchedConversation" key=${route.id} id=${route.id} />`
+          : route.id
+            ? html`<${Lazy} load=${loadReadOnly} name="ReadOnlyConversation" key=${route.id} id=${route.id} seq=${route.seq} />`
             : html`<div class="empty-state">
               <${IconInbox} size=${48} />
-              <h2>${route.id ? 'This conversation is not in your list' : 'Select a conversation'}</h2>
+              <h2>Select a conversation</h2>
               <p>Your live chat conversations are listed on the left, newest first. Unread ones are in bold.</p>
             </div>`}
     </section>

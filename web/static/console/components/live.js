@@ -2,15 +2,13 @@
 // and load, the queue with its waits, the conversations going on with the visitor's wait
 // for an answer), kept up to date by the live events of the console's WebSocket; and,
 // for operators, the queue of the channels they joined, with Take. Loaded with import()
-// when first opened, as is the read-only view of a conversation that is not the
-// supervisor's (WatchedConversation, shown by Discuss).
-import { html, useEffect, useMemo, useState } from '../../vendor/preact-htm.js';
+// when first opened.
+import { html, useEffect, useState } from '../../vendor/preact-htm.js';
 import { request } from '../api.js';
 import { useStore, notify } from '../store.js';
-import { catchUp, onConversationEvent, onServerEvent } from '../actions.js';
+import { onConversationEvent, onServerEvent } from '../actions.js';
 import { href, navigate } from '../router.js';
 import { Alert, Avatar, PageHeader, PresenceDot, Spinner } from './common.js';
-import { Thread } from './thread.js';
 import { languageName, visitorName } from '../util.js';
 
 const canSupervise = (me) => !!me && (me.role === 'admin' || me.role === 'supervisor');
@@ -325,55 +323,4 @@ export function LivePage({ me }) {
       : 'Visitors waiting in the channels you joined, oldest first. Take one to answer it now.'}</p>
     ${supervisor ? html`<${SupervisorPage} />` : html`<${OperatorQueue} />`}
   </main>`;
-}
-
-// WatchedConversation shows a conversation that is not the supervisor's: its messages as
-// they come (live_message events), without a composer; Transfer while it is active.
-export function WatchedConversation({ id }) {
-  const [conv, setConv] = useState(null);
-  const [error, setError] = useState('');
-  const languages = useStore((s) => s.languages);
-  useEffect(() => {
-    let live = true;
-    const load = () =>
-      request('GET', `/api/conversations/${id}`).then(
-        (c) => live && setConv(c),
-        (e) => live && setError(e.message),
-      );
-    const off = onServerEvent((ev) => {
-      if (ev.type === 'live_message' && ev.conversation_id === id) catchUp(id);
-      if ((ev.type === 'live_conversation' && ev.conversation && ev.conversation.id === id) || ev.type === 'reopened') {
-        load();
-        catchUp(id);
-      }
-    });
-    load();
-    return () => {
-      live = false;
-      off();
-    };
-  }, [id]);
-  const details = useMemo(() => (conv && conv.language ? languageName(languages, conv.language) : ''), [conv, languages]);
-  if (error) return html`<${Alert}>${error}<//>`;
-  if (!conv) return html`<${Spinner} />`;
-  const status = conv.status === 'ended' ? 'Ended' : conv.status === 'queued' ? 'Queued' : 'Active';
-  return html`<div class="discuss-thread" data-testid="discuss-thread" data-conversation-id=${id} data-watched="true">
-    <div class="discuss-header">
-      <a class="back-link" href=${href('live')} aria-label="Back to the live view">‹</a>
-      <${Avatar} name=${visitorName(conv)} size=${40} />
-      <div class="discuss-header-text">
-        <h1 data-testid="discuss-title">${visitorName(conv)}</h1>
-        <div class="discuss-header-details" data-testid="watched-details">
-          ${[conv.operator ? `With ${conv.operator.chat_name}` : 'Nobody yet', details].filter(Boolean).join(' · ')} · Read only
-        </div>
-      </div>
-      <span class=${`status-pill status-${conv.status}`}>${status}</span>
-      ${conv.status === 'active'
-        ? html`<button type="button" class="btn btn-secondary btn-sm" aria-haspopup="dialog" data-testid="transfer-button"
-            aria-label=${`Transfer the conversation with ${visitorName(conv)}`}
-            onClick=${() => import('../transfer.js').then((m) => m.openPicker(id, conv))}>Transfer</button>`
-        : null}
-    </div>
-    <${Thread} key=${id} id=${id} place="pane" autoRead=${false} />
-  </div>`;
 }

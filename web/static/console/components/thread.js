@@ -35,10 +35,11 @@ const Attachment = ({ a }) =>
     ? html`<a class="msg-file" href=${a.url} target="_blank"><img src=${a.url} alt=${a.name} data-testid="message-image" /></a>`
     : html`<a class="msg-file" href=${a.url} download data-testid="message-file">${a.name} (${Math.ceil(a.size / 1e3)} kB)</a>`;
 
-function MessageList({ id, messages, notes, complete, compact }) {
+function MessageList({ id, messages, notes, complete, compact, highlight }) {
   const me = useStore((s) => s.me);
   const list = useRef(null);
   const stick = useRef(true);
+  const shown = useRef(0); // the highlighted message last scrolled to
   const count = messages.length + notes.length;
 
   const onScroll = () => {
@@ -49,9 +50,20 @@ function MessageList({ id, messages, notes, complete, compact }) {
   useLayoutEffect(() => {
     const el = list.current;
     if (!el) return;
+    // A message a search found is shown (a third of the way down), once it has loaded.
+    if (highlight && shown.current !== highlight) {
+      const found = el.querySelector(`[data-seq="${highlight}"]`);
+      if (found) {
+        shown.current = highlight;
+        el.scrollTop += found.getBoundingClientRect().top - el.getBoundingClientRect().top - el.clientHeight / 3;
+        stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+        return;
+      }
+      if (!complete) return;
+    }
     const last = messages[messages.length - 1];
     if (stick.current || (last && last.author.kind === 'operator')) el.scrollTop = el.scrollHeight;
-  }, [count, complete]);
+  }, [count, complete, highlight]);
 
   const items = [];
   let prev = null;
@@ -71,7 +83,7 @@ function MessageList({ id, messages, notes, complete, compact }) {
       prev = null;
     }
     if (m.author.kind === 'system') {
-      items.push(html`<div class="msg msg-system" key=${m.seq} data-testid="message" data-seq=${m.seq} data-author-kind="system">
+      items.push(html`<div class=${cx('msg msg-system', m.seq === highlight && 'msg-found')} key=${m.seq} data-testid="message" data-seq=${m.seq} data-author-kind="system">
         <span class="msg-system-body" data-testid="message-body">${m.body}</span>
         <time datetime=${m.created_at}>${formatTime(m.created_at)}</time>
       </div>`);
@@ -79,7 +91,7 @@ function MessageList({ id, messages, notes, complete, compact }) {
       const grouped = prev && author(prev) === author(m) && at - new Date(prev.created_at) < GROUP_WITHIN;
       // An operator's own messages need no name; a colleague's (before a transfer) do.
       const name = me && m.author.id === me.id ? '' : m.author.name || (m.author.kind === 'visitor' ? 'Visitor' : 'Operator');
-      items.push(html`<div class=${cx('msg', `msg-${m.author.kind}`, grouped && 'msg-grouped')} key=${m.seq}
+      items.push(html`<div class=${cx('msg', `msg-${m.author.kind}`, grouped && 'msg-grouped', m.seq === highlight && 'msg-found')} key=${m.seq}
         data-testid="message" data-seq=${m.seq} data-author-kind=${m.author.kind} data-author-id=${m.author.id || undefined}>
         ${grouped
           ? null
@@ -229,8 +241,9 @@ export const TransferButton = ({ id, conv, compact }) =>
 
 // Thread shows conversation id. autoRead marks new messages read as they come (the Discuss
 // pane); otherwise they are read once the operator focuses or clicks the thread. The
-// composer takes the focus each time focusKey changes to a new non-zero value.
-export function Thread({ id, place, autoRead, focusKey, compact }) {
+// composer takes the focus each time focusKey changes to a new non-zero value. The
+// message numbered highlight (a search's find) is marked and scrolled to.
+export function Thread({ id, place, autoRead, focusKey, compact, highlight }) {
   const conv = useStore((s) => s.conversations[id]);
   const msgs = useStore((s) => s.messages[id]);
   const typing = useStore((s) => s.typing[id]);
@@ -272,7 +285,8 @@ export function Thread({ id, place, autoRead, focusKey, compact }) {
   const typingName = typing ? typing.name || (conv ? visitorName(conv) : 'The visitor') : '';
   return html`<section class=${cx('thread', compact && 'thread-compact')} ref=${root} data-testid="thread" data-conversation-id=${id}
     onFocusIn=${() => setFocused(true)} onFocusOut=${onFocusOut} onMouseDown=${() => markRead(id)}>
-    <${MessageList} id=${id} messages=${messages} notes=${notes || NO_NOTES} complete=${!!(msgs && msgs.complete)} compact=${compact} />
+    <${MessageList} id=${id} messages=${messages} notes=${notes || NO_NOTES} complete=${!!(msgs && msgs.complete)} compact=${compact}
+      highlight=${highlight} />
     <div class="typing" aria-live="polite" data-testid="typing-indicator">
       ${typingName ? html`<span class="typing-dots" aria-hidden="true"><i></i><i></i><i></i></span>${typingName} is typing…` : null}
     </div>

@@ -1,0 +1,54 @@
+package postgres
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/postgres/pgtest"
+)
+
+// TestSearchUsesTheIndex plans a search with sequential scans made as dear as they go:
+// the words must be looked up in the GIN index messages_search, which only happens when
+// the query spells the index's expression and condition exactly (migration 11). A search
+// that scanned the messages would read every message ever stored.
+func TestSearchUsesTheIndex(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []parley.SearchQuery{
+		{Words: []string{"refund"}},
+		{Words: []string{"café", "order"}, ChannelID: 1, Before: 10, ReaderID: 2},
+	} {
+		query, args := searchSQL(q)
+		rows, err := conn.Query(ctx, `EXPLAIN `+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if text := strings.Join(plan, "\n"); !strings.Contains(text, "Bitmap Index Scan on messages_search") {
+			t.Errorf("the search does not use the index messages_search:\n%s", text)
+		}
+	}
+}
