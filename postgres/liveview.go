@@ -108,20 +108,8 @@ func (s *Store) AssignConversation(ctx context.Context, a parley.HandAssignment,
 		if err != nil {
 			return err
 		}
-		if err := recordAssignment(ctx, tx, channelID, to, now); err != nil {
-			return err
-		}
-		if c, err = conversation(ctx, tx, a.ConversationID); err != nil {
-			return err
-		}
-		m = &parley.Message{
-			ConversationID: a.ConversationID,
-			Seq:            seq,
-			Author:         parley.Author{Kind: parley.AuthorSystem},
-			Body:           parley.JoinedMessage(c.OperatorName),
-			CreatedAt:      now,
-		}
-		return insertMessage(ctx, tx, m)
+		c, m, err = joined(ctx, tx, a.ConversationID, channelID, to, seq, now)
+		return err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("assign conversation %d by hand: %w", a.ConversationID, err)

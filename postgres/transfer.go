@@ -91,20 +91,8 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 		if err != nil {
 			return err
 		}
-		if err := recordAssignment(ctx, tx, channelID, to, now); err != nil {
-			return err
-		}
-		if c, err = conversation(ctx, tx, t.ConversationID); err != nil {
-			return err
-		}
-		m = &parley.Message{
-			ConversationID: t.ConversationID,
-			Seq:            seq,
-			Author:         parley.Author{Kind: parley.AuthorSystem},
-			Body:           parley.JoinedMessage(c.OperatorName),
-			CreatedAt:      now,
-		}
-		return insertMessage(ctx, tx, m)
+		c, m, err = joined(ctx, tx, t.ConversationID, channelID, to, seq, now)
+		return err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("transfer conversation %d: %w", t.ConversationID, err)
@@ -154,4 +142,29 @@ func handTo(ctx context.Context, tx pgx.Tx, t parley.Transfer, channelID int64, 
 		return 0, err
 	}
 	return 0, parley.Errorf(parley.ECONFLICT, "%s is not a member of %s.", name, channel)
+}
+
+// joined records, within tx, that operator to was given conversation id of the channel by
+// hand (a transfer, an assignment, a take), and tells the visitor with a system notice
+// numbered seq, which the caller took with the conversation's row: the conversation as it
+// now is, and the notice.
+func joined(ctx context.Context, tx pgx.Tx, id, channelID, to, seq int64, now time.Time) (*parley.Conversation, *parley.Message, error) {
+	if err := recordAssignment(ctx, tx, channelID, to, now); err != nil {
+		return nil, nil, err
+	}
+	c, err := conversation(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := &parley.Message{
+		ConversationID: id,
+		Seq:            seq,
+		Author:         parley.Author{Kind: parley.AuthorSystem},
+		Body:           parley.JoinedMessage(c.OperatorName),
+		CreatedAt:      now,
+	}
+	if err := insertMessage(ctx, tx, m); err != nil {
+		return nil, nil, err
+	}
+	return c, m, nil
 }

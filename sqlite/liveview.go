@@ -92,24 +92,8 @@ func (s *Store) AssignConversation(ctx context.Context, a parley.HandAssignment,
 			return err
 		}
 		tx.live.drop(a.ConversationID)
-		if err := recordAssignment(ctx, tx, channelID, to, now); err != nil {
-			return err
-		}
-		tx.a.assigned(a.ConversationID, channelID, to, now)
-		if c, err = conversation(ctx, tx, a.ConversationID); err != nil {
-			return err
-		}
-		m = &parley.Message{
-			ConversationID: a.ConversationID,
-			Author:         parley.Author{Kind: parley.AuthorSystem},
-			Body:           parley.JoinedMessage(c.OperatorName),
-			CreatedAt:      now,
-		}
-		if err := appendMessage(ctx, tx, m); err != nil {
-			return err
-		}
-		c.LastSeq, c.LastMessageAt = m.Seq, now
-		return nil
+		c, m, err = joined(ctx, tx, a.ConversationID, channelID, to, now)
+		return err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("assign conversation %d by hand: %w", a.ConversationID, err)

@@ -70,24 +70,8 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 		if err != nil {
 			return err
 		}
-		if err := recordAssignment(ctx, tx, channelID, to, now); err != nil {
-			return err
-		}
-		tx.a.assigned(t.ConversationID, channelID, to, now)
-		if c, err = conversation(ctx, tx, t.ConversationID); err != nil {
-			return err
-		}
-		m = &parley.Message{
-			ConversationID: t.ConversationID,
-			Author:         parley.Author{Kind: parley.AuthorSystem},
-			Body:           parley.JoinedMessage(c.OperatorName),
-			CreatedAt:      now,
-		}
-		if err := appendMessage(ctx, tx, m); err != nil {
-			return err
-		}
-		c.LastSeq, c.LastMessageAt = m.Seq, now
-		return nil
+		c, m, err = joined(ctx, tx, t.ConversationID, channelID, to, now)
+		return err
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("transfer conversation %d: %w", t.ConversationID, err)
@@ -139,4 +123,29 @@ func handTo(ctx context.Context, tx *wtx, t parley.Transfer, channelID, current 
 		return id, nil
 	}
 	return 0, parley.Errorf(parley.ECONFLICT, "%s is not a member of %s.", name, channel)
+}
+
+// joined records, within tx, that operator to was given conversation id of the channel by
+// hand (a transfer, an assignment, a take), and tells the visitor with a system notice:
+// the conversation as it now is, and the notice.
+func joined(ctx context.Context, tx *wtx, id, channelID, to int64, now time.Time) (*parley.Conversation, *parley.Message, error) {
+	if err := recordAssignment(ctx, tx, channelID, to, now); err != nil {
+		return nil, nil, err
+	}
+	tx.a.assigned(id, channelID, to, now)
+	c, err := conversation(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := &parley.Message{
+		ConversationID: id,
+		Author:         parley.Author{Kind: parley.AuthorSystem},
+		Body:           parley.JoinedMessage(c.OperatorName),
+		CreatedAt:      now,
+	}
+	if err := appendMessage(ctx, tx, m); err != nil {
+		return nil, nil, err
+	}
+	c.LastSeq, c.LastMessageAt = m.Seq, now
+	return c, m, nil
 }
