@@ -4,8 +4,30 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/parleychat/parley/postgres/pgtest"
 )
+
+// planConn is a connection of a store on a new database, with setting run on it, to ask
+// for plans; both are closed when the test ends.
+func planConn(t *testing.T, setting string) *pgxpool.Conn {
+	t.Helper()
+	s, err := Open(t.Context(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	conn, err := s.pool.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	if _, err := conn.Exec(t.Context(), setting); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
 
 // TestBatchStatementsUseIndexes plans the group commit's statements, and assignment's, as PostgreSQL plans a
 // prepared statement it reuses (a generic plan), on a new installation's empty tables that
@@ -13,19 +35,7 @@ import (
 // every message or conversation each batch or start would otherwise read.
 func TestBatchStatementsUseIndexes(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
-		t.Fatal(err)
-	}
+	conn := planConn(t, `SET plan_cache_mode = force_generic_plan`)
 	for _, tc := range []struct {
 		name, sql, args string
 		lookup          string // what the plan must show: the lookup by key

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/parleychat/parley"
-	"github.com/parleychat/parley/postgres/pgtest"
 )
 
 // TestSearchUsesTheIndex plans a search with sequential scans made as dear as they go:
@@ -14,19 +13,7 @@ import (
 // that scanned the messages would read every message ever stored.
 func TestSearchUsesTheIndex(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
-		t.Fatal(err)
-	}
+	conn := planConn(t, `SET enable_seqscan = off`)
 	for _, q := range []parley.SearchQuery{
 		{Words: []string{"refund"}},
 		{Words: []string{"café", "order"}, ChannelID: 1, Before: 10, ReaderID: 2},
