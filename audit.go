@@ -34,6 +34,8 @@ const (
 	AuditChannelUpdate     = "channel.update"
 	AuditChannelJoin       = "channel.join"  // an admin made another user join
 	AuditChannelLeave      = "channel.leave" // an admin made another user leave
+	AuditChannelRules      = "channel.rules" // rules per page (channelrules.go)
+	AuditChannelHours      = "channel.hours" // business hours
 	AuditLanguageUpdate    = "language.update"
 	AuditFileSettings      = "settings.files"
 	AuditRetentionSettings = "settings.retention"

@@ -181,6 +181,9 @@ type Store interface {
 	// Full-text search over conversations (search.go).
 	SearchStore
 
+	// Channel rules per page and business hours (channelrules.go).
+	ChannelRulesStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

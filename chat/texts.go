@@ -56,7 +56,8 @@ func (s *Service) checkTexts(ctx context.Context, texts map[string]parley.Channe
 // WidgetChannel is ChannelStatus for a visitor whose languages are these (navigator.languages,
 // else the Accept-Language header): with the language they are matched to among the enabled
 // ones, and the channel's texts in it.
-func (s *Service) WidgetChannel(ctx context.Context, id int64, languages []string, acceptLanguage string) (*ChannelStatus, error) {
+// pageURL is the page the widget is on, for the channel rules (channelrules.go).
+func (s *Service) WidgetChannel(ctx context.Context, id int64, languages []string, acceptLanguage, pageURL string) (*ChannelStatus, error) {
 	if len(languages) > 32 {
 		return nil, parley.Errorf(parley.EINVALID, "At most 32 languages may be sent.")
 	}
@@ -75,5 +76,8 @@ func (s *Service) WidgetChannel(ctx context.Context, id int64, languages []strin
 	}
 	ch := parley.Channel{ButtonText: st.ButtonText, WelcomeMessage: st.WelcomeMessage}
 	st.ButtonText, st.WelcomeMessage = ch.TextsIn(texts, st.Language)
+	if err := s.applyRules(ctx, st, pageURL); err != nil {
+		return nil, err
+	}
 	return st, nil
 }

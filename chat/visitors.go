@@ -17,7 +17,11 @@ type ChannelStatus struct {
 	ButtonColor     string `json:"button_color"`
 	ButtonTextColor string `json:"button_text_color"`
 	Available       bool   `json:"available"` // a new conversation would be assigned now
-	Online          bool   `json:"online"`    // some operator of the channel is online
+	Online          bool   `json:"online"`    // some operator of the channel is online, within its hours
+	// Open tells whether the channel is within its business hours now (always, without
+	// hours); Rule is the channel rule for the page (channelrules.go).
+	Open bool        `json:"open"`
+	Rule *WidgetRule `json:"rule,omitempty"`
 	// Language is the enabled language the visitor is matched to (WidgetChannel), in
 	// which ButtonText and WelcomeMessage are given.
 	Language string `json:"language"`
@@ -136,6 +140,11 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	}
 	visit, err := startVisit(req, s.now())
 	if err != nil {
+		return nil, err
+	}
+	// Outside business hours the widget offers the leave-a-message form; a start sent
+	// anyway is refused before anything is created (channelrules.go).
+	if err := s.checkOpen(ctx, req.ChannelID); err != nil {
 		return nil, err
 	}
 	// An unknown channel is refused by the store's transaction, which then creates

@@ -175,6 +175,11 @@ func (s *Server) routes() []route {
 		{"GET /api/ws", s.handleOperatorWS, console},
 		{"GET /api/search", s.api(s.handleSearch), console},
 
+		// Channel rules per page and business hours (channelrules.go).
+		{"GET /api/channels/{id}/rules", s.api(s.handleChannelRules), console},
+		{"PUT /api/channels/{id}/rules", s.api(s.handleSetChannelRules), console},
+		{"PUT /api/channels/{id}/hours", s.api(s.handleSetChannelHours), console},
+
 		// Reports (reports.go).
 		{"GET /api/reports/conversations", s.handleConversationReport, console},
 

@@ -15,13 +15,18 @@ type widgetChannelView struct {
 }
 
 // widgetChannel answers GET /livechat/channels/{id} for the visitor's languages: the
-// ?languages= query (navigator.languages, comma-separated), else Accept-Language.
+// ?languages= query (navigator.languages, comma-separated), else Accept-Language; ?url= is
+// the page's address, for the channel rules.
 func (s *Server) widgetChannel(r *http.Request, id int64) (int, any, error) {
 	var langs []string
 	if q := r.URL.Query().Get("languages"); q != "" {
 		langs = strings.Split(q, ",")
 	}
-	st, err := s.service.WidgetChannel(r.Context(), id, langs, r.Header.Get("Accept-Language"))
+	pageURL := r.URL.Query().Get("url")
+	if len(pageURL) > chat.MaxPageURLLength {
+		pageURL = pageURL[:chat.MaxPageURLLength]
+	}
+	st, err := s.service.WidgetChannel(r.Context(), id, langs, r.Header.Get("Accept-Language"), pageURL)
 	if err != nil {
 		return 0, nil, err
 	}

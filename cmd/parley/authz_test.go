@@ -151,6 +151,12 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	rules["GET /api/conversations/{id}/transcript"] = []attempt{noone, forged, outsider}
 	rules["GET /livechat/conversations/{id}/transcript"] = []attempt{noone, forged, operatorAsVisitor, otherVisitor}
 	rules["POST /livechat/conversations/{id}/transcript/email"] = []attempt{noone, forged, operatorAsVisitor, otherVisitor}
+	// Channel rules and business hours (channelrules_test.go): admins only.
+	bodies["PUT /api/channels/{id}/rules"] = map[string]any{"rules": []any{map[string]any{"pattern": "*", "action": "hide"}}}
+	bodies["PUT /api/channels/{id}/hours"] = map[string]any{"enabled": true, "time_zone": "UTC", "week": []any{map[string]any{"day": 1, "from": "09:00", "to": "10:00"}}}
+	rules["GET /api/channels/{id}/rules"] = []attempt{noone, forged, operator}
+	rules["PUT /api/channels/{id}/rules"] = []attempt{noone, forged, operator}
+	rules["PUT /api/channels/{id}/hours"] = []attempt{noone, forged, operator}
 	offline := num(s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"}).object(t)["id"])
 	for _, tc := range []struct {
 		who   string

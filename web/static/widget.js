@@ -225,6 +225,7 @@
   };
 
   const live = () => !!(state.conv && state.conv.status !== 'ended');
+  const rule = () => state.channel && state.channel.rule && state.channel.rule.action;
 
   // ---------------------------------------------------------------- DOM helpers
 
@@ -625,7 +626,7 @@ textarea.field { resize: vertical; min-height: 64px; }
       ui.launcher.title = text;
       ui.title.textContent = ch.name || T.title;
       ui.window.setAttribute('aria-label', ch.name || T.title);
-      const welcome = (ch.welcome_message || '').trim();
+      const welcome = (state.invite || ch.welcome_message || '').trim();
       ui.welcome.hidden = !welcome;
       const bubble = ui.welcome.firstChild;
       bubble.textContent = '';
@@ -634,7 +635,8 @@ textarea.field { resize: vertical; min-height: 64px; }
       const untouched = !state.conv && !state.pending.length && !ui.input.value && !ui.offBody.value && ui.offForm.dataset.sent !== 'true';
       if (!state.open || untouched) state.mode = live() || ch.online ? 'chat' : 'offline';
     }
-    ui.dock.hidden = !(ch || live());
+    // The channel rule of the page (the server decides it): hide the button, unless a chat goes on.
+    ui.dock.hidden = !(ch || live()) || (!live() && rule() === 'hide');
     render();
   }
 
@@ -1555,7 +1557,7 @@ textarea.field { resize: vertical; min-height: 64px; }
   // widget's own, in the language the server matches them to.
   async function loadChannel() {
     try {
-      state.channel = await request('GET', '/channels/' + channelId + '?languages=' + encodeURIComponent(LANGUAGES.join(',')));
+      state.channel = await request('GET', '/channels/' + channelId + '?languages=' + encodeURIComponent(LANGUAGES.join(',')) + '&url=' + encodeURIComponent(location.href.slice(0, 2048)));
       localize(state.channel.strings);
     } catch (err) {
       if (err.status === 404 || err.status === 400) state.channel = null;
@@ -1590,6 +1592,22 @@ textarea.field { resize: vertical; min-height: 64px; }
     applyChannel();
     if (wasOpen && !ui.dock.hidden) openWindow(false);
     schedulePoll();
+    // "Open automatically": once a browser session, after the rule's delay, with its
+    // invitation shown as from the team, when a chat can start and none goes on.
+    if (rule() === 'auto_open') {
+      setTimeout(() => {
+        if (rule() !== 'auto_open' || state.open || live() || !state.channel.online) return;
+        try {
+          if (sessionStorage[STORE_KEY]) return;
+          sessionStorage[STORE_KEY] = 1;
+        } catch (e) {
+          // no session storage: open anyway
+        }
+        state.invite = state.channel.rule.message;
+        applyChannel();
+        openWindow(false);
+      }, state.channel.rule.delay * 1000);
+    }
 
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && live() && !state.ws) {

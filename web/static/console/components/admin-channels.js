@@ -1,7 +1,7 @@
 // Admin → Channels: the live chat channels, a form to create or edit one (its widget's
 // texts and colours, those texts per language (channel-texts.js), the cap of ongoing
-// conversations per operator, the websites allowed to embed it), and the snippet that
-// puts its widget on a website.
+// conversations per operator, the websites allowed to embed it), the snippet that
+// puts its widget on a website, and its rules per page and business hours (channel-rules.js).
 import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { createChannel, updateChannel, loadChannels } from '../actions.js';
@@ -24,6 +24,7 @@ const originsText = (list) => (list || []).join('\n');
 const originsList = (text) => text.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
 
 const loadTexts = () => import('./channel-texts.js');
+const loadRules = () => import('./channel-rules.js');
 
 export function widgetSnippet(id) {
   return `<script src="${location.origin}/widget.js" data-channel="${id}" async></script>`;
@@ -217,6 +218,9 @@ export function AdminChannels() {
               )}
             </ul>`}
     </section>
-    <${ChannelForm} channel=${channel} saved=${saved} onDone=${done} />
+    <div class="admin-stack">
+      <${ChannelForm} channel=${channel} saved=${saved} onDone=${done} />
+      ${channel ? html`<${Lazy} load=${loadRules} name="ChannelRules" channel=${channel} />` : null}
+    </div>
   </div>`;
 }
