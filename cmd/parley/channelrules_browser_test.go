@@ -108,6 +108,7 @@ func TestConsoleChannelRules(t *testing.T) {
 	p.setValue(tid("channel-hours-holidays"), "2026-12-25\n2026-01-01")
 	p.click(tid("channel-hours-save"))
 	p.wait(existsJS(tid("channel-hours-saved")), "the hours saved")
+	checkAccessible(t, p.ctx, "Admin → Channels, a channel's rules and business hours")
 
 	var got struct {
 		Rules []struct {
