@@ -81,6 +81,7 @@ func TestConsoleChannelRules(t *testing.T) {
 	s := mustStart(t, "")
 	admin := s.adminToken(t)
 	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	s.must(t, 200, "PUT", "/api/languages/fr", admin, map[string]any{"enabled": true})
 	p := openConsole(t, s, "admin", adminPassword, "/admin/channels")
 	row := fmt.Sprintf(`%s[data-channel-id="%d"]`, tid("admin-channel-row"), ch)
 	p.wait(existsJS(row), "the channel in Admin → Channels")
@@ -99,6 +100,7 @@ func TestConsoleChannelRules(t *testing.T) {
 	p.wait(existsJS(tid("channel-rule-delay")), "the Open automatically timer")
 	p.setValue(tid("channel-rule-delay"), "7")
 	p.setValue(tid("channel-rule-message"), "Need a hand with prices?")
+	p.setValue(tid("channel-rule-translation")+`[data-language="fr"]`, "Besoin d'aide pour les prix ?")
 	p.click(tid("channel-rules-save"))
 	p.wait(existsJS(tid("channel-rules-saved")), "the rules saved")
 
@@ -114,6 +116,7 @@ func TestConsoleChannelRules(t *testing.T) {
 		Rules []struct {
 			Pattern, Action, Message string
 			Delay                    int
+			Translations             map[string]string
 		} `json:"rules"`
 		Hours struct {
 			Enabled  bool     `json:"enabled"`
@@ -123,7 +126,8 @@ func TestConsoleChannelRules(t *testing.T) {
 		} `json:"hours"`
 	}
 	s.must(t, 200, "GET", fmt.Sprintf("/api/channels/%d/rules", ch), admin, nil).decode(t, &got)
-	if len(got.Rules) != 1 || got.Rules[0].Pattern != "/pricing*" || got.Rules[0].Action != "auto_open" || got.Rules[0].Delay != 7 || got.Rules[0].Message != "Need a hand with prices?" {
+	if len(got.Rules) != 1 || got.Rules[0].Pattern != "/pricing*" || got.Rules[0].Action != "auto_open" || got.Rules[0].Delay != 7 || got.Rules[0].Message != "Need a hand with prices?" ||
+		got.Rules[0].Translations["fr"] != "Besoin d'aide pour les prix ?" {
 		t.Errorf("rules = %+v", got.Rules)
 	}
 	if !got.Hours.Enabled || got.Hours.TimeZone != "Europe/Paris" || len(got.Hours.Week) != 1 || strings.Join(got.Hours.Holidays, ",") != "2026-01-01,2026-12-25" {

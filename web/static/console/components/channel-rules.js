@@ -4,6 +4,7 @@
 // (admin-channels.js) when a saved channel is edited, not with the console.
 import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { request } from '../api.js';
+import { useStore } from '../store.js';
 import { Alert, Spinner } from './common.js';
 
 const ACTIONS = [
@@ -25,6 +26,7 @@ const timeValue = (t) => (t === '24:00' ? '00:00' : t);
 
 function Rules({ channel, initial }) {
   const [rules, setRules] = useState(initial);
+  const languages = (useStore((s) => s.languages) || []).filter((l) => l.enabled && l.code !== 'en');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const [saved, setSaved] = useState('');
@@ -57,6 +59,7 @@ function Rules({ channel, initial }) {
     <p class="hint">The first rule whose URL pattern matches the visitor's page decides; on other pages the button shows.
       <code>*</code> is any text: <code>/pricing*</code> matches the pages whose path starts with /pricing,
       <code>https://shop.example.com/*</code> every page of that website. The query (after <code>?</code>) counts only when the pattern has one.</p>
+    <p class="hint" id="rule-translation-hint">Visitors whose language has its own invitation read it; the others read the invitation message.</p>
     ${rules.length === 0 ? html`<p class="muted" data-testid="channel-rules-empty">No rule: the button shows on every page.</p>` : null}
     <ol class="rule-list">
       ${rules.map(
@@ -87,7 +90,13 @@ function Rules({ channel, initial }) {
                 <label for=${`rule-message-${i}`}>Invitation message</label>
                 <textarea id=${`rule-message-${i}`} rows="2" value=${r.message || ''} placeholder="Hello! Any question about our prices?"
                   onInput=${(e) => update(i, 'message', e.currentTarget.value)} data-testid="channel-rule-message"></textarea>
-              </div>`
+              </div>
+              ${languages.map((l) => html`<div class="field" key=${l.code}>
+                <label for=${`rule-message-${i}-${l.code}`}>Invitation message in ${l.name}</label>
+                <textarea id=${`rule-message-${i}-${l.code}`} rows="2" value=${(r.translations || {})[l.code] || ''}
+                  aria-describedby="rule-translation-hint" data-testid="channel-rule-translation" data-language=${l.code}
+                  onInput=${(e) => update(i, 'translations', { ...(r.translations || {}), [l.code]: e.currentTarget.value })}></textarea>
+              </div>`)}`
             : null}
           <div class="form-actions">
             <button type="button" class="btn btn-secondary btn-sm" disabled=${i === 0} onClick=${() => move(i, -1)}
