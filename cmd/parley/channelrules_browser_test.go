@@ -35,6 +35,7 @@ func TestWidgetChannelRules(t *testing.T) {
 		}
 		p.waitText("welcome", invitation)
 		p.wait("chat input", visible(byTestID("input")))
+		p.wait("animations over", shadowJS+`.getAnimations().length === 0`)
 		screenshot(t, p.ctx, "channel-rules-auto-open")
 
 		// Closed by the visitor, it does not open by itself again in this session.
@@ -71,6 +72,22 @@ func TestWidgetChannelRules(t *testing.T) {
 		p.wait("offline form", visible(byTestID("offline-form")))
 		p.wait("no chat input", `!`+visible(byTestID("input")))
 		screenshot(t, p.ctx, "channel-hours-closed")
+	})
+
+	t.Run("closing while the window is open", func(t *testing.T) {
+		hours := fmt.Sprintf("/api/channels/%d/hours", w.ch)
+		w.s.must(t, 200, "PUT", hours, w.admin, map[string]any{"enabled": true, "time_zone": "UTC", "week": allDay()})
+		p := openDemo(t, w.s, w.ch, "en-US")
+		p.click("launcher")
+		p.wait("chat input", visible(byTestID("input")))
+		now := time.Now().UTC()
+		w.s.must(t, 200, "PUT", hours, w.admin, map[string]any{"enabled": true, "time_zone": "UTC", "week": allDay(),
+			"holidays": []string{now.AddDate(0, 0, -1).Format(time.DateOnly), now.Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)}})
+		p.typeInto("input", "Are you still there?\n")
+		p.wait("offline form", visible(byTestID("offline-form")))
+		if got := evalJS[string](p, byTestID("offline-message")+`.value`); got != "Are you still there?" {
+			t.Errorf("the leave-a-message form holds %q, want the words the visitor wrote", got)
+		}
 	})
 }
 

@@ -1216,6 +1216,15 @@ textarea.field { resize: vertical; min-height: 64px; }
       if (!state.conv) await withRetry(() => start(body, p, clientID));
       else await withRetry(() => post(body, p, clientID));
     } catch (err) {
+      if (!state.conv && err.status === 409) {
+        // The channel closed (business hours) since its status was read: the words go
+        // to the leave-a-message form.
+        dropPending(p);
+        ui.offBody.value = body;
+        state.channel.online = false;
+        state.mode = 'offline';
+        return render();
+      }
       if (state.conv && (err.status === 409 || err.status === 404 || err.status === 401)) {
         // The conversation ended (or vanished) meanwhile: this message starts a new one.
         const ended = err.status === 409;
