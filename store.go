@@ -181,6 +181,9 @@ type Store interface {
 	// Full-text search over conversations (search.go).
 	SearchStore
 
+	// Honest waiting: the channels' wait limits and the estimates given (waiting.go).
+	WaitStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

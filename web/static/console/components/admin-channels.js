@@ -24,6 +24,7 @@ const originsText = (list) => (list || []).join('\n');
 const originsList = (text) => text.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
 
 const loadTexts = () => import('./channel-texts.js');
+const loadWaiting = () => import('./waiting.js');
 
 export function widgetSnippet(id) {
   return `<script src="${location.origin}/widget.js" data-channel="${id}" async></script>`;
@@ -217,6 +218,9 @@ export function AdminChannels() {
               )}
             </ul>`}
     </section>
-    <${ChannelForm} channel=${channel} saved=${saved} onDone=${done} />
+    <div>
+      <${ChannelForm} channel=${channel} saved=${saved} onDone=${done} />
+      ${channel ? html`<${Lazy} load=${loadWaiting} name="WaitLimits" channelId=${channel.id} />` : null}
+    </div>
   </div>`;
 }
