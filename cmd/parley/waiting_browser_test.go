@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // A queued visitor reads their place and the estimated wait, updated as the line moves;
@@ -51,6 +53,8 @@ func TestWidgetHonestWaiting(t *testing.T) {
 	p.typeInto("offline-name", "Ann Visitor")
 	p.typeInto("offline-email", "ann@example.com")
 	p.typeInto("offline-message", "Call me back, please.")
+	// The place in line above the form leaves it less room: the button is scrolled to.
+	evalJS[chromedp.Void](p, byTestID("offline-submit")+`.scrollIntoView({ block: 'nearest' })`)
 	p.click("offline-submit")
 	p.wait("thanks", visible(byTestID("offline-thanks")))
 	p.wait("ended", byTestID("root")+`.dataset.status === 'ended'`)
