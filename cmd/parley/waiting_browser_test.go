@@ -58,6 +58,10 @@ func TestWidgetHonestWaiting(t *testing.T) {
 	p.click("offline-submit")
 	p.wait("thanks", visible(byTestID("offline-thanks")))
 	p.wait("ended", byTestID("root")+`.dataset.status === 'ended'`)
+	// Back in the chat, its end says the message was sent, in the visitor's words.
+	p.click("close")
+	p.click("launcher")
+	p.waitMessage("system", "Thank you! Your message has been sent. We will answer you by email.")
 	var msgs []map[string]any
 	w.s.must(t, 200, "GET", "/api/offline-messages", w.admin, nil).decode(t, &msgs)
 	conv := evalJS[string](p, byTestID("root")+`.dataset.conversation`)

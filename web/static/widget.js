@@ -125,7 +125,8 @@
 
   // The system notices the server writes in English, as the visitor should read them.
   const systemNotice = (body) =>
-    body === 'Visitor left the conversation.' ? T.youEnded : body === 'The operator ended the conversation.' ? T.operatorEnded : body;
+    body === 'Visitor left the conversation.' ? T.youEnded : body === 'The operator ended the conversation.' ? T.operatorEnded
+      : body === 'Visitor left a message instead of waiting.' ? T.offlineThanks : body;
 
   // ---------------------------------------------------------------- storage
 
