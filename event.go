@@ -112,11 +112,16 @@ type VisitorConversation struct {
 	ChannelID     int64              `json:"channel_id"`
 	Status        ConversationStatus `json:"status"`
 	QueuePosition int                `json:"queue_position"`
-	Language      string             `json:"language"`
-	Operator      *VisitorOperator   `json:"operator"`
-	CreatedAt     time.Time          `json:"created_at"`
-	EndedAt       *time.Time         `json:"ended_at"`
-	Rating        *Rating            `json:"rating"`
+	// While queued (waiting.go): the estimated wait in seconds (omitted when none can be
+	// given), and whether the channel's wait limit is passed, so that the widget also
+	// offers the leave-a-message form.
+	EstimatedWait int              `json:"estimated_wait,omitempty"`
+	OfferMessage  bool             `json:"offer_message,omitempty"`
+	Language      string           `json:"language"`
+	Operator      *VisitorOperator `json:"operator"`
+	CreatedAt     time.Time        `json:"created_at"`
+	EndedAt       *time.Time       `json:"ended_at"`
+	Rating        *Rating          `json:"rating"`
 }
 
 // VisitorOperator is the operator as a visitor sees them.

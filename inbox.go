@@ -20,8 +20,11 @@ type OfflineMessage struct {
 	Language string `json:"language"`
 	// VisitorID is the visitor who left it, when the widget had their token (a visitor
 	// who chatted before); nil otherwise.
-	VisitorID *int64    `json:"visitor_id"`
-	CreatedAt time.Time `json:"created_at"`
+	VisitorID *int64 `json:"visitor_id"`
+	// ConversationID is the queued conversation the visitor left it instead of waiting
+	// in (waiting.go), which then ended; nil otherwise.
+	ConversationID *int64    `json:"conversation_id"`
+	CreatedAt      time.Time `json:"created_at"`
 	// Read is set once an operator opened it; ReadAt is when it first was.
 	Read   bool       `json:"read"`
 	ReadAt *time.Time `json:"read_at"`

@@ -184,6 +184,9 @@ type Store interface {
 	// Channel rules per page and business hours (channelrules.go).
 	ChannelRulesStore
 
+	// Honest waiting: the channels' wait limits and the estimates given (waiting.go).
+	WaitStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -47,6 +47,9 @@ type LeftMessage struct {
 	Body      string   `json:"body"`
 	PageURL   string   `json:"page_url"`
 	Languages []string `json:"languages"`
+	// ConversationID is the visitor's queued conversation they leave the message instead
+	// of waiting in (waiting.go): it ends, and the message names it. 0: none.
+	ConversationID int64 `json:"conversation_id"`
 	// Not from the body: the request's Accept-Language, and the visitor whose token
 	// the widget sent (nil without one).
 	AcceptLanguage string          `json:"-"`
@@ -76,6 +79,13 @@ func (s *Service) LeaveOfflineMessage(ctx context.Context, channelID int64, req 
 	if err != nil {
 		return nil, err
 	}
+	instead, err := s.checkLeftInstead(ctx, channelID, req)
+	if err != nil {
+		return nil, err
+	}
+	if instead != nil {
+		m.ConversationID = &instead.ID
+	}
 	enabled, matcher, err := s.enabledList(ctx)
 	if err != nil {
 		return nil, err
@@ -90,6 +100,7 @@ func (s *Service) LeaveOfflineMessage(ctx context.Context, channelID int64, req 
 	if err := s.store.CreateOfflineMessage(ctx, &m); err != nil {
 		return nil, err
 	}
+	s.leftInstead(ctx, instead)
 	s.publishInbox(ctx, channelID)
 	if s.mailer != nil {
 		s.noticeLeft(ctx, ch, &m)

@@ -25,7 +25,7 @@ func (s *Service) SeenConversation(ctx context.Context, v *parley.Visitor, id in
 	if err != nil {
 		return nil, err
 	}
-	return &SeenConversation{VisitorConversation: *c.ForVisitor(), OperatorReadSeq: seq}, nil
+	return &SeenConversation{VisitorConversation: *s.forVisitor(ctx, c), OperatorReadSeq: seq}, nil
 }
 
 // publishRead tells the visitor of c how far its operator has read it, when that moved

@@ -226,15 +226,21 @@ func (s *Service) drain(ctx context.Context, channelID int64) {
 	s.publishQueue(ctx, channelID)
 }
 
-// publishQueue tells every visitor waiting in the channel's queue their place.
+// publishQueue tells every visitor waiting in the channel's queue their place and
+// estimated wait (waiting.go).
 func (s *Service) publishQueue(ctx context.Context, channelID int64) {
 	waiting, err := s.store.QueuedConversations(ctx, channelID)
 	if err != nil {
 		s.logger.Error("list queue", "channel", channelID, "err", err)
 		return
 	}
+	q, err := s.queueView(ctx, channelID)
+	if err != nil {
+		s.logger.Error("estimate wait", "channel", channelID, "err", err)
+		q = &queueView{now: s.now()} // the places, without estimates
+	}
 	for _, c := range waiting {
-		s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
+		s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: q.view(c)})
 	}
 	s.tellQueue(ctx, channelID) // the members' consoles, and what they may take
 }
@@ -287,7 +293,7 @@ func (s *Service) publishConversation(ctx context.Context, c *parley.Conversatio
 			s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventConversation, Conversation: sum.ForOperator()})
 		}
 	}
-	s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
+	s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: s.forVisitor(ctx, c)})
 	s.publishLive(ctx, c)
 }
 

@@ -202,13 +202,15 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
 		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m})
 	}
+	vc := s.forVisitor(ctx, c) // queued: the place and the estimated wait
 	if created {
 		s.publishLiveStart(ctx, c, m)
 		if c.Status == parley.StatusQueued {
+			s.recordEstimate(ctx, c, vc)
 			s.tellQueue(ctx, c.ChannelID)
 		}
 	}
-	return &Started{VisitorToken: token, Conversation: c.ForVisitor(), Message: m, Created: created}, nil
+	return &Started{VisitorToken: token, Conversation: vc, Message: m, Created: created}, nil
 }
 
 // visitor returns the visitor of a token, or a visitor to create (with a new token and
@@ -275,7 +277,7 @@ func (s *Service) VisitorConversation(ctx context.Context, v *parley.Visitor, id
 	if err != nil {
 		return nil, err
 	}
-	return c.ForVisitor(), nil
+	return s.forVisitor(ctx, c), nil
 }
 
 // VisitorMessages returns the messages after seq of one of the visitor's conversations.

@@ -182,6 +182,10 @@ func (s *Server) routes() []route {
 
 		// Reports (reports.go).
 		{"GET /api/reports/conversations", s.handleConversationReport, console},
+		// Honest waiting (waiting.go).
+		{"GET /api/reports/wait-estimates", s.api(s.handleWaitAccuracy), console},
+		{"GET /api/channels/{id}/wait-limits", s.api(s.handleWaitLimits), console},
+		{"PUT /api/channels/{id}/wait-limits", s.api(s.handleSetWaitLimits), console},
 
 		// Files (files.go).
 		{"POST /api/conversations/{id}/files", s.api(s.handleUpload), console},

@@ -14,17 +14,17 @@ import (
 
 // The inbox of left messages (parley.InboxStore).
 
-const offlineColumns = `id, channel_id, name, email, body, page_url, language, visitor_id, created_at, read_at, handled_at, handled_by`
+const offlineColumns = `id, channel_id, name, email, body, page_url, language, visitor_id, created_at, read_at, handled_at, handled_by, conversation_id`
 
 func scanOffline(row scanner) (*parley.OfflineMessage, error) {
 	var m parley.OfflineMessage
-	var visitor, handledBy, created, read, handled *int64
+	var visitor, handledBy, created, read, handled, conversation *int64
 	if err := row.Scan(&m.ID, &m.ChannelID, &m.Name, &m.Email, &m.Body, &m.PageURL, &m.Language, &visitor,
-		&created, &read, &handled, &handledBy); err != nil {
+		&created, &read, &handled, &handledBy, &conversation); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = goTime(created)
-	m.VisitorID = visitor
+	m.VisitorID, m.ConversationID = visitor, conversation
 	if read != nil {
 		t := goTime(read)
 		m.Read, m.ReadAt = true, &t
@@ -61,9 +61,9 @@ func (s *Store) CreateOfflineMessage(ctx context.Context, m *parley.OfflineMessa
 			visitor = *m.VisitorID
 		}
 		return tx.QueryRow(ctx, `
-			INSERT INTO offline_messages (channel_id, name, email, body, page_url, language, visitor_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			m.ChannelID, m.Name, m.Email, m.Body, m.PageURL, m.Language, visitor, created.UnixMicro()).Scan(&id)
+			INSERT INTO offline_messages (channel_id, name, email, body, page_url, language, visitor_id, created_at, conversation_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			m.ChannelID, m.Name, m.Email, m.Body, m.PageURL, m.Language, visitor, created.UnixMicro(), m.ConversationID).Scan(&id)
 	})
 	if err != nil {
 		return fmt.Errorf("create offline message in channel %d: %w", m.ChannelID, err)

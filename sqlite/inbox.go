@@ -13,18 +13,21 @@ import (
 
 // The inbox of left messages (parley.InboxStore).
 
-const offlineColumns = `id, channel_id, name, email, body, page_url, language, visitor_id, created_at, read_at, handled_at, handled_by`
+const offlineColumns = `id, channel_id, name, email, body, page_url, language, visitor_id, created_at, read_at, handled_at, handled_by, conversation_id`
 
 func scanOffline(row scanner) (*parley.OfflineMessage, error) {
 	var m parley.OfflineMessage
-	var visitor, handledBy, created, read, handled sql.NullInt64
+	var visitor, handledBy, created, read, handled, conversation sql.NullInt64
 	if err := row.Scan(&m.ID, &m.ChannelID, &m.Name, &m.Email, &m.Body, &m.PageURL, &m.Language, &visitor,
-		&created, &read, &handled, &handledBy); err != nil {
+		&created, &read, &handled, &handledBy, &conversation); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = goTime(created)
 	if visitor.Valid {
 		m.VisitorID = &visitor.Int64
+	}
+	if conversation.Valid {
+		m.ConversationID = &conversation.Int64
 	}
 	if read.Valid {
 		t := goTime(read)
@@ -65,9 +68,9 @@ func (s *Store) CreateOfflineMessage(ctx context.Context, m *parley.OfflineMessa
 			visitor = *m.VisitorID
 		}
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO offline_messages (channel_id, name, email, body, page_url, language, visitor_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.ChannelID, m.Name, m.Email, m.Body, m.PageURL, m.Language, visitor, created.UnixMicro())
+			INSERT INTO offline_messages (channel_id, name, email, body, page_url, language, visitor_id, created_at, conversation_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ChannelID, m.Name, m.Email, m.Body, m.PageURL, m.Language, visitor, created.UnixMicro(), m.ConversationID)
 		if err != nil {
 			return err
 		}

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 	tests = append(tests, liveTests...)
 	tests = append(tests, searchTests...)
 	tests = append(tests, channelRulesTests...)
+	tests = append(tests, waitingTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

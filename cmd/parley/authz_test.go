@@ -137,6 +137,12 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"GET /api/reports/conversations":      {noone, forged, operator}, // supervisors and admins: TestConversationReportAPI
 		"GET /api/search":                     {noone, forged},           // an operator finds only what they may read: TestSearchScoping
 	}
+	// Honest waiting (waiting_test.go): wait limits for admins, the estimates' report for
+	// supervisors and admins.
+	rules["GET /api/channels/{id}/wait-limits"] = []attempt{noone, forged, operator}
+	rules["PUT /api/channels/{id}/wait-limits"] = []attempt{noone, forged, operator}
+	rules["GET /api/reports/wait-estimates"] = []attempt{noone, forged, operator}
+	bodies["PUT /api/channels/{id}/wait-limits"] = map[string]any{"max_place": 1}
 	// The inbox of left messages, and transcripts (inbox_test.go).
 	bodies["POST /api/offline-messages/{id}/handled"] = map[string]any{"handled": true}
 	bodies["POST /api/offline-messages/{id}/replies"] = map[string]any{"body": "evil"}

@@ -66,6 +66,9 @@
     busy: 'All our operators are busy, we will answer soon',
     waiting: 'Waiting for an operator…',
     queue: 'You are number {n} in line',
+    queueWait: 'You are number {n} in line, about {m} min',
+    leaveInstead: 'Leave a message instead',
+    keepPlace: 'Keep my place in line',
     joined: '{name} joined the chat.',
     typing: '{name} is typing…',
     youEnded: 'You ended the chat.',
@@ -122,7 +125,8 @@
 
   // The system notices the server writes in English, as the visitor should read them.
   const systemNotice = (body) =>
-    body === 'Visitor left the conversation.' ? T.youEnded : body === 'The operator ended the conversation.' ? T.operatorEnded : body;
+    body === 'Visitor left the conversation.' ? T.youEnded : body === 'The operator ended the conversation.' ? T.operatorEnded
+      : body === 'Visitor left a message instead of waiting.' ? T.offlineThanks : body;
 
   // ---------------------------------------------------------------- storage
 
@@ -502,7 +506,11 @@ textarea.field { resize: vertical; min-height: 64px; }
     ui.close = h('button', { type: 'button', class: 'hbtn', testid: 'close', 'aria-label': T.close, title: T.close, onclick: () => closeWindow() }, icon('close'));
     const header = h('div', { class: 'header', testid: 'header' }, ui.avatar, h('div', { class: 'titles' }, ui.title, ui.subtitle), ui.close);
 
-    ui.queue = h('div', { class: 'notice', testid: 'queue-position', role: 'status', hidden: true });
+    // While queued: the place and estimated wait; past the channel's limit, a switch to
+    // the leave-a-message form and back (the conversation keeps its place meanwhile).
+    ui.place = h('span', { testid: 'queue-position' });
+    ui.leave = h('button', { type: 'button', class: 'linkbtn', testid: 'leave-message', onclick: () => { state.mode = state.mode === 'chat' ? 'offline' : 'chat'; render(); } });
+    ui.queue = h('div', { class: 'notice', role: 'status', hidden: true }, ui.place, ' ', ui.leave);
     ui.conn = h('div', { class: 'notice conn', testid: 'connection', role: 'status', text: T.reconnecting, hidden: true });
 
     // chat pane
@@ -642,6 +650,8 @@ textarea.field { resize: vertical; min-height: 64px; }
 
   function render() {
     const had = ui.shadow.activeElement;
+    // The leave-a-message form of a queued visitor closes when an operator takes them.
+    if (state.conv && state.conv.status === 'active') state.mode = 'chat';
     const chat = state.mode === 'chat';
     for (const el of ui.chat) if (el !== ui.error && el !== ui.typing && el !== ui.upload) el.hidden = !chat;
     ui.attach.hidden = !live();
@@ -663,9 +673,15 @@ textarea.field { resize: vertical; min-height: 64px; }
     else ui.launcher.removeAttribute('aria-description');
 
     const c = state.conv;
-    const queued = chat && c && c.status === 'queued';
+    // Queued, the form shows only when the visitor chose it: the way back stays.
+    const queued = c && c.status === 'queued';
     ui.queue.hidden = !queued;
-    if (queued) ui.queue.textContent = c.queue_position > 0 ? fmt(T.queue, { n: c.queue_position }) : T.waiting;
+    if (queued) {
+      const n = c.queue_position, m = Math.round(c.estimated_wait / 60);
+      ui.place.textContent = n > 0 ? fmt(m ? T.queueWait : T.queue, { n, m }) : T.waiting;
+      ui.leave.hidden = chat && !c.offer_message;
+      ui.leave.textContent = chat ? T.leaveInstead : T.keepPlace;
+    }
     ui.end.hidden = !(chat && live());
 
     // header: the operator once assigned, otherwise what the visitor can expect
@@ -975,7 +991,8 @@ textarea.field { resize: vertical; min-height: 64px; }
   }
 
   // watchQueue re-reads a queued conversation now and then: the server pushes the new
-  // place in line when conversations ahead are assigned, but not when they leave.
+  // place and estimate whenever the line moves, but the time waited passing the
+  // channel's limit moves nothing.
   function watchQueue() {
     if (!state.conv || state.conv.status !== 'queued') {
       clearTimeout(state.queueTimer);
@@ -1483,7 +1500,8 @@ textarea.field { resize: vertical; min-height: 64px; }
     showError(ui.offError, '');
     ui.offSubmit.disabled = true;
     try {
-      await request('POST', '/channels/' + channelId + '/offline-messages', { name, email, body, page_url: location.href.slice(0, 2048), languages: LANGUAGES }, !!state.token);
+      const c = state.conv; // left instead of waiting in the queue: that conversation ends
+      await request('POST', '/channels/' + channelId + '/offline-messages', { name, email, body, page_url: location.href.slice(0, 2048), languages: LANGUAGES, conversation_id: c && c.status === 'queued' ? c.id : undefined }, !!state.token);
       ui.offForm.dataset.sent = 'true';
       render();
       ui.close.focus({ preventScroll: true });

@@ -15,6 +15,7 @@ const ACTIONS = [
   ['user.sessions_revoked', 'Sessions ended'],
   ['channel.create', 'Channel created'],
   ['channel.update', 'Channel changed'],
+  ['channel.wait_limits', 'Wait limits changed'],
   ['language.update', 'Language changed'],
   ['settings.files', 'File limits changed'],
   ['settings.retention', 'Retention changed'],

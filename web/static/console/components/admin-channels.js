@@ -25,6 +25,7 @@ const originsList = (text) => text.split(/[\s,]+/).map((o) => o.trim()).filter(B
 
 const loadTexts = () => import('./channel-texts.js');
 const loadRules = () => import('./channel-rules.js');
+const loadWaiting = () => import('./waiting.js');
 
 export function widgetSnippet(id) {
   return `<script src="${location.origin}/widget.js" data-channel="${id}" async></script>`;
@@ -221,6 +222,7 @@ export function AdminChannels() {
     <div class="admin-stack">
       <${ChannelForm} channel=${channel} saved=${saved} onDone=${done} />
       ${channel ? html`<${Lazy} load=${loadRules} name="ChannelRules" channel=${channel} />` : null}
+      ${channel ? html`<${Lazy} load=${loadWaiting} name="WaitLimits" channelId=${channel.id} />` : null}
     </div>
   </div>`;
 }

@@ -7,6 +7,7 @@ import { request } from '../api.js';
 import { useStore } from '../store.js';
 import { loadChannels } from '../actions.js';
 import { PageHeader, Spinner, Alert } from './common.js';
+import { WaitEstimates } from './waiting.js';
 
 function stylesheet(rel) {
   return new Promise((resolve) => {
@@ -349,6 +350,7 @@ export function ReportsPage({ me }) {
             ${CHARTS.map((c) => html`<${Chart} key=${c.id + report.group} chart=${c} report=${report} />`)}
           </div>
           <${ReportTable} report=${report} />
+          <${WaitEstimates} from=${filters.from} to=${filters.to} tz=${TZ} channel=${filters.channel} />
         </div>`}
   </main>`;
 }
