@@ -45,31 +45,27 @@ func Assign(req AssignRequest, candidates []Candidate) (operatorID int64, ok boo
 // records the explanation with the assignment (RoutingStore): it is the decision's own
 // account, never recomputed apart.
 func Route(req AssignRequest, candidates []Candidate) Routing {
-	r := Routing{Language: req.Language, Cap: req.Cap, Rule: RuleQueued, Candidates: make([]RoutingCandidate, len(candidates))}
+	r := Routing{Language: req.Language, Cap: req.Cap, Rule: RuleQueued}
+	// What the rules found of each candidate, two bytes each: the explanation lists them
+	// (all, or RoutingListed in a large channel) once the decision is made.
+	found := make([]verdict, len(candidates))
 	available := make([]int, 0, len(candidates))
 	previous := -1
 	for i := range candidates {
 		c := &candidates[i]
-		rc := &r.Candidates[i]
-		*rc = RoutingCandidate{
-			OperatorID:   c.OperatorID,
-			Tier:         c.tier(req.Language),
-			Ongoing:      c.Ongoing,
-			Load:         c.Load,
-			LastAssigned: c.LastAssigned,
-			Previous:     req.PreviousOperatorID != 0 && c.OperatorID == req.PreviousOperatorID,
-		}
+		f := &found[i]
+		f.tier = c.tier(req.Language)
 		switch {
 		case req.Exclude != 0 && c.OperatorID == req.Exclude:
-			rc.SetAside = AsideHandedOver
+			f.aside = asideHandedOver
 		case !c.Online && c.Away:
-			rc.SetAside = AsideAway
+			f.aside = asideAway
 		case !c.Online:
-			rc.SetAside = AsideOffline
+			f.aside = asideOffline
 		case !c.Available(req.Cap):
-			rc.SetAside = AsideAtCap
+			f.aside = asideAtCap
 		default:
-			if rc.Previous && previous < 0 {
+			if req.PreviousOperatorID != 0 && c.OperatorID == req.PreviousOperatorID && previous < 0 {
 				previous = i
 			}
 			available = append(available, i)
@@ -77,28 +73,28 @@ func Route(req AssignRequest, candidates []Candidate) Routing {
 	}
 	if previous >= 0 {
 		r.OperatorID, r.Rule = candidates[previous].OperatorID, RulePrevious
-		r.trim()
+		r.list(req, candidates, found)
 		return r
 	}
 	if len(available) == 0 {
-		r.trim()
+		r.list(req, candidates, found)
 		return r
 	}
 
 	pool := available
 	speakers := 0
 	for _, i := range available {
-		if r.Candidates[i].Tier != TierNone {
+		if found[i].tier != tierNone {
 			speakers++
 		}
 	}
 	if speakers > 0 && speakers < len(available) {
 		pool = make([]int, 0, speakers)
 		for _, i := range available {
-			if r.Candidates[i].Tier != TierNone {
+			if found[i].tier != tierNone {
 				pool = append(pool, i)
 			} else {
-				r.Candidates[i].SetAside = AsideLanguage
+				found[i].aside = asideLanguage
 			}
 		}
 		r.ByLanguage = true
@@ -128,22 +124,87 @@ func Route(req AssignRequest, candidates []Candidate) Routing {
 			r.Rule = RuleLastAssigned
 		}
 	}
-	r.trim()
+	r.list(req, candidates, found)
 	return r
+}
+
+// verdict is what the rules found of one candidate.
+type verdict struct{ aside, tier uint8 }
+
+const (
+	asideNone uint8 = iota
+	asideHandedOver
+	asideOffline
+	asideAway
+	asideAtCap
+	asideLanguage
+)
+
+const (
+	tierNone uint8 = iota
+	tierMain
+	tierChat
+)
+
+var (
+	asideNames = [...]string{"", AsideHandedOver, AsideOffline, AsideAway, AsideAtCap, AsideLanguage}
+	tierNames  = [...]LanguageTier{TierNone, TierMain, TierChat}
+)
+
+// list fills r.Candidates from what the rules found: every candidate in their order, or
+// in a channel of more than RoutingListed members the winner and the previous operator
+// first, then those who competed, then those set aside, up to RoutingListed, counting
+// the rest in r.Omitted by the rule that set them aside.
+func (r *Routing) list(req AssignRequest, candidates []Candidate, found []verdict) {
+	row := func(i int) RoutingCandidate {
+		c := &candidates[i]
+		return RoutingCandidate{
+			OperatorID:   c.OperatorID,
+			SetAside:     asideNames[found[i].aside],
+			Tier:         tierNames[found[i].tier],
+			Ongoing:      c.Ongoing,
+			Load:         c.Load,
+			LastAssigned: c.LastAssigned,
+			Previous:     req.PreviousOperatorID != 0 && c.OperatorID == req.PreviousOperatorID,
+		}
+	}
+	if len(candidates) <= RoutingListed {
+		r.Candidates = make([]RoutingCandidate, len(candidates))
+		for i := range candidates {
+			r.Candidates[i] = row(i)
+		}
+		return
+	}
+	r.Candidates = make([]RoutingCandidate, 0, RoutingListed)
+	r.Omitted = map[string]int{}
+	for pass := 0; pass < 3; pass++ {
+		for i := range candidates {
+			id := candidates[i].OperatorID
+			first := id == r.OperatorID || req.PreviousOperatorID != 0 && id == req.PreviousOperatorID
+			competed := found[i].aside == asideNone
+			if pass == 0 && first || pass == 1 && !first && competed || pass == 2 && !first && !competed {
+				if len(r.Candidates) < RoutingListed {
+					r.Candidates = append(r.Candidates, row(i))
+				} else {
+					r.Omitted[asideNames[found[i].aside]]++
+				}
+			}
+		}
+	}
 }
 
 // tier is how c speaks lang: as their main language (the first), as a chat language, or
 // not at all.
-func (c *Candidate) tier(lang string) LanguageTier {
+func (c *Candidate) tier(lang string) uint8 {
 	for i, l := range c.Languages {
 		if l == lang && lang != "" {
 			if i == 0 {
-				return TierMain
+				return tierMain
 			}
-			return TierChat
+			return tierChat
 		}
 	}
-	return TierNone
+	return tierNone
 }
 
 // better reports whether a should be preferred to b among equally eligible operators.

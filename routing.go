@@ -100,30 +100,6 @@ const (
 // decision among a thousand operators stays a small record.
 const RoutingListed = 50
 
-// trim keeps RoutingListed candidates of a larger explanation.
-func (r *Routing) trim() {
-	if len(r.Candidates) <= RoutingListed {
-		return
-	}
-	kept := make([]RoutingCandidate, 0, RoutingListed)
-	r.Omitted = map[string]int{}
-	for pass := 0; pass < 3; pass++ {
-		for i := range r.Candidates {
-			c := &r.Candidates[i]
-			first := c.OperatorID == r.OperatorID || c.Previous
-			competed := c.SetAside == ""
-			if pass == 0 && first || pass == 1 && !first && competed || pass == 2 && !first && !competed {
-				if len(kept) < RoutingListed {
-					kept = append(kept, *c)
-				} else {
-					r.Omitted[c.SetAside]++
-				}
-			}
-		}
-	}
-	r.Candidates = kept
-}
-
 // Summarize sets r.Summary to the decision in one line, naming operators by their Name
 // (or #id when it has none), e.g. "Assigned to Alex: speaks fr; 2 ongoing against 3;
 // Sam at the cap".
