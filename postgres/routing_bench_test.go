@@ -40,3 +40,11 @@ func BenchmarkStartAssigned(b *testing.B) {
 		}
 	}
 }
+
+// benchChooser is the server's chooser with every candidate online.
+func benchChooser(req parley.AssignRequest, candidates []parley.Candidate) parley.Routing {
+	for i := range candidates {
+		candidates[i].Online = true
+	}
+	return parley.Route(req, candidates)
+}
