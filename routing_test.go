@@ -73,3 +73,20 @@ func TestMarkAvailableAway(t *testing.T) {
 		t.Errorf("online, away of each = %s, want %s", got, want)
 	}
 }
+
+// A transfer to, or a hand assignment of, an operator who is away says so, as the
+// explanation does.
+func TestTransferRefusalAway(t *testing.T) {
+	for _, tc := range []struct {
+		c    parley.Candidate
+		want string
+	}{
+		{parley.Candidate{Away: true}, "Bea is away: their console is open, but they have been inactive too long."},
+		{parley.Candidate{}, "Bea is offline."},
+		{parley.Candidate{Online: true, Ongoing: 2}, "Bea already holds 2 conversations, the channel's limit."},
+	} {
+		if got := parley.TransferRefusal("Bea", &tc.c, 2); got.Message != tc.want || got.Code != parley.ECONFLICT {
+			t.Errorf("TransferRefusal(%+v) = %v, want %q", tc.c, got, tc.want)
+		}
+	}
+}
