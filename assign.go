@@ -6,6 +6,7 @@ import "time"
 type Candidate struct {
 	OperatorID   int64
 	Online       bool      // a console is open (or was closed less than a grace ago) and the operator is active
+	Away         bool      // not Online, but a console is open: the operator has been inactive too long
 	Ongoing      int       // ongoing conversations in this channel, checked against the cap
 	Load         int       // ongoing conversations in all channels, compared between operators
 	Languages    []string  // main language first, then chat languages
@@ -28,53 +29,182 @@ func (c *Candidate) Available(capacity int) bool {
 	return c.Online && (capacity <= 0 || c.Ongoing < capacity)
 }
 
-func (c *Candidate) speaks(lang string) bool {
-	for _, l := range c.Languages {
-		if l == lang {
-			return true
-		}
-	}
-	return false
+// Assign picks the operator for a new conversation by the rules of Route, and returns
+// false when nobody is available and the conversation must wait in the queue.
+func Assign(req AssignRequest, candidates []Candidate) (operatorID int64, ok bool) {
+	r := Route(req, candidates)
+	return r.OperatorID, r.OperatorID != 0
 }
 
-// Assign picks the operator for a new conversation by the rules, in order: availability
+// Route decides who gets a new conversation by the rules, in order: availability
 // (online, under the cap, not the operator who handed it over); the visitor's previous
 // operator; language; fewest ongoing conversations; least recently assigned (then lowest
-// id, so the choice is deterministic).
-// It returns false when nobody is available and the conversation must wait in the queue.
-func Assign(req AssignRequest, candidates []Candidate) (operatorID int64, ok bool) {
-	available := make([]*Candidate, 0, len(candidates))
+// id, so the choice is deterministic). It returns the decision with its explanation: the
+// chosen operator (0 when nobody is available and the conversation must wait in the
+// queue), the rule that decided, and each candidate as the rules saw them. The store
+// records the explanation with the assignment (RoutingStore): it is the decision's own
+// account, never recomputed apart.
+func Route(req AssignRequest, candidates []Candidate) Routing {
+	r := Routing{Language: req.Language, Cap: req.Cap, Rule: RuleQueued}
+	// What the rules found of each candidate, two bytes each: the explanation lists them
+	// (all, or RoutingListed in a large channel) once the decision is made.
+	found := make([]verdict, len(candidates))
+	available := make([]int, 0, len(candidates))
+	previous := -1
 	for i := range candidates {
 		c := &candidates[i]
-		if !c.Available(req.Cap) || (req.Exclude != 0 && c.OperatorID == req.Exclude) {
-			continue
+		f := &found[i]
+		f.tier = c.tier(req.Language)
+		switch {
+		case req.Exclude != 0 && c.OperatorID == req.Exclude:
+			f.aside = asideHandedOver
+		case !c.Online && c.Away:
+			f.aside = asideAway
+		case !c.Online:
+			f.aside = asideOffline
+		case !c.Available(req.Cap):
+			f.aside = asideAtCap
+		default:
+			if req.PreviousOperatorID != 0 && c.OperatorID == req.PreviousOperatorID && previous < 0 {
+				previous = i
+			}
+			available = append(available, i)
 		}
-		if req.PreviousOperatorID != 0 && c.OperatorID == req.PreviousOperatorID {
-			return c.OperatorID, true
-		}
-		available = append(available, c)
+	}
+	if previous >= 0 {
+		r.OperatorID, r.Rule = candidates[previous].OperatorID, RulePrevious
+		r.list(req, candidates, found)
+		return r
 	}
 	if len(available) == 0 {
-		return 0, false
+		r.list(req, candidates, found)
+		return r
 	}
 
-	speakers := available[:0:0]
-	for _, c := range available {
-		if c.speaks(req.Language) {
-			speakers = append(speakers, c)
+	pool := available
+	speakers := 0
+	for _, i := range available {
+		if found[i].tier != tierNone {
+			speakers++
 		}
 	}
-	if len(speakers) > 0 {
-		available = speakers
+	if speakers > 0 && speakers < len(available) {
+		pool = make([]int, 0, speakers)
+		for _, i := range available {
+			if found[i].tier != tierNone {
+				pool = append(pool, i)
+			} else {
+				found[i].aside = asideLanguage
+			}
+		}
+		r.ByLanguage = true
 	}
 
-	best := available[0]
-	for _, c := range available[1:] {
-		if better(c, best) {
-			best = c
+	best := pool[0]
+	for _, i := range pool[1:] {
+		if better(&candidates[i], &candidates[best]) {
+			best = i
 		}
 	}
-	return best.OperatorID, true
+	r.OperatorID = candidates[best].OperatorID
+	// The rule that decided is the first one that told the winner from their closest rival.
+	r.Rule = RuleOnly
+	if len(pool) > 1 {
+		r.Rule = RuleLoad
+		w := &candidates[best]
+		for _, i := range pool {
+			c := &candidates[i]
+			if i == best || c.Load != w.Load {
+				continue
+			}
+			if c.LastAssigned.Equal(w.LastAssigned) {
+				r.Rule = RuleLowestID
+				break
+			}
+			r.Rule = RuleLastAssigned
+		}
+	}
+	r.list(req, candidates, found)
+	return r
+}
+
+// verdict is what the rules found of one candidate.
+type verdict struct{ aside, tier uint8 }
+
+const (
+	asideNone uint8 = iota
+	asideHandedOver
+	asideOffline
+	asideAway
+	asideAtCap
+	asideLanguage
+)
+
+const (
+	tierNone uint8 = iota
+	tierMain
+	tierChat
+)
+
+var (
+	asideNames = [...]string{"", AsideHandedOver, AsideOffline, AsideAway, AsideAtCap, AsideLanguage}
+	tierNames  = [...]LanguageTier{TierNone, TierMain, TierChat}
+)
+
+// list fills r.Candidates from what the rules found: every candidate in their order, or
+// in a channel of more than RoutingListed members the winner and the previous operator
+// first, then those who competed, then those set aside, up to RoutingListed, counting
+// the rest in r.Omitted by the rule that set them aside.
+func (r *Routing) list(req AssignRequest, candidates []Candidate, found []verdict) {
+	row := func(i int) RoutingCandidate {
+		c := &candidates[i]
+		return RoutingCandidate{
+			OperatorID:   c.OperatorID,
+			SetAside:     asideNames[found[i].aside],
+			Tier:         tierNames[found[i].tier],
+			Ongoing:      c.Ongoing,
+			Load:         c.Load,
+			LastAssigned: c.LastAssigned,
+			Previous:     req.PreviousOperatorID != 0 && c.OperatorID == req.PreviousOperatorID,
+		}
+	}
+	if len(candidates) <= RoutingListed {
+		r.Candidates = make([]RoutingCandidate, len(candidates))
+		for i := range candidates {
+			r.Candidates[i] = row(i)
+		}
+		return
+	}
+	r.Candidates = make([]RoutingCandidate, 0, RoutingListed)
+	r.Omitted = map[string]int{}
+	for pass := 0; pass < 3; pass++ {
+		for i := range candidates {
+			id := candidates[i].OperatorID
+			first := id == r.OperatorID || req.PreviousOperatorID != 0 && id == req.PreviousOperatorID
+			competed := found[i].aside == asideNone
+			if pass == 0 && first || pass == 1 && !first && competed || pass == 2 && !first && !competed {
+				if len(r.Candidates) < RoutingListed {
+					r.Candidates = append(r.Candidates, row(i))
+				} else {
+					r.Omitted[asideNames[found[i].aside]]++
+				}
+			}
+		}
+	}
+}
+
+// tier is how c speaks lang: as their main language (the first), as a chat language, or
+// not at all.
+func (c *Candidate) tier(lang string) uint8 {
+	for i, l := range c.Languages {
+		if l == lang && lang != "" {
+			if i == 0 {
+				return tierMain
+			}
+			return tierChat
+		}
+	}
+	return tierNone
 }
 
 // better reports whether a should be preferred to b among equally eligible operators.

@@ -20,18 +20,24 @@ func TestAssign(t *testing.T) {
 		candidates []parley.Candidate
 		wantID     int64
 		wantOK     bool
+		// why is the explanation Route gives, in one line (Routing.Summarize): the
+		// winner, the rule that decided, and who was set aside by which rule.
+		why string
 	}{
 		{
 			name: "no candidates",
+			why:  "Queued: nobody available",
 			req:  parley.AssignRequest{Language: "en"},
 		},
 		{
 			name:       "empty candidate list",
+			why:        "Queued: nobody available",
 			req:        parley.AssignRequest{Language: "en"},
 			candidates: []parley.Candidate{},
 		},
 		{
 			name: "nobody online",
+			why:  "Queued: nobody available: #1 offline; #2 offline",
 			req:  parley.AssignRequest{Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Languages: []string{"en"}},
@@ -40,6 +46,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "everyone online is at the cap",
+			why:  "Queued: nobody available: #1 at the cap; #2 at the cap; #3 offline",
 			req:  parley.AssignRequest{Cap: 2, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 2, Load: 2, Languages: []string{"en"}},
@@ -49,6 +56,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "the operator who handed the conversation over is never given it back, even as the previous operator",
+			why:  "Assigned to #2: the only one available; 3 ongoing; #1 handed it over",
 			req:  parley.AssignRequest{Language: "en", PreviousOperatorID: 1, Exclude: 1},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Languages: []string{"en"}},
@@ -58,6 +66,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "nobody but the operator who handed it over: it waits",
+			why:  "Queued: nobody available: #1 handed it over; #2 offline",
 			req:  parley.AssignRequest{Language: "en", Exclude: 1},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Languages: []string{"en"}},
@@ -66,6 +75,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "an operator who is not online is never chosen",
+			why:  "Assigned to #2: the only one available; 4 ongoing; #1 offline",
 			req:  parley.AssignRequest{Language: "fr"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: false, Languages: []string{"fr"}},
@@ -75,6 +85,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "language beats load among the available",
+			why:  "Assigned to #2: speaks fr; 3 ongoing",
 			req:  parley.AssignRequest{Language: "fr"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Load: 0, Languages: []string{"en"}},
@@ -84,6 +95,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "visitor language matched to a chat language, not only the main one",
+			why:  "Assigned to #2: speaks pt-BR; 2 ongoing",
 			req:  parley.AssignRequest{Language: "pt-BR"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Load: 0, Languages: []string{"en"}},
@@ -93,6 +105,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "load decides among operators who speak the language",
+			why:  "Assigned to #3: speaks fr; least busy (1 in all channels); 1 ongoing",
 			req:  parley.AssignRequest{Language: "fr"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Load: 0, Languages: []string{"en"}},
@@ -103,6 +116,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "load is compared across channels, the cap only within the channel",
+			why:  "Assigned to #2: speaks en; least busy (1 in all channels); 1 ongoing against 2",
 			req:  parley.AssignRequest{Cap: 2, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 0, Load: 3, Languages: []string{"en"}},
@@ -112,6 +126,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "nobody speaks the language: every available operator competes on load",
+			why:  "Assigned to #2: least busy (0 in all channels); 0 ongoing",
 			req:  parley.AssignRequest{Language: "de"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 1, Load: 1, Languages: []string{"en"}},
@@ -121,6 +136,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "visitor without a language: load decides",
+			why:  "Assigned to #2: least busy (0 in all channels); 0 ongoing",
 			req:  parley.AssignRequest{},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 1, Load: 1, Languages: []string{"en"}},
@@ -130,6 +146,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "previous operator keeps the visitor even when busier",
+			why:  "Assigned to #1: their previous operator; speaks en; 4 ongoing against 5",
 			req:  parley.AssignRequest{Cap: 5, PreviousOperatorID: 1, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 4, Load: 7, Languages: []string{"en"}, LastAssigned: t0},
@@ -139,6 +156,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "previous operator keeps the visitor without speaking the language",
+			why:  "Assigned to #2: their previous operator; 1 ongoing",
 			req:  parley.AssignRequest{PreviousOperatorID: 2, Language: "fr"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Load: 0, Languages: []string{"fr"}},
@@ -148,6 +166,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "previous operator offline is not kept",
+			why:  "Assigned to #2: the only one available; speaks en; 3 ongoing; #1 offline",
 			req:  parley.AssignRequest{PreviousOperatorID: 1, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: false, Languages: []string{"en"}},
@@ -157,6 +176,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "previous operator at the cap is not kept",
+			why:  "Assigned to #2: the only one available; 1 ongoing against 2; #1 at the cap",
 			req:  parley.AssignRequest{Cap: 2, PreviousOperatorID: 1, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 2, Load: 2, Languages: []string{"en"}},
@@ -166,6 +186,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "previous operator unavailable and nobody else: queued",
+			why:  "Queued: nobody available: #1 at the cap",
 			req:  parley.AssignRequest{Cap: 1, PreviousOperatorID: 1, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 1, Load: 1, Languages: []string{"en"}},
@@ -173,6 +194,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "previous operator who left the channel is not a candidate",
+			why:  "Assigned to #2: speaks en; least busy (0 in all channels); 0 ongoing",
 			req:  parley.AssignRequest{PreviousOperatorID: 9, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 1, Load: 1, Languages: []string{"en"}},
@@ -182,6 +204,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "the cap removes an operator from the choice",
+			why:  "Assigned to #2: the only one available; speaks en; 2 ongoing against 3; #1 at the cap",
 			req:  parley.AssignRequest{Cap: 3, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 3, Load: 3, Languages: []string{"en"}},
@@ -191,6 +214,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "operator above the cap (cap lowered) is not chosen",
+			why:  "Assigned to #2: the only one available; speaks en; 0 ongoing against 1; #1 at the cap",
 			req:  parley.AssignRequest{Cap: 1, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 3, Load: 3, Languages: []string{"en"}},
@@ -200,6 +224,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "language never overrides the cap",
+			why:  "Assigned to #2: the only one available; 1 ongoing against 2; #1 at the cap",
 			req:  parley.AssignRequest{Cap: 2, Language: "fr"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 2, Load: 2, Languages: []string{"fr"}},
@@ -209,6 +234,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "language never overrides availability",
+			why:  "Assigned to #2: the only one available; 6 ongoing; #1 offline",
 			req:  parley.AssignRequest{Language: "fr"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: false, Languages: []string{"fr"}},
@@ -218,6 +244,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "cap 0 means no cap",
+			why:  "Assigned to #1: speaks en; 100 ongoing",
 			req:  parley.AssignRequest{Cap: 0, Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Ongoing: 100, Load: 100, Languages: []string{"en"}},
@@ -226,6 +253,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "same load goes to the least recently assigned",
+			why:  "Assigned to #2: speaks en; longest without a new conversation; 0 ongoing",
 			req:  parley.AssignRequest{Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Load: 1, Languages: []string{"en"}, LastAssigned: t0.Add(2 * time.Minute)},
@@ -236,6 +264,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "never assigned comes before recently assigned",
+			why:  "Assigned to #2: speaks en; longest without a new conversation; 0 ongoing",
 			req:  parley.AssignRequest{Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Load: 1, Languages: []string{"en"}, LastAssigned: t0},
@@ -245,6 +274,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "fairness does not beat load",
+			why:  "Assigned to #2: speaks en; least busy (1 in all channels); 0 ongoing",
 			req:  parley.AssignRequest{Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 1, Online: true, Load: 2, Languages: []string{"en"}},
@@ -254,6 +284,7 @@ func TestAssign(t *testing.T) {
 		},
 		{
 			name: "equal everything goes to the lowest id",
+			why:  "Assigned to #3: speaks en; first of equals; 0 ongoing",
 			req:  parley.AssignRequest{Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 7, Online: true, Load: 1, Languages: []string{"en"}, LastAssigned: t0},
@@ -263,7 +294,19 @@ func TestAssign(t *testing.T) {
 			wantID: 3, wantOK: true,
 		},
 		{
+			name: "away and offline are told apart",
+			why:  "Assigned to #3: the only one available; speaks en; 0 ongoing; #1 away; #2 offline",
+			req:  parley.AssignRequest{Language: "en"},
+			candidates: []parley.Candidate{
+				{OperatorID: 1, Away: true, Languages: []string{"en"}},
+				{OperatorID: 2, Languages: []string{"en"}},
+				{OperatorID: 3, Online: true, Languages: []string{"en"}},
+			},
+			wantID: 3, wantOK: true,
+		},
+		{
 			name: "same instant in another time zone counts as equal",
+			why:  "Assigned to #2: speaks en; first of equals; 0 ongoing",
 			req:  parley.AssignRequest{Language: "en"},
 			candidates: []parley.Candidate{
 				{OperatorID: 4, Online: true, Languages: []string{"en"}, LastAssigned: t0},
@@ -282,6 +325,15 @@ func TestAssign(t *testing.T) {
 			if !reflect.DeepEqual(tc.candidates, before) {
 				t.Errorf("Assign() changed its candidates:\n got %+v\nwant %+v", tc.candidates, before)
 			}
+			r := parley.Route(tc.req, tc.candidates)
+			if r.OperatorID != tc.wantID {
+				t.Errorf("Route() chose %d, want %d", r.OperatorID, tc.wantID)
+			}
+			r.Summarize()
+			if r.Summary != tc.why {
+				t.Errorf("Route() explains\n %q\nwant\n %q", r.Summary, tc.why)
+			}
+			wantExplained(t, tc.req, tc.candidates, &r)
 		})
 	}
 }
@@ -423,5 +475,44 @@ func BenchmarkAssign(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		parley.Assign(req, candidates)
+	}
+}
+
+// wantExplained checks the rows of r, Route's explanation of a decision over
+// candidates: one per candidate, in order, with their load, language tier and last
+// assignment, set aside exactly when a rule did.
+func wantExplained(t *testing.T, req parley.AssignRequest, candidates []parley.Candidate, r *parley.Routing) {
+	t.Helper()
+	if len(r.Candidates) != len(candidates) {
+		t.Fatalf("Route() explains %d candidates, want %d", len(r.Candidates), len(candidates))
+	}
+	for i, c := range candidates {
+		rc := r.Candidates[i]
+		tier := parley.TierNone
+		if req.Language != "" && len(c.Languages) > 0 && c.Languages[0] == req.Language {
+			tier = parley.TierMain
+		} else if req.Language != "" && slices.Contains(c.Languages, req.Language) {
+			tier = parley.TierChat
+		}
+		if rc.OperatorID != c.OperatorID || rc.Ongoing != c.Ongoing || rc.Load != c.Load || !rc.LastAssigned.Equal(c.LastAssigned) ||
+			rc.Tier != tier || rc.Previous != (req.PreviousOperatorID != 0 && c.OperatorID == req.PreviousOperatorID) {
+			t.Errorf("candidate %d explained as %+v, from %+v (tier %s)", i, rc, c, tier)
+		}
+		var aside string
+		switch {
+		case req.Exclude != 0 && c.OperatorID == req.Exclude:
+			aside = parley.AsideHandedOver
+		case !c.Online && c.Away:
+			aside = parley.AsideAway
+		case !c.Online:
+			aside = parley.AsideOffline
+		case req.Cap > 0 && c.Ongoing >= req.Cap:
+			aside = parley.AsideAtCap
+		case r.ByLanguage && tier == parley.TierNone:
+			aside = parley.AsideLanguage
+		}
+		if rc.SetAside != aside {
+			t.Errorf("candidate %d set aside %q, want %q", c.OperatorID, rc.SetAside, aside)
+		}
 	}
 }

@@ -27,7 +27,8 @@ type Presence interface {
 	Activity(userID int64) (cameOnline bool)
 	// Available reports whether the operator may be given a new conversation now.
 	Available(userID int64) bool
-	// MarkAvailable sets Online on each candidate who is available.
+	// MarkAvailable sets Online on each candidate who is available, and Away on each
+	// who is not but has a console open (inactive too long).
 	MarkAvailable(candidates []Candidate)
 	// Status is the operator's presence as other operators see it.
 	Status(userID int64) Status
@@ -203,6 +204,7 @@ func (p *MemoryPresence) MarkAvailable(candidates []Candidate) {
 	for i := range candidates {
 		s := p.ops[candidates[i].OperatorID]
 		candidates[i].Online = s != nil && p.PresenceRules.Available(*s, now)
+		candidates[i].Away = s != nil && !candidates[i].Online && p.PresenceRules.Connected(*s, now)
 	}
 }
 

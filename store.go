@@ -187,6 +187,9 @@ type Store interface {
 	// Honest waiting: the channels' wait limits and the estimates given (waiting.go).
 	WaitStore
 
+	// The explanations of assignment decisions (routing.go).
+	RoutingStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -245,8 +248,10 @@ type NewMessage struct {
 
 // Chooser makes the assignment decision over a snapshot taken inside the store's write
 // transaction. The store fills each candidate but Online, which the chooser knows and
-// sets on each, so that a store may say why a transfer was refused.
-type Chooser func(req AssignRequest, candidates []Candidate) (operatorID int64, ok bool)
+// sets on each, so that a store may say why a transfer was refused. It returns the
+// decision with its explanation (Route): OperatorID 0 when the conversation must wait.
+// The store records the explanation with the assignment (RoutingStore).
+type Chooser func(req AssignRequest, candidates []Candidate) Routing
 
 // ConversationSummary is a conversation with what one operator needs to list it.
 type ConversationSummary struct {

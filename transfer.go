@@ -44,6 +44,9 @@ func JoinedMessage(name string) string { return name + " joined the conversation
 // TransferRefusal says why the operator named name, a member of the channel, cannot be
 // handed a conversation now: c is them as the chooser saw them (Online set by it).
 func TransferRefusal(name string, c *Candidate, capacity int) *Error {
+	if !c.Online && c.Away {
+		return Errorf(ECONFLICT, "%s is away: their console is open, but they have been inactive too long.", name)
+	}
 	if !c.Online {
 		return Errorf(ECONFLICT, "%s is offline.", name)
 	}

@@ -196,9 +196,9 @@ func (s *Service) Sweep(ctx context.Context) error {
 }
 
 // choose is the Chooser the store calls inside its write transaction.
-func (s *Service) choose(req parley.AssignRequest, candidates []parley.Candidate) (int64, bool) {
+func (s *Service) choose(req parley.AssignRequest, candidates []parley.Candidate) parley.Routing {
 	s.presence.MarkAvailable(candidates)
-	return parley.Assign(req, candidates)
+	return parley.Route(req, candidates)
 }
 
 // drain assigns the channel's queued conversations, oldest first, for as long as an

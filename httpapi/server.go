@@ -172,6 +172,7 @@ func (s *Server) routes() []route {
 		{"DELETE /api/canned-responses/{id}", s.api(s.handleDeleteCannedResponse), console},
 		{"POST /api/canned-responses/{id}/use", s.api(s.handleUseCannedResponse), console},
 		{"GET /api/conversations/{id}/visitor", s.api(s.handleVisitorInfo), console},
+		{"GET /api/conversations/{id}/routing", s.api(s.handleRouting), console},
 		{"GET /api/ws", s.handleOperatorWS, console},
 		{"GET /api/search", s.api(s.handleSearch), console},
 

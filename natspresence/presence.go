@@ -382,6 +382,7 @@ func (p *Presence) MarkAvailable(candidates []parley.Candidate) {
 	now, since := p.opts.Now(), p.liveSince()
 	for i := range candidates {
 		candidates[i].Online = p.available(candidates[i].OperatorID, now, since)
+		candidates[i].Away = !candidates[i].Online && p.rules.Connected(p.merged(candidates[i].OperatorID, since), now)
 	}
 }
 

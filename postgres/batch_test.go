@@ -24,7 +24,7 @@ func TestBadMessageAlone(t *testing.T) {
 	if err := s.CreateVisitor(ctx, v, []byte("token")); err != nil {
 		t.Fatal(err)
 	}
-	queue := func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return 0, false }
+	queue := func(parley.AssignRequest, []parley.Candidate) parley.Routing { return parley.Routing{} }
 	c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "Hi"}, queue)
 	if err != nil {
 		t.Fatal(err)

@@ -231,10 +231,11 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			return err
 		}
 
-		operatorID, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, 0, now, choose)
+		route, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, 0, now, choose)
 		if err != nil {
 			return err
 		}
+		operatorID := route.OperatorID
 		status, operator, assigned := parley.StatusQueued, (*int64)(nil), (*int64)(nil)
 		if operatorID != 0 {
 			status, operator, assigned = parley.StatusActive, &operatorID, dbTime(now)
@@ -246,6 +247,9 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $7) RETURNING id`,
 			nc.ChannelID, nc.VisitorID, operator, string(status), nc.Language, nc.PageURL, now.UnixMicro(), assigned).Scan(&id)
 		if err != nil {
+			return err
+		}
+		if err := recordRouting(ctx, tx, id, parley.RoutingStart, now, &route); err != nil {
 			return err
 		}
 		if operatorID != 0 {
@@ -344,10 +348,11 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 
 		var ids []int64
 		for _, q := range queue {
-			operatorID, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, q.exclude, now, choose)
+			route, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, q.exclude, now, choose)
 			if err != nil {
 				return err
 			}
+			operatorID := route.OperatorID
 			if operatorID == 0 {
 				if q.exclude != 0 {
 					continue // perhaps only the operator who handed it over is free: they may take the next
@@ -362,6 +367,9 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 				WHERE id = $3`,
 				operatorID, now.UnixMicro(), q.id)
 			if err != nil {
+				return err
+			}
+			if err := recordRouting(ctx, tx, q.id, parley.RoutingQueue, now, &route); err != nil {
 				return err
 			}
 			if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
@@ -431,12 +439,13 @@ func candidates(ctx context.Context, tx pgx.Tx, channelID int64, now time.Time) 
 
 // decide reads the assignment snapshot of a channel inside tx, which holds the
 // channel's lock, and asks choose (memory only: the lock is not held across any I/O
-// but the database's); it returns the chosen operator, or 0 when the conversation must
-// wait in the queue. exclude is the operator who handed the conversation over, if any.
-func decide(ctx context.Context, tx pgx.Tx, channelID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (int64, error) {
+// but the database's); it returns the decision with its explanation: the chosen
+// operator, or 0 when the conversation must wait in the queue. exclude is the operator who handed the conversation over, if any.
+func decide(ctx context.Context, tx pgx.Tx, channelID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (parley.Routing, error) {
+	var none parley.Routing
 	list, err := candidates(ctx, tx, channelID, now)
 	if err != nil {
-		return 0, err
+		return none, err
 	}
 	req := parley.AssignRequest{Cap: capacity, Language: language, Exclude: exclude}
 	err = tx.QueryRow(ctx, `
@@ -444,21 +453,22 @@ func decide(ctx context.Context, tx pgx.Tx, channelID, visitorID int64, capacity
 		WHERE visitor_id = $1 AND channel_id = $2 AND operator_id IS NOT NULL
 		ORDER BY id DESC LIMIT 1`, visitorID, channelID).Scan(&req.PreviousOperatorID)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return 0, err
+		return none, err
 	}
-	operatorID, ok := choose(req, list)
-	if !ok {
-		return 0, nil
+	route := choose(req, list)
+	operatorID := route.OperatorID
+	if operatorID == 0 {
+		return route, nil
 	}
 	if exclude != 0 && operatorID == exclude {
-		return 0, fmt.Errorf("chooser gave conversation back to user %d, who handed it over", operatorID)
+		return none, fmt.Errorf("chooser gave conversation back to user %d, who handed it over", operatorID)
 	}
 	for _, c := range list {
 		if c.OperatorID == operatorID {
-			return operatorID, nil
+			return route, nil
 		}
 	}
-	return 0, fmt.Errorf("chooser picked user %d, who is not a member of channel %d", operatorID, channelID)
+	return none, fmt.Errorf("chooser picked user %d, who is not a member of channel %d", operatorID, channelID)
 }
 
 func recordAssignment(ctx context.Context, tx pgx.Tx, channelID, operatorID int64, now time.Time) error {

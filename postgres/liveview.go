@@ -97,8 +97,12 @@ func (s *Store) AssignConversation(ctx context.Context, a parley.HandAssignment,
 		if current != channelID {
 			return parley.Errorf(parley.ECONFLICT, "Conversation %d has just been moved to another channel.", a.ConversationID)
 		}
-		to, err := handAssign(ctx, tx, a, channelID, language, now, choose)
+		route, err := handAssign(ctx, tx, a, channelID, language, now, choose)
 		if err != nil {
+			return err
+		}
+		to := route.OperatorID
+		if err := recordRouting(ctx, tx, a.ConversationID, parley.RoutingHand, now, &route); err != nil {
 			return err
 		}
 		var seq int64
@@ -120,40 +124,42 @@ func (s *Store) AssignConversation(ctx context.Context, a parley.HandAssignment,
 // handAssign decides within tx, which holds the channel's lock, whether the operator a
 // names may be given a conversation of the channel by hand: an enabled member, available
 // as choose finds them alone, with no cap asked.
-func handAssign(ctx context.Context, tx pgx.Tx, a parley.HandAssignment, channelID int64, language string, now time.Time, choose parley.Chooser) (int64, error) {
+func handAssign(ctx context.Context, tx pgx.Tx, a parley.HandAssignment, channelID int64, language string, now time.Time, choose parley.Chooser) (parley.Routing, error) {
+	var none parley.Routing
 	var name string
 	var disabled, deleted bool
 	err := tx.QueryRow(ctx, `SELECT COALESCE(NULLIF(chat_name, ''), name), disabled, deleted_at IS NOT NULL
 		FROM users WHERE id = $1`, a.OperatorID).Scan(&name, &disabled, &deleted)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && deleted) {
-		return 0, errUserNotFound(a.OperatorID)
+		return none, errUserNotFound(a.OperatorID)
 	} else if err != nil {
-		return 0, err
+		return none, err
 	}
 	if disabled {
-		return 0, parley.Errorf(parley.ECONFLICT, "%s's account is disabled.", name)
+		return none, parley.Errorf(parley.ECONFLICT, "%s's account is disabled.", name)
 	}
 	list, err := candidates(ctx, tx, channelID, now)
 	if err != nil {
-		return 0, err
+		return none, err
 	}
 	for _, c := range list {
 		if c.OperatorID != a.OperatorID {
 			continue
 		}
 		one := []parley.Candidate{c}
-		id, ok := choose(parley.AssignRequest{Language: language}, one)
-		if !ok {
-			return 0, parley.TransferRefusal(name, &one[0], 0)
+		route := choose(parley.AssignRequest{Language: language}, one)
+		id := route.OperatorID
+		if id == 0 {
+			return none, parley.TransferRefusal(name, &one[0], 0)
 		}
 		if id != c.OperatorID {
-			return 0, fmt.Errorf("chooser picked user %d, not user %d who was asked for", id, c.OperatorID)
+			return none, fmt.Errorf("chooser picked user %d, not user %d who was asked for", id, c.OperatorID)
 		}
-		return id, nil
+		return route, nil
 	}
 	var channel string
 	if err := tx.QueryRow(ctx, `SELECT name FROM channels WHERE id = $1`, channelID).Scan(&channel); err != nil {
-		return 0, err
+		return none, err
 	}
-	return 0, parley.Errorf(parley.ECONFLICT, "%s is not a member of %s.", name, channel)
+	return none, parley.Errorf(parley.ECONFLICT, "%s is not a member of %s.", name, channel)
 }

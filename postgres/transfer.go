@@ -63,13 +63,17 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 			return parley.Errorf(parley.ECONFLICT, "Conversation %d has just been moved to another channel.", t.ConversationID)
 		}
 
-		var to int64 // the operator given it, 0 when it waits in the queue
+		var route parley.Routing // route.OperatorID is the operator given it, 0 when it waits in the queue
 		if t.ToOperatorID != 0 {
-			to, err = handTo(ctx, tx, t, channelID, caps[channelID], operatorID, language, now, choose)
+			route, err = handTo(ctx, tx, t, channelID, caps[channelID], operatorID, language, now, choose)
 		} else {
-			to, err = decide(ctx, tx, channelID, visitorID, caps[channelID], language, t.From, now, choose)
+			route, err = decide(ctx, tx, channelID, visitorID, caps[channelID], language, t.From, now, choose)
 		}
 		if err != nil {
+			return err
+		}
+		to := route.OperatorID
+		if err := recordRouting(ctx, tx, t.ConversationID, parley.RoutingTransfer, now, &route); err != nil {
 			return err
 		}
 
@@ -103,45 +107,47 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 // handTo decides within tx, which holds the channel's lock, whether the operator t names
 // may be handed a conversation of the channel, held by current, now: they must be
 // another enabled member, available as choose finds them alone.
-func handTo(ctx context.Context, tx pgx.Tx, t parley.Transfer, channelID int64, capacity int, current int64, language string, now time.Time, choose parley.Chooser) (int64, error) {
+func handTo(ctx context.Context, tx pgx.Tx, t parley.Transfer, channelID int64, capacity int, current int64, language string, now time.Time, choose parley.Chooser) (parley.Routing, error) {
+	var none parley.Routing
 	var name string
 	var disabled, deleted bool
 	err := tx.QueryRow(ctx, `SELECT COALESCE(NULLIF(chat_name, ''), name), disabled, deleted_at IS NOT NULL
 		FROM users WHERE id = $1`, t.ToOperatorID).Scan(&name, &disabled, &deleted)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && deleted) {
-		return 0, errUserNotFound(t.ToOperatorID)
+		return none, errUserNotFound(t.ToOperatorID)
 	} else if err != nil {
-		return 0, err
+		return none, err
 	}
 	if t.ToOperatorID == current {
-		return 0, parley.Errorf(parley.ECONFLICT, "%s already holds this conversation.", name)
+		return none, parley.Errorf(parley.ECONFLICT, "%s already holds this conversation.", name)
 	}
 	if disabled {
-		return 0, parley.Errorf(parley.ECONFLICT, "%s's account is disabled.", name)
+		return none, parley.Errorf(parley.ECONFLICT, "%s's account is disabled.", name)
 	}
 	list, err := candidates(ctx, tx, channelID, now)
 	if err != nil {
-		return 0, err
+		return none, err
 	}
 	for _, c := range list {
 		if c.OperatorID != t.ToOperatorID {
 			continue
 		}
 		one := []parley.Candidate{c}
-		id, ok := choose(parley.AssignRequest{Cap: capacity, Language: language, Exclude: t.From}, one)
-		if !ok {
-			return 0, parley.TransferRefusal(name, &one[0], capacity)
+		route := choose(parley.AssignRequest{Cap: capacity, Language: language, Exclude: t.From}, one)
+		id := route.OperatorID
+		if id == 0 {
+			return none, parley.TransferRefusal(name, &one[0], capacity)
 		}
 		if id != c.OperatorID {
-			return 0, fmt.Errorf("chooser picked user %d, not user %d who was asked for", id, c.OperatorID)
+			return none, fmt.Errorf("chooser picked user %d, not user %d who was asked for", id, c.OperatorID)
 		}
-		return id, nil
+		return route, nil
 	}
 	var channel string
 	if err := tx.QueryRow(ctx, `SELECT name FROM channels WHERE id = $1`, channelID).Scan(&channel); err != nil {
-		return 0, err
+		return none, err
 	}
-	return 0, parley.Errorf(parley.ECONFLICT, "%s is not a member of %s.", name, channel)
+	return none, parley.Errorf(parley.ECONFLICT, "%s is not a member of %s.", name, channel)
 }
 
 // joined records, within tx, that operator to was given conversation id of the channel by

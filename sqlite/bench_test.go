@@ -34,7 +34,9 @@ func benchConversations(b *testing.B, n int) (*sqlite.Store, *parley.User, []int
 			b.Fatal(err)
 		}
 		c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Language: "en", Body: "Hello"},
-			func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return op.ID, true })
+			func(parley.AssignRequest, []parley.Candidate) parley.Routing {
+				return parley.Routing{OperatorID: op.ID}
+			})
 		if err != nil {
 			b.Fatal(err)
 		}

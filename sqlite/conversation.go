@@ -230,10 +230,11 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			return err
 		}
 
-		operatorID, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, 0, now, choose)
+		route, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, 0, now, choose)
 		if err != nil {
 			return err
 		}
+		operatorID := route.OperatorID
 		status, operator, assigned := parley.StatusQueued, any(nil), any(nil)
 		if operatorID != 0 {
 			status, operator, assigned = parley.StatusActive, operatorID, now.UnixMicro()
@@ -248,6 +249,9 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		}
 		id, err := res.LastInsertId()
 		if err != nil {
+			return err
+		}
+		if err := recordRouting(ctx, tx, id, parley.RoutingStart, now, &route); err != nil {
 			return err
 		}
 		if operatorID != 0 {
@@ -356,10 +360,11 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 
 		var ids []int64
 		for _, q := range queue {
-			operatorID, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, q.exclude, now, choose)
+			route, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, q.exclude, now, choose)
 			if err != nil {
 				return err
 			}
+			operatorID := route.OperatorID
 			if operatorID == 0 {
 				if q.exclude != 0 {
 					continue // perhaps only the operator who handed it over is free: they may take the next
@@ -377,6 +382,9 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 				return err
 			}
 			tx.live.drop(q.id)
+			if err := recordRouting(ctx, tx, q.id, parley.RoutingQueue, now, &route); err != nil {
+				return err
+			}
 			if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
 				return err
 			}
@@ -399,12 +407,13 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 }
 
 // decide builds the assignment snapshot of a channel inside tx and asks choose; it
-// returns the chosen operator, or 0 when the conversation must wait in the queue.
-// exclude is the operator who handed the conversation over, if any.
-func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (int64, error) {
+// returns the decision with its explanation: the chosen operator, or 0 when the
+// conversation must wait in the queue. exclude is the operator who handed the
+// conversation over, if any.
+func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (parley.Routing, error) {
 	candidates, err := tx.a.candidates(ctx, tx, channelID, now)
 	if err != nil {
-		return 0, err
+		return parley.Routing{}, err
 	}
 	req := parley.AssignRequest{Cap: capacity, Language: language, Exclude: exclude}
 	err = tx.QueryRowContext(ctx, `
@@ -412,21 +421,22 @@ func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity i
 		WHERE visitor_id = ? AND channel_id = ? AND operator_id IS NOT NULL
 		ORDER BY id DESC LIMIT 1`, visitorID, channelID).Scan(&req.PreviousOperatorID)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
+		return parley.Routing{}, err
 	}
-	operatorID, ok := choose(req, candidates)
-	if !ok {
-		return 0, nil
+	route := choose(req, candidates)
+	operatorID := route.OperatorID
+	if operatorID == 0 {
+		return route, nil
 	}
 	if exclude != 0 && operatorID == exclude {
-		return 0, fmt.Errorf("chooser gave conversation back to user %d, who handed it over", operatorID)
+		return parley.Routing{}, fmt.Errorf("chooser gave conversation back to user %d, who handed it over", operatorID)
 	}
 	for _, c := range candidates {
 		if c.OperatorID == operatorID {
-			return operatorID, nil
+			return route, nil
 		}
 	}
-	return 0, fmt.Errorf("chooser picked user %d, who is not a member of channel %d", operatorID, channelID)
+	return parley.Routing{}, fmt.Errorf("chooser picked user %d, who is not a member of channel %d", operatorID, channelID)
 }
 
 func recordAssignment(ctx context.Context, tx *wtx, channelID, operatorID int64, now time.Time) error {

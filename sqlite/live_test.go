@@ -145,7 +145,7 @@ func openWithConversation(t *testing.T, path string) (*Store, *parley.Conversati
 		t.Fatal(err)
 	}
 	c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Body: "1"},
-		func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return 0, false })
+		func(parley.AssignRequest, []parley.Candidate) parley.Routing { return parley.Routing{} })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,9 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _, _, err := s.StartConversation(ctx, parley.NewConversation{ChannelID: ch.ID, VisitorID: v.ID, Language: "fr", Body: "Bonjour", Now: t0},
-		func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return op.ID, true })
+		func(parley.AssignRequest, []parley.Candidate) parley.Routing {
+			return parley.Routing{OperatorID: op.ID}
+		})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,7 @@ func testAssignByHandRefusals(t *testing.T, s parley.Store) {
 	mustEnd(t, s, ended.ID, parley.VisitorLeftMessage, t0)
 	active, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hi", Now: t0}, pick(a.ID))
 
-	offline := func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return 0, false }
+	offline := func(parley.AssignRequest, []parley.Candidate) parley.Routing { return parley.Routing{} }
 	for _, tc := range []struct {
 		name   string
 		a      parley.HandAssignment

@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 	tests = append(tests, searchTests...)
 	tests = append(tests, channelRulesTests...)
 	tests = append(tests, waitingTests...)
+	tests = append(tests, routingTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -624,10 +625,11 @@ func testCandidates(t *testing.T, s parley.Store) {
 		visitor int64 // 0: a new visitor
 		lang    string
 		req     parley.AssignRequest
+		tiers   [2]parley.LanguageTier // of a and b in the recorded explanation (routing.go)
 	}{
-		{"returning visitor", v.ID, "de", parley.AssignRequest{Cap: 3, PreviousOperatorID: a.ID, Language: "de"}},
-		{"new visitor", 0, "en", parley.AssignRequest{Cap: 3, Language: "en"}},
-		{"visitor of another channel", x.ID, "ja", parley.AssignRequest{Cap: 3, Language: "ja"}},
+		{"returning visitor", v.ID, "de", parley.AssignRequest{Cap: 3, PreviousOperatorID: a.ID, Language: "de"}, [2]parley.LanguageTier{parley.TierChat, parley.TierNone}},
+		{"new visitor", 0, "en", parley.AssignRequest{Cap: 3, Language: "en"}, [2]parley.LanguageTier{parley.TierChat, parley.TierMain}},
+		{"visitor of another channel", x.ID, "ja", parley.AssignRequest{Cap: 3, Language: "ja"}, [2]parley.LanguageTier{parley.TierNone, parley.TierNone}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -635,7 +637,7 @@ func testCandidates(t *testing.T, s parley.Store) {
 			if visitor == 0 {
 				visitor = mustVisitor(t, s, "").ID
 			}
-			rec := &recorder{then: queue}
+			rec := &recorder{then: parley.Route} // nobody online: queued
 			conv, _ := mustStart(t, s, parley.NewConversation{ChannelID: web.ID, VisitorID: visitor, Language: tc.lang, Body: "Hi", Now: t0}, rec.choose)
 			if conv.Status != parley.StatusQueued {
 				t.Errorf("status %s, want queued", conv.Status)
@@ -648,6 +650,7 @@ func testCandidates(t *testing.T, s parley.Store) {
 				t.Errorf("request = %+v, want %+v", call.req, tc.req)
 			}
 			wantCandidates(t, call.candidates, []parley.Candidate{wantA, wantB})
+			wantRecorded(t, s, conv.ID, tc.req, []parley.Candidate{wantA, wantB}, tc.tiers[:])
 		})
 	}
 
@@ -882,13 +885,13 @@ func testAssignQueuedOldestFirst(t *testing.T, s parley.Store) {
 
 	// A chooser that places only conversations someone speaks the language of: the
 	// oldest cannot be placed, so the younger one must not jump over it.
-	speakers := func(req parley.AssignRequest, cands []parley.Candidate) (int64, bool) {
+	speakers := func(req parley.AssignRequest, cands []parley.Candidate) parley.Routing {
 		for _, c := range cands {
 			if slices.Contains(c.Languages, req.Language) {
-				return c.OperatorID, true
+				return parley.Routing{OperatorID: c.OperatorID}
 			}
 		}
-		return 0, false
+		return parley.Routing{}
 	}
 	rec := &recorder{then: speakers}
 	assigned, err := s.AssignQueued(ctx, ch.ID, t0.Add(time.Minute), rec.choose)
@@ -1520,19 +1523,19 @@ func testConcurrentMessages(t *testing.T, s parley.Store) {
 // Choosers.
 
 // online is the real assignment with every candidate online.
-func online(req parley.AssignRequest, candidates []parley.Candidate) (int64, bool) {
+func online(req parley.AssignRequest, candidates []parley.Candidate) parley.Routing {
 	for i := range candidates {
 		candidates[i].Online = true
 	}
-	return parley.Assign(req, candidates)
+	return parley.Route(req, candidates)
 }
 
 // queue places nothing.
-func queue(parley.AssignRequest, []parley.Candidate) (int64, bool) { return 0, false }
+func queue(parley.AssignRequest, []parley.Candidate) parley.Routing { return parley.Routing{} }
 
 // pick always chooses op.
 func pick(op int64) parley.Chooser {
-	return func(parley.AssignRequest, []parley.Candidate) (int64, bool) { return op, true }
+	return func(parley.AssignRequest, []parley.Candidate) parley.Routing { return parley.Routing{OperatorID: op} }
 }
 
 // recorder remembers what a store gives its chooser, then lets another decide.
@@ -1547,7 +1550,7 @@ type chooserCall struct {
 	candidates []parley.Candidate
 }
 
-func (r *recorder) choose(req parley.AssignRequest, candidates []parley.Candidate) (int64, bool) {
+func (r *recorder) choose(req parley.AssignRequest, candidates []parley.Candidate) parley.Routing {
 	r.mu.Lock()
 	cands := make([]parley.Candidate, len(candidates))
 	for i, c := range candidates {

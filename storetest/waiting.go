@@ -72,12 +72,12 @@ func testWaitEstimates(t *testing.T, s parley.Store) {
 
 	// The drain assigns the two oldest, a hand assignment the fourth; the third ends.
 	once := func(n int) parley.Chooser {
-		return func(parley.AssignRequest, []parley.Candidate) (int64, bool) {
+		return func(parley.AssignRequest, []parley.Candidate) parley.Routing {
 			if n == 0 {
-				return 0, false
+				return parley.Routing{}
 			}
 			n--
-			return op.ID, true
+			return parley.Routing{OperatorID: op.ID}
 		}
 	}
 	drained := t0.Add(10 * time.Minute)

@@ -113,6 +113,7 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"GET /livechat/ws":                           {noone, forged, operatorAsVisitor},
 
 		"GET /api/conversations/{id}/visitor":     {noone, forged, outsider},
+		"GET /api/conversations/{id}/routing":     {noone, forged, outsider}, // a member who is not its operator: TestRoutingAPI
 		"POST /livechat/page-views":               {noone, forged, operatorAsVisitor},
 		"POST /api/conversations/{id}/files":      {noone, forged, outsider},
 		"GET /api/files/{id}":                     {noone, forged, fileOutsider},

@@ -9,9 +9,10 @@ import { getState, setState, useStore } from '../store.js';
 import { catchUp, onServerEvent } from '../actions.js';
 import { href } from '../router.js';
 import { Thread } from './thread.js';
-import { Alert, Avatar, Spinner } from './common.js';
+import { Alert, Avatar, Lazy, Spinner } from './common.js';
 import { cx, languageName, visitorName } from '../util.js';
 
+const loadRouting = () => import('./routing.js');
 const canSupervise = (me) => !!me && (me.role === 'admin' || me.role === 'supervisor');
 
 export function ReadOnlyConversation({ id, seq }) {
@@ -81,6 +82,9 @@ export function ReadOnlyConversation({ id, seq }) {
             onClick=${() => import('../transfer.js').then((m) => m.openPicker(id, conv))}>Transfer</button>`
         : null}
     </div>
+    ${supervisor
+      ? html`<${Lazy} load=${loadRouting} name="RoutingSummary" id=${id} key=${`${conv.status}-${conv.operator ? conv.operator.id : 0}`} />`
+      : null}
     <${Thread} key=${id} id=${id} place="found" highlight=${seq} />
     <p class="found-note" data-testid="read-only-note">Read only: this conversation is not assigned to you.</p>
   </div>`;
