@@ -181,6 +181,9 @@ type Store interface {
 	// Full-text search over conversations (search.go).
 	SearchStore
 
+	// Trusted visitor identity (identity.go).
+	IdentityStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -151,6 +151,12 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	rules["GET /api/conversations/{id}/transcript"] = []attempt{noone, forged, outsider}
 	rules["GET /livechat/conversations/{id}/transcript"] = []attempt{noone, forged, operatorAsVisitor, otherVisitor}
 	rules["POST /livechat/conversations/{id}/transcript/email"] = []attempt{noone, forged, operatorAsVisitor, otherVisitor}
+	// Trusted visitor identity (identity_test.go): admins alone manage a channel's
+	// secret; an identity token is its own credential, which TestIdentityTokens refuses.
+	rules["GET /api/channels/{id}/identity-secret"] = []attempt{noone, forged, operator}
+	rules["POST /api/channels/{id}/identity-secret"] = []attempt{noone, forged, operator}
+	rules["DELETE /api/channels/{id}/identity-secret"] = []attempt{noone, forged, operator}
+	rules["POST /livechat/channels/{id}/identity"] = nil
 	offline := num(s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"}).object(t)["id"])
 	for _, tc := range []struct {
 		who   string

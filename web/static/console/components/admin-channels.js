@@ -24,6 +24,7 @@ const originsText = (list) => (list || []).join('\n');
 const originsList = (text) => text.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
 
 const loadTexts = () => import('./channel-texts.js');
+const loadIdentity = () => import('./channel-identity.js');
 
 export function widgetSnippet(id) {
   return `<script src="${location.origin}/widget.js" data-channel="${id}" async></script>`;
@@ -167,6 +168,7 @@ function ChannelForm({ channel, saved, onDone }) {
       </button>
     </div>
     ${channel ? html`<${Snippet} id=${channel.id} />` : null}
+    ${channel ? html`<${Lazy} load=${loadIdentity} name="ChannelIdentity" channel=${channel} />` : null}
   </form>`;
 }
 

@@ -1,0 +1,70 @@
+package main
+
+// Browser test of trusted visitor identity: a website page that embeds the widget with
+// data-identity-token. The console shows the verified visitor with these data-testid
+// attributes: verified-badge (the conversation's header, the LIVECHAT list, the chat
+// windows) and visitor-identity (the visitor panel).
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// A logged-in visitor of a website chats through the widget, which hands Parley the
+// token the website signed: the chat works as ever, and the operator's console shows
+// the visitor under the verified name with the verified badge, and the email in the
+// visitor panel.
+func TestIdentityBrowser(t *testing.T) {
+	w := newWidgetSetup(t, nil)
+	secret := w.s.mustIdentitySecret(t, w.admin, w.ch)
+	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(rw, r)
+			return
+		}
+		// As a website does: a new token for each page it serves.
+		token := identityToken(t, jwt.SigningMethodHS256, []byte(secret), jwt.MapClaims{"user_id": "u-42", "name": "Ann Lee", "email": "ann@example.com"})
+		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(rw, `<!doctype html><html lang="en"><head><title>Fernwood Coffee</title></head>
+<body><h1>Welcome back, Ann</h1>
+<script src="%s/widget.js" data-channel="%d" data-identity-token="%s" async></script>
+</body></html>`, w.s.URL, w.ch, token)
+	}))
+	t.Cleanup(site.Close)
+
+	w.s.console(t, w.alice)
+	p := openSite(t, site.URL+"/", "en-US", "en")
+	p.wait("launcher", visible(byTestID("launcher")))
+	p.wait("the identity token taken", fmt.Sprintf(`!!(JSON.parse(localStorage.getItem('parley:%s:%d') || '{}').token)`, w.s.URL, w.ch))
+	p.click("launcher")
+	p.typeInto("input", "Hello, where is my order?\n")
+	p.waitText("operator-name", "Alice")
+	conv := p.conversationID()
+
+	c := openConsole(t, w.s, "alice", "password-alice", fmt.Sprintf("/discuss/%d", conv))
+	c.wait(existsJS(`.discuss-header `+tid("verified-badge")), "the verified badge in the conversation's header")
+	if got := c.text(tid("discuss-title")); got != "Ann Lee" {
+		t.Errorf("conversation title %q, want the verified name Ann Lee", got)
+	}
+	c.wait(existsJS(tid("livechat-item")+` `+tid("verified-badge")), "the verified badge in the LIVECHAT list")
+	c.click(tid("visitor-toggle"))
+	c.wait(existsJS(tid("visitor-identity")), "the verified identity in the visitor panel")
+	if got := c.text(tid("visitor-identity")); !strings.Contains(got, "ann@example.com") || !strings.Contains(got, "u-42") {
+		t.Errorf("visitor panel identity %q, want the email and the user id", got)
+	}
+	checkAccessible(t, c.ctx, "Discuss with a verified visitor")
+
+	// The visitor reloads the page (a new token): the same conversation goes on.
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(site.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	p.wait("launcher", visible(byTestID("launcher")))
+	p.click("launcher")
+	p.waitMessage("visitor", "Hello, where is my order?")
+}
