@@ -66,4 +66,26 @@ func TestIdentityBrowser(t *testing.T) {
 	p.wait("launcher", visible(byTestID("launcher")))
 	p.click("launcher")
 	p.waitMessage("visitor", "Hello, where is my order?")
+
+	// The admin manages the secret in Admin → Channels: removed, then created anew and
+	// shown once.
+	a := openConsole(t, w.s, "admin", adminPassword, "/admin/channels")
+	row := fmt.Sprintf(`%s[data-channel-id="%d"]`, tid("admin-channel-row"), w.ch)
+	a.wait(existsJS(row), "the channel in Admin → Channels")
+	a.jsClick(row)
+	a.wait(existsJS(tid("channel-identity-remove")), "the channel's identity secret, set")
+	a.jsClick(tid("channel-identity-remove"))
+	a.wait(fmt.Sprintf(`document.querySelector(%q)?.textContent.includes('No secret')`, tid("channel-identity-status")), "the secret removed")
+	a.jsClick(tid("channel-identity-rotate"))
+	a.wait(existsJS(tid("channel-identity-secret")), "the new secret, shown once")
+	shown := consoleEval[string](a, fmt.Sprintf(`document.querySelector(%q).value`, tid("channel-identity-secret")))
+	if len(shown) < 32 || shown == secret {
+		t.Errorf("new secret %q, want a new long one", shown)
+	}
+	checkAccessible(t, a.ctx, "Admin → Channels with a new identity secret")
+	var st map[string]any
+	w.s.must(t, 200, "GET", fmt.Sprintf("/api/channels/%d/identity-secret", w.ch), w.admin, nil).decode(t, &st)
+	if st["set"] != true {
+		t.Errorf("identity secret status %v after the console created one", st)
+	}
 }
