@@ -146,6 +146,21 @@ func testIdentityTokens(t *testing.T, s *testServer) {
 		t.Errorf("message author = %v, want Ann Lee", m["author"])
 	}
 
+	// An admin's export of the visitor's data names the identity.
+	var found struct {
+		Visitors []struct {
+			ID int64 `json:"id"`
+		} `json:"visitors"`
+	}
+	s.must(t, 200, "GET", fmt.Sprintf("/api/data-requests/visitors?conversation_id=%d", id), admin, nil).decode(t, &found)
+	if len(found.Visitors) != 1 {
+		t.Fatalf("visitors of conversation %d: %+v", id, found)
+	}
+	export := s.must(t, 200, "GET", fmt.Sprintf("/api/data-requests/export?visitor_id=%d", found.Visitors[0].ID), admin, nil).object(t)
+	if ids, _ := export["identities"].([]any); len(ids) != 1 || path(ids[0], "user_id") != "u-42" || path(ids[0], "email") != "ann@example.com" {
+		t.Errorf("export identities = %v", export["identities"])
+	}
+
 	// Removed, the secret verifies nothing more; Ann stays verified.
 	s.must(t, 204, "DELETE", secretURL, admin, nil)
 	s.wantRefused(t, "POST", identifyURL, "", map[string]any{"token": identityToken(t, jwt.SigningMethodHS256, key, ann)}, 400, "EINVALID", "no identity tokens")
