@@ -53,6 +53,9 @@ func TestIdentityBrowser(t *testing.T) {
 		t.Errorf("conversation title %q, want the verified name Ann Lee", got)
 	}
 	c.wait(existsJS(tid("livechat-item")+` `+tid("verified-badge")), "the verified badge in the LIVECHAT list")
+	c.click(tid("messages-button"))
+	c.wait(existsJS(tid("messages-item")+` `+tid("verified-badge")), "the verified badge in the messages drop-down")
+	c.press("Escape")
 	c.wait(existsJS(tid("visitor-identity")), "the verified identity in the visitor panel (open beside the thread)")
 	if got := c.text(tid("visitor-identity")); !strings.Contains(got, "ann@example.com") || !strings.Contains(got, "u-42") {
 		t.Errorf("visitor panel identity %q, want the email and the user id", got)
