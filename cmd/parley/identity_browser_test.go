@@ -19,11 +19,19 @@ import (
 // A logged-in visitor of a website chats through the widget, which hands Parley the
 // token the website signed: the chat works as ever, and the operator's console shows
 // the visitor under the verified name with the verified badge, and the email in the
-// visitor panel.
+// visitor panel. The admin removes and creates the secret in Admin → Channels; Ann on
+// another device, identified by Parley.identify in a single-page app, continues the
+// same conversation.
 func TestIdentityBrowser(t *testing.T) {
 	w := newWidgetSetup(t, nil)
 	secret := w.s.mustIdentitySecret(t, w.admin, w.ch)
 	site := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/app" { // a single-page app: Parley.identify after its login
+			rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(rw, `<!doctype html><html lang="en"><head><title>Fernwood App</title></head>
+<body><h1>Fernwood</h1><script src="%s/widget.js" data-channel="%d" async></script></body></html>`, w.s.URL, w.ch)
+			return
+		}
 		if r.URL.Path != "/" {
 			http.NotFound(rw, r)
 			return
@@ -86,6 +94,16 @@ func TestIdentityBrowser(t *testing.T) {
 		t.Errorf("new secret %q, want a new long one", shown)
 	}
 	checkAccessible(t, a.ctx, "Admin → Channels with a new identity secret")
+	// Ann on another device, in a single-page app that identifies her after its own
+	// login, continues the same conversation.
+	phone := openSite(t, site.URL+"/app", "en-US", "en")
+	phone.wait("launcher", visible(byTestID("launcher")))
+	token := identityToken(t, jwt.SigningMethodHS256, []byte(shown), jwt.MapClaims{"user_id": "u-42", "name": "Ann Lee"})
+	evalJS[chromedp.Void](phone, fmt.Sprintf(`void Parley.identify(%q)`, token))
+	phone.wait("Ann's conversation on the other device", fmt.Sprintf(`%s.dataset.conversation === '%d'`, byTestID("root"), conv))
+	phone.click("launcher")
+	phone.waitMessage("visitor", "Hello, where is my order?")
+
 	var st map[string]any
 	w.s.must(t, 200, "GET", fmt.Sprintf("/api/channels/%d/identity-secret", w.ch), w.admin, nil).decode(t, &st)
 	if st["set"] != true {
