@@ -112,6 +112,8 @@ type DataExport struct {
 	PageViews     []PageView             `json:"page_views"`
 	Conversations []ExportedConversation `json:"conversations"`
 	LeftMessages  []*OfflineMessage      `json:"left_messages"`
+	// Identities are who websites vouched the visitor is (identity.go), when any.
+	Identities []*VisitorIdentity `json:"identities,omitempty"`
 }
 
 // Erased counts what an erasure removed.

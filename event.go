@@ -70,7 +70,8 @@ type OperatorConversation struct {
 
 // VisitorRef names the visitor of a conversation.
 type VisitorRef struct {
-	Name string `json:"name"`
+	Name     string `json:"name"`
+	Verified bool   `json:"verified,omitempty"` // their website vouched who they are (identity.go)
 }
 
 // OperatorRef names the operator of a conversation for other operators.
@@ -87,7 +88,7 @@ func (s *ConversationSummary) ForOperator() *OperatorConversation {
 		ChannelID:     c.ChannelID,
 		Status:        c.Status,
 		Language:      c.Language,
-		Visitor:       VisitorRef{Name: c.VisitorName},
+		Visitor:       VisitorRef{Name: c.VisitorName, Verified: c.VisitorVerified},
 		Unread:        s.Unread,
 		LastMessage:   s.LastMessage,
 		QueuePosition: c.QueuePosition,

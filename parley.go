@@ -181,6 +181,8 @@ type Conversation struct {
 	LastSeq       int64
 	QueuePosition int // 1-based place in the channel's queue while queued
 	Rating        *Rating
+	// VisitorVerified: the channel's website vouched who the visitor is (identity.go).
+	VisitorVerified bool
 }
 
 // Ongoing reports whether c counts towards its operator's load at now: assigned, not

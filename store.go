@@ -190,6 +190,9 @@ type Store interface {
 	// The explanations of assignment decisions (routing.go).
 	RoutingStore
 
+	// Trusted visitor identity (identity.go).
+	IdentityStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

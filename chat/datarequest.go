@@ -110,6 +110,9 @@ func (s *Service) ExportData(ctx context.Context, actor *parley.User, d parley.D
 		if out.PageViews, err = s.store.PageViews(ctx, d.VisitorID); err != nil {
 			return nil, err
 		}
+		if out.Identities, err = s.store.VisitorIdentities(ctx, d.VisitorID); err != nil {
+			return nil, err
+		}
 		convs, err := s.store.VisitorConversations(ctx, d.VisitorID, math.MaxInt64, math.MaxInt32)
 		if err != nil {
 			return nil, err

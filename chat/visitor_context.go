@@ -163,6 +163,9 @@ type VisitorInfo struct {
 	Timezone         string                 `json:"timezone"`
 	UTCOffsetMinutes *int                   `json:"utc_offset_minutes"`
 	Conversations    []*EarlierConversation `json:"conversations"`
+	// Identity is who the channel's website vouched the visitor is (identity.go), null
+	// for an anonymous visitor.
+	Identity *parley.VisitorIdentity `json:"identity"`
 }
 
 // PageRef is a page by its address and title.
@@ -236,6 +239,9 @@ func (s *Service) VisitorInfo(ctx context.Context, actor *parley.User, id int64)
 			ec.Operator = &parley.OperatorRef{ID: e.OperatorID, ChatName: e.OperatorName}
 		}
 		info.Conversations = append(info.Conversations, ec)
+	}
+	if info.Identity, err = s.conversationIdentity(ctx, c); err != nil {
+		return nil, err
 	}
 	return info, nil
 }

@@ -250,6 +250,10 @@ func (s *Service) visitorByToken(ctx context.Context, token string) (*parley.Vis
 	}
 	gen := s.visitors.generation()
 	v, err := s.store.VisitorByToken(ctx, hash)
+	if parley.ErrorCode(err) == parley.ENOTFOUND {
+		// A token handed to another device of an identified user (identity.go).
+		v, err = s.store.VisitorByDeviceToken(ctx, hash)
+	}
 	if err != nil {
 		return nil, err
 	}

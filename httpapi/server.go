@@ -216,6 +216,12 @@ func (s *Server) routes() []route {
 		{"POST /livechat/conversations/{id}/transcript/email", s.api(s.handleVisitorTranscriptEmail), visitor},
 		{"GET /livechat/ws", s.handleVisitorWS, visitor},
 		{"POST /livechat/page-views", s.api(s.handlePageView), visitor},
+
+		// Trusted visitor identity (identity.go).
+		{"GET /api/channels/{id}/identity-secret", s.api(s.handleIdentitySecret), console},
+		{"POST /api/channels/{id}/identity-secret", s.api(s.handleRotateIdentitySecret), console},
+		{"DELETE /api/channels/{id}/identity-secret", s.api(s.handleRemoveIdentitySecret), console},
+		{"POST /livechat/channels/{id}/identity", s.api(s.handleIdentify), visitor},
 	}
 }
 

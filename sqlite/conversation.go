@@ -107,7 +107,8 @@ const conversationColumns = `
 		SELECT COUNT(*) FROM conversations q
 		WHERE q.channel_id = c.channel_id AND q.status = 'queued' AND q.id <= c.id
 	) ELSE 0 END,
-	c.rating_score, c.rating_comment`
+	c.rating_score, c.rating_comment,
+	EXISTS (SELECT 1 FROM visitor_identities vi WHERE vi.visitor_id = c.visitor_id AND vi.channel_id = c.channel_id)`
 
 const conversationJoins = `
 	FROM conversations c
@@ -123,7 +124,7 @@ func scanConversation(row scanner, extra ...any) (*parley.Conversation, error) {
 		&c.OperatorID, &c.OperatorName,
 		&c.PageURL, &created, &assigned, &lastMessage, &ended, &c.LastSeq,
 		&c.QueuePosition,
-		&score, &comment,
+		&score, &comment, &c.VisitorVerified,
 	}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err

@@ -164,6 +164,12 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	rules["GET /api/channels/{id}/rules"] = []attempt{noone, forged, operator}
 	rules["PUT /api/channels/{id}/rules"] = []attempt{noone, forged, operator}
 	rules["PUT /api/channels/{id}/hours"] = []attempt{noone, forged, operator}
+	// Trusted visitor identity (identity_test.go): admins alone manage a channel's
+	// secret; an identity token is its own credential, which TestIdentityTokens refuses.
+	rules["GET /api/channels/{id}/identity-secret"] = []attempt{noone, forged, operator}
+	rules["POST /api/channels/{id}/identity-secret"] = []attempt{noone, forged, operator}
+	rules["DELETE /api/channels/{id}/identity-secret"] = []attempt{noone, forged, operator}
+	rules["POST /livechat/channels/{id}/identity"] = nil
 	offline := num(s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"}).object(t)["id"])
 	for _, tc := range []struct {
 		who   string

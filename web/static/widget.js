@@ -3,6 +3,9 @@
  *
  *   <script src="https://PARLEY/widget.js" data-channel="ID" async></script>
  *
+ * A website whose visitors log in adds data-identity-token="JWT" (or calls
+ * Parley.identify(JWT)): who the visitor is, signed with the channel's identity secret.
+ *
  * A classic script with no dependency and no build step. It derives the Parley origin
  * from its own src, speaks only the public visitor API there (/livechat/*, cross-origin),
  * and renders everything inside the Shadow DOM of one element appended to <body>
@@ -146,6 +149,7 @@
         conversation: state.conv ? state.conv.id : undefined,
         open: state.open || undefined,
         pages: !state.token && state.pages.length ? state.pages : undefined,
+        idt: state.idt,
       }));
     } catch (e) {
       // Storage refused (private mode, sandbox): the chat still works for this page.
@@ -206,6 +210,7 @@
   const state = {
     channel: null, // GET /livechat/channels/{id}
     token: typeof stored.token === 'string' ? stored.token : '',
+    idt: stored.idt, // the last identity token sent: each is used once
     conv: null, // the visitor's conversation, as GET /livechat/conversations/{id}
     lastSeq: 0,
     readSeq: 0, // how far the operator has read: "Seen" goes under the visitor's last message up to it
@@ -1605,6 +1610,29 @@ textarea.field { resize: vertical; min-height: 64px; }
     }, STATUS_POLL_MS);
   }
 
+  // ---------------------------------------------------------------- identity
+
+  // identify sends the website's signed identity token once; the answer may hand this
+  // browser the user's visitor from another device, and names their latest conversation.
+  // A refused token leaves the visitor as they were.
+  async function identify(t) {
+    if (!t || t === state.idt) return 0;
+    state.idt = t;
+    try {
+      const r = await request('POST', '/channels/' + channelId + '/identity', { token: t, visitor_token: state.token || undefined });
+      if (r.visitor_token !== state.token) {
+        clearConversation();
+        state.token = r.visitor_token;
+      }
+      return r.conversation_id || 0;
+    } catch (err) {
+      console.warn('Parley widget: identity token refused: %s', err.message);
+      return 0;
+    } finally {
+      save();
+    }
+  }
+
   // ---------------------------------------------------------------- start
 
   async function init() {
@@ -1613,7 +1641,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     build();
     recordPage(document.referrer);
     watchNavigation();
-    const convId = Number(stored.conversation) || 0;
+    const convId = (await identify(script.getAttribute('data-identity-token'))) || Number(stored.conversation) || 0;
     const wasOpen = stored.open === true;
     if (state.token && convId) await restore(convId);
     applyChannel();
@@ -1661,7 +1689,11 @@ textarea.field { resize: vertical; min-height: 64px; }
       const id = Number(v.conversation) || 0;
       if (id && (!state.conv || state.conv.id !== id) && state.pending.length === 0) restore(id);
     });
+    ready();
   }
+
+  let ready;
+  const started = new Promise((r) => (ready = r));
 
   // A small page API, for links such as "Chat with us" on the host page.
   if (!window.Parley) {
@@ -1670,6 +1702,12 @@ textarea.field { resize: vertical; min-height: 64px; }
         if (ui.dock && !ui.dock.hidden) openWindow(true);
       },
       close: () => closeWindow(),
+      identify: (t) =>
+        started.then(async () => {
+          const id = await identify(t);
+          if (id && (!state.conv || state.conv.id !== id)) await restore(id);
+          render();
+        }),
     });
   }
 

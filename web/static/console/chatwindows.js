@@ -9,6 +9,7 @@ import { Thread, EndButton, TransferButton } from './components/thread.js';
 import { Avatar, VisitorInfo } from './components/common.js';
 import { IconClose, IconMinus, IconChevronUp, IconExpand, IconUser } from './icons.js';
 import { cx, visitorName } from './util.js';
+import { Verified } from './components/verified.js';
 
 const WINDOW_WIDTH = 388; // CSS width plus the gap between windows
 
@@ -44,6 +45,7 @@ function ChatWindow({ id, folded }) {
         title=${folded ? 'Open' : 'Fold'} data-testid="chat-window-toggle">
         <${Avatar} name=${name} size=${26} className="avatar-on-dark" />
         <span class="chat-window-name">${name}</span>
+        <${Verified} conv=${conv} dark=${true} />
         ${ended ? html`<span class="chat-window-status">Ended</span>` : null}
         ${unread > 0 ? html`<span class="count count-on-dark" data-testid="chat-window-unread" aria-label=${`${unread} unread`}>${unread}</span>` : null}
       </button>

@@ -24,6 +24,7 @@ const ACTIONS = [
   ['retention.sweep', 'Old conversations erased'],
   ['conversation.assign', 'Conversation assigned'],
   ['conversation.transfer', 'Conversation transferred'],
+  ['channel.identity_secret', 'Identity secret changed'],
 ];
 
 const LABELS = Object.fromEntries(ACTIONS.filter(([k]) => k));

@@ -26,6 +26,7 @@ const originsList = (text) => text.split(/[\s,]+/).map((o) => o.trim()).filter(B
 const loadTexts = () => import('./channel-texts.js');
 const loadRules = () => import('./channel-rules.js');
 const loadWaiting = () => import('./waiting.js');
+const loadIdentity = () => import('./channel-identity.js');
 
 export function widgetSnippet(id) {
   return `<script src="${location.origin}/widget.js" data-channel="${id}" async></script>`;
@@ -169,6 +170,7 @@ function ChannelForm({ channel, saved, onDone }) {
       </button>
     </div>
     ${channel ? html`<${Snippet} id=${channel.id} />` : null}
+    ${channel ? html`<${Lazy} load=${loadIdentity} name="ChannelIdentity" channel=${channel} />` : null}
   </form>`;
 }
 

@@ -7,6 +7,7 @@ import { Thread, EndButton, TransferButton } from './thread.js';
 import { Avatar, Lazy, Spinner, VisitorInfo } from './common.js';
 import { IconInbox } from '../icons.js';
 import { RatingBadge } from './rating.js';
+import { Verified } from './verified.js';
 import { cx, formatWhen, languageName, preview, sortConversations, visitorName } from '../util.js';
 
 // The search box and what it opens (search.js), loaded when Discuss first shows.
@@ -22,6 +23,7 @@ function ConversationItem({ c, selected }) {
       <span class="livechat-item-text">
         <span class="livechat-item-top">
           <span class="livechat-item-name">${name}</span>
+          <${Verified} conv=${c} />
           <span class="livechat-item-time">${formatWhen(c.last_message ? c.last_message.created_at : c.created_at)}</span>
         </span>
         <span class="livechat-item-bottom">
@@ -51,6 +53,7 @@ function ConversationHeader({ c, panel, togglePanel }) {
         ${c.page_url ? html`${details.length ? ' · ' : ''}<span class="page-url" title=${c.page_url}>${c.page_url}</span>` : null}
       </div>
     </div>
+    <${Verified} conv=${c} />
     <span class=${cx('status-pill', `status-${c.status}`)}>${c.status === 'ended' ? 'Ended' : c.status === 'queued' ? 'Queued' : 'Active'}</span>
     <${RatingBadge} rating=${c.rating} />
     <button type="button" class="btn btn-secondary btn-sm" onClick=${togglePanel} aria-pressed=${String(panel)}

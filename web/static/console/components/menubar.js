@@ -8,6 +8,7 @@ import { href } from '../router.js';
 import { IconMessages, IconLogo, IconUser, IconLogout, IconInbox } from '../icons.js';
 import { Avatar } from './common.js';
 import { RatingBadge } from './rating.js';
+import { Verified } from './verified.js';
 import { cx, formatWhen, preview, sortConversations, visitorName } from '../util.js';
 import { rescueFocus } from '../util.js';
 import { request } from '../api.js';
@@ -95,6 +96,7 @@ function MessagesMenu() {
                         <span class="messages-item-text">
                           <span class="messages-item-top">
                             <span class="messages-item-name">${visitorName(c)}</span>
+                            <${Verified} conv=${c} />
                             <span class="messages-item-time">${formatWhen(c.last_message ? c.last_message.created_at : c.created_at)}</span>
                           </span>
                           <span class="messages-item-preview">${preview(c, 60)}</span>

@@ -170,6 +170,10 @@ export function VisitorPanel({ id, compact }) {
         : html`<p class="visitor-muted">Unknown</p>`}
       <h3>Visitor</h3>
       <dl>
+        ${info.identity
+          ? html`<dt>Verified</dt><dd data-testid="visitor-identity">${info.identity.email || 'Yes'}
+              <span class="visitor-url">User ${info.identity.user_id}, vouched for by the website</span></dd>`
+          : null}
         <dt>Local time</dt><dd><${LocalTime} info=${info} /></dd>
         <dt>Browser</dt><dd data-testid="visitor-browser">${[info.browser, info.os].filter(Boolean).join(' on ') || 'Unknown'}</dd>
         <dt>Language</dt><dd data-testid="visitor-language">${info.language ? languageName(languages, info.language) : 'Unknown'}
