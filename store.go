@@ -181,6 +181,9 @@ type Store interface {
 	// Full-text search over conversations (search.go).
 	SearchStore
 
+	// Webhooks and their outbox (webhooks.go).
+	WebhookStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 	tests = append(tests, inboxTests...)
 	tests = append(tests, liveTests...)
 	tests = append(tests, searchTests...)
+	tests = append(tests, webhookTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

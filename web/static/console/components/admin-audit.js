@@ -23,6 +23,10 @@ const ACTIONS = [
   ['retention.sweep', 'Old conversations erased'],
   ['conversation.assign', 'Conversation assigned'],
   ['conversation.transfer', 'Conversation transferred'],
+  ['webhook.create', 'Webhook added'],
+  ['webhook.update', 'Webhook changed'],
+  ['webhook.delete', 'Webhook deleted'],
+  ['webhook.test', 'Webhook test sent'],
 ];
 
 const LABELS = Object.fromEntries(ACTIONS.filter(([k]) => k));
