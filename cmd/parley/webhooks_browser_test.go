@@ -19,6 +19,7 @@ func TestWebhooksBrowser(t *testing.T) {
 	s := mustStart(t, "")
 	admin := s.adminToken(t)
 	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), admin, nil)
 	rcv := newHookReceiver(t)
 	p := openConsole(t, s, "admin", adminPassword, "/admin/webhooks")
 
@@ -48,7 +49,7 @@ func TestWebhooksBrowser(t *testing.T) {
 	p.jsClick(tid("webhook-test"))
 	rcv.waitFor(t, "test", `"event":"test"`)
 	s.visitorStart(t, ch, "Vi", "Hello")
-	rcv.waitFor(t, "conversation.started", `"status":"queued"`)
+	rcv.waitFor(t, "conversation.started", `"status":"active"`)
 	p.wait(fmt.Sprintf(`[...document.querySelectorAll(%q)].filter(r => r.innerText.includes("delivered")).length >= 2`, tid("webhook-delivery")), "two deliveries, delivered, in the log")
 	rows := consoleEval[[]string](p, fmt.Sprintf(`[...document.querySelectorAll(%q)].map(r => r.innerText)`, tid("webhook-delivery")))
 	if !strings.Contains(strings.Join(rows, "\n"), "conversation.started") || !strings.Contains(strings.Join(rows, "\n"), "HTTP 204") {
