@@ -120,7 +120,7 @@ function Webhook({ hook, secret, onChange, onDelete }) {
     </div>
     <p class="muted small">${hook.events.map((e) => (EVENTS.find(([k]) => k === e) || [e, e])[1]).join(' · ')}</p>
     ${secret
-      ? html`<div class="alert alert-success" role="status" data-testid="webhook-secret">Secret (shown only now; the receiver checks signatures with it):{" "}
+      ? html`<div class="alert alert-success" role="status" data-testid="webhook-secret">Secret (shown only now; the receiver checks signatures with it):${' '}
           <code>${secret}</code></div>`
       : null}
     <${Alert} testid="webhook-action-error">${error}<//>
