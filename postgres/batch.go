@@ -211,13 +211,16 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 		})
 	}
 	someHooks, known, gen := hooks.Get()
+	var found *bool // allocated only when the flag is unknown
 	if !known {
-		b.Queue(sqlMessageHooks).QueryRow(func(row pgx.Row) error { return row.Scan(&someHooks) })
+		found = new(bool)
+		b.Queue(sqlMessageHooks).QueryRow(func(row pgx.Row) error { return row.Scan(found) })
 	}
 	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
 		return err
 	}
 	if !known {
+		someHooks = *found
 		hooks.Set(gen, someHooks)
 	}
 

@@ -19,7 +19,7 @@ const maxBatch = 256
 func (s *Store) addBatch(batch []*groupcommit.Request, results []groupcommit.Result) {
 	ctx := context.Background() // the batch is not any one sender's
 	err := s.writeTracked(ctx, func(tx *wtx) error {
-		hooks, err := s.messageHooks(ctx, tx) // false, and known, while no webhook wants messages
+		hooks, err := s.messageHooks(ctx) // false, and known, while no webhook wants messages
 		if err != nil {
 			return err
 		}

@@ -29,14 +29,23 @@ func enqueueWebhook(ctx context.Context, tx querier, event string, payload []byt
 	return nil
 }
 
-// messageHooks reports whether some enabled webhook wants messages, reading it in tx
-// when the store does not know.
-func (s *Store) messageHooks(ctx context.Context, tx querier) (bool, error) {
+// messageHooks reports whether some enabled webhook wants messages, reading it on the
+// writer's connection (inside the caller's transaction) when the store does not know.
+// It takes no transaction argument: handing the batch's *wtx to an interface here
+// would move it to the heap on every batch, known or not.
+func (s *Store) messageHooks(ctx context.Context) (bool, error) {
 	some, known, gen := s.hooks.Get()
 	if known {
 		return some, nil
 	}
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled = 1 AND instr(events, ',message,') > 0)`).Scan(&some)
+	return s.readMessageHooks(ctx, gen)
+}
+
+// readMessageHooks is messageHooks' query, apart so that its result's variable is
+// allocated only when it runs.
+func (s *Store) readMessageHooks(ctx context.Context, gen uint64) (bool, error) {
+	var some bool
+	err := s.wdb.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled = 1 AND instr(events, ',message,') > 0)`).Scan(&some)
 	if err != nil {
 		return false, err
 	}
