@@ -38,15 +38,17 @@ var _ parley.Store = (*Store)(nil)
 
 // Store is a parley.Store on one SQLite file.
 type Store struct {
-	writer *sql.DB            // a pool of one connection, wconn
-	wconn  *sql.Conn          // the writer's connection: every write, in order, under wmu
-	wdb    stmtDB             // wconn with prepared statements
-	reader *sql.DB            // read-only connections for plain reads
-	read   stmtDB             // the reader with prepared statements
-	assign assignState        // the writer's assignment snapshot
-	wmu    sync.Mutex         // held by every write
-	live   liveConvs          // the writer's conversations (live.go), under wmu
-	hooks  parley.WebhookFlag // whether a webhook wants messages (webhooks.go)
+	writer *sql.DB     // a pool of one connection, wconn
+	wconn  *sql.Conn   // the writer's connection: every write, in order, under wmu
+	wdb    stmtDB      // wconn with prepared statements
+	reader *sql.DB     // read-only connections for plain reads
+	read   stmtDB      // the reader with prepared statements
+	assign assignState // the writer's assignment snapshot
+	wmu    sync.Mutex  // held by every write
+	live   liveConvs   // the writer's conversations (live.go), under wmu
+
+	// Whether a webhook wants messages (webhooks.go): read by the batcher.
+	hooks parley.WebhookFlag
 
 	queue        *groupcommit.Queue // messages for the batcher (batch.go)
 	quit         chan struct{}      // closed by Close: the checkpointer stops
