@@ -23,4 +23,7 @@ type CacheNotice struct {
 	// Moved are conversations handed to another operator or channel: their parties
 	// must be read again.
 	Moved []int64 `json:"moved,omitempty"`
+	// Webhooks: a webhook was made, changed or deleted; whether any wants messages must
+	// be read again (WebhookStore.ForgetWebhooks).
+	Webhooks bool `json:"webhooks,omitempty"`
 }

@@ -193,6 +193,9 @@ type Store interface {
 	// Trusted visitor identity (identity.go).
 	IdentityStore
 
+	// Webhooks and their outbox (webhooks.go).
+	WebhookStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

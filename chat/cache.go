@@ -230,6 +230,9 @@ func (s *Service) drop(n parley.CacheNotice) {
 	for _, id := range n.Moved {
 		s.routes.delete(id)
 	}
+	if n.Webhooks {
+		s.store.ForgetWebhooks()
+	}
 }
 
 // ForgetCaches drops everything kept in memory that a notice from another server could
@@ -239,5 +242,5 @@ func (s *Service) ForgetCaches() {
 	s.sessions.deleteFunc(func(*parley.User) bool { return true })
 	s.visitors.deleteFunc(func(*parley.Visitor) bool { return true })
 	s.routes.deleteFunc(func(route) bool { return true })
-	s.drop(parley.CacheNotice{Languages: true})
+	s.drop(parley.CacheNotice{Languages: true, Webhooks: true})
 }

@@ -204,6 +204,14 @@ func (s *Server) routes() []route {
 		{"PATCH /api/settings/retention", s.api(s.handleSetRetentionSettings), console},
 		{"GET /livechat/files/{id}", s.handleVisitorFile, visitor},
 
+		// Webhooks (webhooks.go), admins only.
+		{"GET /api/webhooks", s.api(s.handleWebhooks), console},
+		{"POST /api/webhooks", s.api(s.handleCreateWebhook), console},
+		{"PATCH /api/webhooks/{id}", s.api(s.handleUpdateWebhook), console},
+		{"DELETE /api/webhooks/{id}", s.api(s.handleDeleteWebhook), console},
+		{"GET /api/webhooks/{id}/deliveries", s.api(s.handleWebhookDeliveries), console},
+		{"POST /api/webhooks/{id}/test", s.api(s.handleTestWebhook), console},
+
 		{"GET /livechat/channels/{id}", s.api(s.handleChannelStatus), visitor},
 		{"POST /livechat/channels/{id}/conversations", s.api(s.handleStart), visitor},
 		{"POST /livechat/channels/{id}/offline-messages", s.api(s.handleOfflineMessage), visitor},

@@ -99,7 +99,7 @@ func (s *Store) storeMessages(ctx context.Context, batch []*groupcommit.Request,
 		return err
 	}
 	defer c.Release()
-	if err := addMessages(ctx, c.Conn(), batch, results); err != nil {
+	if err := addMessages(ctx, c.Conn(), batch, results, &s.hooks); err != nil {
 		// The transaction is open, aborted or already ended: end it, or drop the
 		// connection if even that fails.
 		if _, rerr := c.Exec(ctx, `ROLLBACK`); rerr != nil {
@@ -128,7 +128,9 @@ type sentKey struct {
 // addMessages decides and stores the messages of batch in one transaction on conn, in
 // two round trips: BEGIN goes with the reads, COMMIT with the writes. It sets the
 // result of each message; an error leaves the transaction for the caller to roll back.
-func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Request, results []groupcommit.Result) error {
+// While some enabled webhook wants messages (hooks), the writes also put each message
+// in the webhooks' outbox; while that is unknown, the reads find out.
+func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Request, results []groupcommit.Result, hooks *parley.WebhookFlag) error {
 	var convIDs, authorIDs, fileIDs []int64
 	var keyConvs []int64
 	var keyKinds, keyIDs []string
@@ -208,11 +210,23 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 			return rows.Err()
 		})
 	}
+	someHooks, known, gen := hooks.Get()
+	var found *bool // allocated only when the flag is unknown
+	if !known {
+		found = new(bool)
+		b.Queue(sqlMessageHooks).QueryRow(func(row pgx.Row) error { return row.Scan(found) })
+	}
 	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
 		return err
 	}
+	if !known {
+		someHooks = *found
+		hooks.Set(gen, someHooks)
+	}
 
 	var ins insertions
+	var hookPayloads []string
+	var hookTimes []int64
 	for i, r := range batch {
 		m, created, err := decideMessage(r, convs, stored, authors, files)
 		results[i] = groupcommit.Result{Message: m, Created: created, Err: err}
@@ -236,10 +250,17 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 			fileID = &m.Attachment.ID
 		}
 		ins.fileID = append(ins.fileID, fileID)
+		if someHooks {
+			hookPayloads = append(hookPayloads, string(parley.MessageEvent(m)))
+			hookTimes = append(hookTimes, m.CreatedAt.UnixMicro())
+		}
 	}
 	b = pgx.Batch{}
 	if len(ins.conv) > 0 {
 		queueInserts(&b, ins, convIDs, convs)
+	}
+	if len(hookPayloads) > 0 {
+		b.Queue(sqlEnqueueMessages, hookPayloads, hookTimes)
 	}
 	b.Queue(`COMMIT`)
 	return conn.SendBatch(ctx, &b).Close()

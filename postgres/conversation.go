@@ -275,8 +275,10 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			}
 		}
 		created = true
-		c, err = conversation(ctx, tx, id)
-		return err
+		if c, err = conversation(ctx, tx, id); err != nil {
+			return err
+		}
+		return startedHooks(ctx, tx, c, now)
 	})
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("start conversation in channel %d: %w", nc.ChannelID, err)
@@ -381,6 +383,9 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 		for _, id := range ids {
 			c, err := conversation(ctx, tx, id)
 			if err != nil {
+				return err
+			}
+			if err := enqueueWebhook(ctx, tx, parley.WebhookAssigned, parley.ConversationEvent(parley.WebhookAssigned, c, now), now); err != nil {
 				return err
 			}
 			assigned = append(assigned, c)
@@ -659,7 +664,7 @@ func (s *Store) EndConversation(ctx context.Context, conversationID int64, notic
 	now = orNow(now).UTC().Truncate(time.Microsecond)
 	var c *parley.Conversation
 	var m *parley.Message
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, hooked(ctx, &c, parley.WebhookEnded, now, func(tx pgx.Tx) error {
 		// The update waits for the row's lock and checks the status again after it, so
 		// that of two servers ending a conversation at once, the second is refused.
 		var seq int64
@@ -692,7 +697,7 @@ func (s *Store) EndConversation(ctx context.Context, conversationID int64, notic
 		}
 		c, err = conversation(ctx, tx, conversationID)
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("end conversation %d: %w", conversationID, err)
 	}
@@ -715,7 +720,15 @@ func (s *Store) RateConversation(ctx context.Context, conversationID int64, r pa
 		}
 		_, err = tx.Exec(ctx, `UPDATE conversations SET rating_score = $1, rating_comment = $2 WHERE id = $3`,
 			r.Score, r.Comment, conversationID)
-		return err
+		if err != nil {
+			return err
+		}
+		c, err := conversation(ctx, tx, conversationID)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		return enqueueWebhook(ctx, tx, parley.WebhookRated, parley.ConversationEvent(parley.WebhookRated, c, now), now)
 	})
 	if err != nil {
 		return fmt.Errorf("rate conversation %d: %w", conversationID, err)

@@ -60,10 +60,15 @@ func (s *Store) CreateOfflineMessage(ctx context.Context, m *parley.OfflineMessa
 			}
 			visitor = *m.VisitorID
 		}
-		return tx.QueryRow(ctx, `
+		if err := tx.QueryRow(ctx, `
 			INSERT INTO offline_messages (channel_id, name, email, body, page_url, language, visitor_id, created_at, conversation_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			m.ChannelID, m.Name, m.Email, m.Body, m.PageURL, m.Language, visitor, created.UnixMicro(), m.ConversationID).Scan(&id)
+			m.ChannelID, m.Name, m.Email, m.Body, m.PageURL, m.Language, visitor, created.UnixMicro(), m.ConversationID).Scan(&id); err != nil {
+			return err
+		}
+		left := *m
+		left.ID, left.CreatedAt = id, created
+		return enqueueWebhook(ctx, tx, parley.WebhookMessageLeft, parley.MessageLeftEvent(&left), created)
 	})
 	if err != nil {
 		return fmt.Errorf("create offline message in channel %d: %w", m.ChannelID, err)

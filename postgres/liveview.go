@@ -67,7 +67,7 @@ func (s *Store) AssignConversation(ctx context.Context, a parley.HandAssignment,
 	now := orNow(a.Now).UTC().Truncate(time.Microsecond)
 	var c *parley.Conversation
 	var m *parley.Message
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, hooked(ctx, &c, parley.WebhookAssigned, now, func(tx pgx.Tx) error {
 		c, m = nil, nil
 		var channelID int64 // read before the lock, checked after it
 		err := tx.QueryRow(ctx, `SELECT channel_id FROM conversations WHERE id = $1`, a.ConversationID).Scan(&channelID)
@@ -114,7 +114,7 @@ func (s *Store) AssignConversation(ctx context.Context, a parley.HandAssignment,
 		}
 		c, m, err = joined(ctx, tx, a.ConversationID, channelID, to, seq, now)
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("assign conversation %d by hand: %w", a.ConversationID, err)
 	}

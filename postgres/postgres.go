@@ -39,6 +39,7 @@ type Store struct {
 	pool *pgxpool.Pool
 
 	queue *groupcommit.Queue // messages for the batchers (batch.go)
+	hooks parley.WebhookFlag // whether a webhook wants messages (webhooks.go)
 
 	closeOnce sync.Once
 }

@@ -22,7 +22,7 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 	now := orNow(t.Now).UTC().Truncate(time.Microsecond)
 	var c *parley.Conversation
 	var m *parley.Message
-	err := s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, hooked(ctx, &c, parley.WebhookTransferred, now, func(tx pgx.Tx) error {
 		c, m = nil, nil
 		var from int64 // the channel it leaves, read before the locks and checked after
 		err := tx.QueryRow(ctx, `SELECT channel_id FROM conversations WHERE id = $1`, t.ConversationID).Scan(&from)
@@ -97,7 +97,7 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 		}
 		c, m, err = joined(ctx, tx, t.ConversationID, channelID, to, seq, now)
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("transfer conversation %d: %w", t.ConversationID, err)
 	}

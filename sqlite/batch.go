@@ -19,6 +19,10 @@ const maxBatch = 256
 func (s *Store) addBatch(batch []*groupcommit.Request, results []groupcommit.Result) {
 	ctx := context.Background() // the batch is not any one sender's
 	err := s.writeTracked(ctx, func(tx *wtx) error {
+		hooks, err := s.messageHooks(ctx) // false, and known, while no webhook wants messages
+		if err != nil {
+			return err
+		}
 		for i, r := range batch {
 			if err := r.Ctx.Err(); err != nil {
 				results[i].Err = err // the sender has gone: store nothing
@@ -29,6 +33,11 @@ func (s *Store) addBatch(batch []*groupcommit.Request, results []groupcommit.Res
 				return err // the database failed: the transaction is lost
 			}
 			results[i] = groupcommit.Result{Message: m, Created: created, Err: err}
+			if hooks && created {
+				if err := enqueueWebhook(ctx, tx, parley.WebhookMessage, parley.MessageEvent(m), m.CreatedAt); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -278,8 +278,10 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			}
 		}
 		created = true
-		c, err = conversation(ctx, tx, id)
-		return err
+		if c, err = conversation(ctx, tx, id); err != nil {
+			return err
+		}
+		return startedHooks(ctx, tx, c, now)
 	})
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("start conversation in channel %d: %w", nc.ChannelID, err)
@@ -395,6 +397,9 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 		for _, id := range ids {
 			c, err := conversation(ctx, tx, id)
 			if err != nil {
+				return err
+			}
+			if err := enqueueWebhook(ctx, tx, parley.WebhookAssigned, parley.ConversationEvent(parley.WebhookAssigned, c, now), now); err != nil {
 				return err
 			}
 			assigned = append(assigned, c)
@@ -734,7 +739,7 @@ func (s *Store) EndConversation(ctx context.Context, conversationID int64, notic
 	now = orNow(now).UTC().Truncate(time.Microsecond)
 	var c *parley.Conversation
 	var m *parley.Message
-	err := s.writeTracked(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, hooked(ctx, &c, parley.WebhookEnded, now, func(tx *wtx) error {
 		status, err := conversationStatus(ctx, tx, conversationID)
 		if err != nil {
 			return err
@@ -762,7 +767,7 @@ func (s *Store) EndConversation(ctx context.Context, conversationID int64, notic
 		}
 		c, err = conversation(ctx, tx, conversationID)
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("end conversation %d: %w", conversationID, err)
 	}
@@ -785,7 +790,15 @@ func (s *Store) RateConversation(ctx context.Context, conversationID int64, r pa
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE conversations SET rating_score = ?, rating_comment = ? WHERE id = ?`,
 			r.Score, r.Comment, conversationID)
-		return err
+		if err != nil {
+			return err
+		}
+		c, err := conversation(ctx, tx, conversationID)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		return enqueueWebhook(ctx, tx, parley.WebhookRated, parley.ConversationEvent(parley.WebhookRated, c, now), now)
 	})
 	if err != nil {
 		return fmt.Errorf("rate conversation %d: %w", conversationID, err)

@@ -74,8 +74,12 @@ func (s *Store) CreateOfflineMessage(ctx context.Context, m *parley.OfflineMessa
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		left := *m
+		left.ID, left.CreatedAt = id, created
+		return enqueueWebhook(ctx, tx, parley.WebhookMessageLeft, parley.MessageLeftEvent(&left), created)
 	})
 	if err != nil {
 		return fmt.Errorf("create offline message in channel %d: %w", m.ChannelID, err)

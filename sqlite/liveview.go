@@ -65,7 +65,7 @@ func (s *Store) AssignConversation(ctx context.Context, a parley.HandAssignment,
 	now := orNow(a.Now).UTC().Truncate(time.Microsecond)
 	var c *parley.Conversation
 	var m *parley.Message
-	err := s.writeTracked(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, hooked(ctx, &c, parley.WebhookAssigned, now, func(tx *wtx) error {
 		c, m = nil, nil
 		var channelID, operatorID int64
 		var status parley.ConversationStatus
@@ -98,7 +98,7 @@ func (s *Store) AssignConversation(ctx context.Context, a parley.HandAssignment,
 		tx.live.drop(a.ConversationID)
 		c, m, err = joined(ctx, tx, a.ConversationID, channelID, to, now)
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("assign conversation %d by hand: %w", a.ConversationID, err)
 	}

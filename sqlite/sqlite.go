@@ -47,6 +47,9 @@ type Store struct {
 	wmu    sync.Mutex  // held by every write
 	live   liveConvs   // the writer's conversations (live.go), under wmu
 
+	// Whether a webhook wants messages (webhooks.go): read by the batcher.
+	hooks parley.WebhookFlag
+
 	queue        *groupcommit.Queue // messages for the batcher (batch.go)
 	quit         chan struct{}      // closed by Close: the checkpointer stops
 	checkpointed chan struct{}      // closed by the checkpointer when it has stopped

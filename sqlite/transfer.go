@@ -17,7 +17,7 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 	now := orNow(t.Now).UTC().Truncate(time.Microsecond)
 	var c *parley.Conversation
 	var m *parley.Message
-	err := s.writeTracked(ctx, func(tx *wtx) error {
+	err := s.writeTracked(ctx, hooked(ctx, &c, parley.WebhookTransferred, now, func(tx *wtx) error {
 		c, m = nil, nil
 		var channelID, operatorID, visitorID int64
 		var status parley.ConversationStatus
@@ -76,7 +76,7 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 		}
 		c, m, err = joined(ctx, tx, t.ConversationID, channelID, to, now)
 		return err
-	})
+	}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("transfer conversation %d: %w", t.ConversationID, err)
 	}

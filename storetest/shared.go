@@ -30,6 +30,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b parley.Store)) {
 		{"Transfers", func(t *testing.T, a, b parley.Store) { concurrentTransfers(t, a, b) }},
 		{"RetentionOnce", testSharedRetentionOnce}, // data.go
 		{"HandAssignments", func(t *testing.T, a, b parley.Store) { concurrentHandAssignments(t, a, b) }},
+		{"Webhooks", testSharedWebhooks}, // webhooks.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

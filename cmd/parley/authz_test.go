@@ -44,6 +44,8 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/data-requests/erase":              map[string]any{"visitor_id": 1, "email": "ann@example.com"},
 		"PATCH /api/settings/retention":              map[string]any{"days": 1},
 		"POST /api/conversations/{id}/assign":        map[string]any{"operator_id": aliceID},
+		"POST /api/webhooks":                         map[string]any{"url": "https://evil.example/", "events": []string{"message"}},
+		"PATCH /api/webhooks/{id}":                   map[string]any{"url": "https://evil.example/"},
 	}
 	type attempt struct {
 		who    string // a description of the caller
@@ -129,6 +131,13 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		"POST /api/data-requests/erase":   {noone, forged, operator},
 		"GET /api/settings/retention":     {noone, forged, operator},
 		"PATCH /api/settings/retention":   {noone, forged, operator},
+		// Webhooks (webhooks_test.go has a supervisor's refusals too).
+		"GET /api/webhooks":                 {noone, forged, operator},
+		"POST /api/webhooks":                {noone, forged, operator},
+		"PATCH /api/webhooks/{id}":          {noone, forged, operator},
+		"DELETE /api/webhooks/{id}":         {noone, forged, operator},
+		"GET /api/webhooks/{id}/deliveries": {noone, forged, operator},
+		"POST /api/webhooks/{id}/test":      {noone, forged, operator},
 		// The live view (liveview_test.go): supervisors and admins only; an operator
 		// sees and takes from the queues of their own channels.
 		"GET /api/live":                       {noone, forged, operator},
@@ -185,6 +194,8 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	canned := s.mustCanned(t, alice, map[string]any{"shortcut": "hello", "body": "Hello!"}).ID
 	s.mustCanned(t, admin, map[string]any{"shortcut": "hello", "body": "Hello, how can I help you?", "shared": true})
 	cannedBefore := string(s.must(t, 200, "GET", "/api/canned-responses", alice, nil).Body)
+	hook := num(s.must(t, 201, "POST", "/api/webhooks", admin, map[string]any{"url": "https://hooks.example/", "events": []string{"conversation.ended"}}).object(t)["id"])
+	hooksBefore := string(s.must(t, 200, "GET", "/api/webhooks", admin, nil).Body)
 	before := s.snapshot(t, admin, alice, visitor, conv)
 	for _, pattern := range s.HTTP.Patterns() {
 		attempts, ok := rules[pattern]
@@ -208,6 +219,9 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 		}
 		if strings.HasPrefix(route, "/api/offline-messages/{id}") {
 			p = strings.Replace(route, "{id}", fmt.Sprint(offline), 1)
+		}
+		if strings.HasPrefix(route, "/api/webhooks/{id}") {
+			p = strings.Replace(route, "{id}", fmt.Sprint(hook), 1)
 		}
 		for _, a := range attempts {
 			t.Run(pattern+" by "+a.who, func(t *testing.T) {
@@ -236,5 +250,11 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	}
 	if after := string(s.must(t, 200, "GET", "/api/canned-responses", alice, nil).Body); after != cannedBefore {
 		t.Fatalf("refused requests changed the canned responses:\nbefore %s\nafter  %s", cannedBefore, after)
+	}
+	if after := string(s.must(t, 200, "GET", "/api/webhooks", admin, nil).Body); after != hooksBefore {
+		t.Fatalf("refused requests changed the webhooks:\nbefore %s\nafter  %s", hooksBefore, after)
+	}
+	if d := s.must(t, 200, "GET", fmt.Sprintf("/api/webhooks/%d/deliveries", hook), admin, nil).Body; string(d) != "[]\n" && string(d) != "[]" {
+		t.Fatalf("refused requests made deliveries: %s", d)
 	}
 }

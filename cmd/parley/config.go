@@ -41,6 +41,11 @@ type Config struct {
 	// from a flag (which any user of the machine may read) and never logged.
 	SMTP smtpmail.Config
 
+	// WebhookBackoff is the wait after a webhook delivery's first failure, three times
+	// longer after each next (chat.WebhookSender); WebhookTimeout bounds one request.
+	WebhookBackoff time.Duration
+	WebhookTimeout time.Duration
+
 	// Not flags: tests shorten or lower them.
 	BodyTimeout        time.Duration // time to send a request body once its header is read
 	MaxConnsPerAddress int           // open connections one client address may hold, with rate limits on
@@ -54,6 +59,8 @@ func DefaultConfig() Config {
 		Cluster:            "parley",
 		InactivityTimeout:  parley.DefaultInactivityTimeout,
 		AbandonAfter:       parley.DefaultAbandonAfter,
+		WebhookBackoff:     time.Minute,
+		WebhookTimeout:     10 * time.Second,
 		RateLimit:          true,
 		BodyTimeout:        httpapi.DefaultBodyTimeout,
 		MaxConnsPerAddress: httpapi.DefaultMaxConnsPerAddress,
@@ -80,6 +87,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		abandon = v
 		return nil
 	})
+	fs.DurationVar(&c.WebhookBackoff, "webhook-backoff", envDuration(getenv, "PARLEY_WEBHOOK_BACKOFF", c.WebhookBackoff), "wait after a webhook delivery's first failure, three times longer after each next, 8 attempts in all (PARLEY_WEBHOOK_BACKOFF)")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", envDuration(getenv, "PARLEY_WEBHOOK_TIMEOUT", c.WebhookTimeout), "time limit of one webhook request (PARLEY_WEBHOOK_TIMEOUT)")
 	fs.StringVar(&c.AdminPassword, "admin-password", envOr(getenv, "PARLEY_ADMIN_PASSWORD", ""), "password of the user admin created on first start (PARLEY_ADMIN_PASSWORD)")
 	fs.StringVar(&proxies, "trusted-proxies", envOr(getenv, "PARLEY_TRUSTED_PROXIES", ""), "comma-separated CIDRs whose X-Forwarded-For is believed (PARLEY_TRUSTED_PROXIES)")
 	fs.StringVar(&rateLimit, "rate-limit", envOr(getenv, "PARLEY_RATE_LIMIT", "on"), "on or off (PARLEY_RATE_LIMIT)")
@@ -123,6 +132,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return c, fmt.Errorf("--abandon-after %q: want a duration such as 30m or 90s, or 0 to never end a conversation for want of its visitor", abandon)
 	}
 	c.AbandonAfter = d
+	if c.WebhookBackoff <= 0 || c.WebhookTimeout <= 0 {
+		return c, fmt.Errorf("--webhook-backoff and --webhook-timeout: want positive durations such as 1m or 10s")
+	}
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
@@ -203,4 +215,13 @@ func redact(url string) string {
 		return url
 	}
 	return url[:scheme+3] + "…" + url[at:]
+}
+
+// envDuration is the duration in the variable name, or def when it is unset or not a
+// duration (the flag's check then reports nothing: the default stands).
+func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(name)); err == nil {
+		return d
+	}
+	return def
 }

@@ -195,10 +195,16 @@ func (m *Main) Run(ctx context.Context) error {
 
 	sweepCtx, stop := context.WithCancel(context.Background())
 	m.stop = stop
-	m.swept = make(chan struct{})
+	m.swept = make(chan struct{}, 2)
 	go func() {
-		defer close(m.swept)
+		defer func() { m.swept <- struct{}{} }()
 		m.Service.Run(sweepCtx)
+	}()
+	// Every server sends webhooks: the store's claim keeps each delivery to one.
+	sender := chat.NewWebhookSender(store, m.Logger, chat.WebhookOptions{Backoff: m.Config.WebhookBackoff, Timeout: m.Config.WebhookTimeout})
+	go func() {
+		defer func() { m.swept <- struct{}{} }()
+		sender.Run(sweepCtx)
 	}()
 	attrs := []any{"addr", "http://" + ln.Addr().String(), "db", m.Config.DB}
 	if n, ok := openFileLimit(); ok {
@@ -228,6 +234,7 @@ func (m *Main) Close() error {
 	}
 	if m.stop != nil {
 		m.stop()
+		<-m.swept
 		<-m.swept
 	}
 	if m.mailer != nil {

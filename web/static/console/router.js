@@ -1,10 +1,10 @@
 // Hash routing: #/discuss[/ID[/SEQ]] (SEQ: a message to show, found by a search),
 // #/channels, #/inbox[/ID], #/live, #/reports, #/profile[/preferences|security],
-// #/admin/users[/ID]|channels|languages|canned-responses|files|data|audit-log.
+// #/admin/users[/ID]|channels|languages|canned-responses|files|data|audit-log|webhooks.
 import { setState } from './store.js';
 
 export const PAGES = ['discuss', 'channels', 'inbox', 'live', 'reports', 'profile', 'admin'];
-export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses', 'files', 'data', 'audit-log'];
+export const ADMIN_PAGES = ['users', 'channels', 'languages', 'canned-responses', 'files', 'data', 'audit-log', 'webhooks'];
 export const PROFILE_TABS = ['preferences', 'security'];
 
 export function parseRoute(hash) {

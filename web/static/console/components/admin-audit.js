@@ -25,6 +25,10 @@ const ACTIONS = [
   ['conversation.assign', 'Conversation assigned'],
   ['conversation.transfer', 'Conversation transferred'],
   ['channel.identity_secret', 'Identity secret changed'],
+  ['webhook.create', 'Webhook added'],
+  ['webhook.update', 'Webhook changed'],
+  ['webhook.delete', 'Webhook deleted'],
+  ['webhook.test', 'Webhook test sent'],
 ];
 
 const LABELS = Object.fromEntries(ACTIONS.filter(([k]) => k));

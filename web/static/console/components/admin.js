@@ -14,6 +14,7 @@ const TABS = [
   ['files', 'Files'],
   ['data', 'Data'],
   ['audit-log', 'Audit log'],
+  ['webhooks', 'Webhooks'],
 ];
 
 export function AdminPage({ route, me }) {
@@ -28,7 +29,9 @@ export function AdminPage({ route, me }) {
           aria-current=${route.sub === key ? 'page' : undefined} data-testid=${`admin-tab-${key}`}>${label}</a>`,
       )}
     </nav>
-    ${route.sub === 'data'
+    ${route.sub === 'webhooks'
+      ? html`<${Lazy} key="webhooks" load=${() => import('./admin-webhooks.js')} name="AdminWebhooks" />`
+      : route.sub === 'data'
       ? html`<${Lazy} key="data" load=${() => import('./admin-data.js')} name="AdminData" />`
       : route.sub === 'audit-log'
         ? html`<${Lazy} key="audit" load=${() => import('./admin-audit.js')} name="AdminAudit" />`

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// On two servers (PostgreSQL, NATS): a webhook made on A reaches B's message path
+// through the caches topic, and with both servers' senders claiming from one outbox,
+// every event is delivered once.
+func TestClusterWebhooksDeliveredOnce(t *testing.T) {
+	c := mustCluster(t)
+	a, b := c.servers[0], c.servers[1]
+	admin := c.lb.adminToken(t)
+	ch := c.lb.mustChannel(t, admin, map[string]any{"name": "Website"})
+	token, conv := b.startChat(t, ch, "Hello")
+	convID := num(conv["id"])
+	send := func(s *clusterServer, body string) {
+		s.must(t, 201, "POST", fmt.Sprintf("/livechat/conversations/%d/messages", convID), token, map[string]any{"body": body})
+	}
+	send(b, "before any webhook") // B now knows that no webhook wants messages
+
+	rcv := newHookReceiver(t)
+	a.must(t, 201, "POST", "/api/webhooks", admin, map[string]any{"url": rcv.URL, "events": []string{"message", "conversation.started"}, "secret": hookSecret})
+	// B hears of it through NATS: its messages reach the outbox from then on.
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; i++ {
+		send(b, fmt.Sprint("probe ", i))
+		time.Sleep(100 * time.Millisecond)
+		if strings.Contains(fmt.Sprint(rcv.bodies()), "probe ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("messages stored on B never reached the webhook made on A")
+		}
+	}
+
+	const n = 30
+	for i := range n {
+		send(c.servers[i%2], fmt.Sprint("numbered ", i))
+	}
+	for range 6 {
+		c.lb.startChat(t, ch, "another visitor")
+	}
+	want := n + 6
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		got := 0
+		for _, h := range rcv.snapshot() {
+			if h.accepted && (strings.Contains(string(h.body), "numbered ") || strings.Contains(string(h.body), "another visitor")) {
+				got++
+			}
+		}
+		if got >= want || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // time for a second delivery, were there one
+	ids := map[string]int{}
+	bodies := map[string]int{}
+	for _, h := range rcv.snapshot() {
+		if !h.accepted {
+			continue
+		}
+		if h.sigErr != nil {
+			t.Errorf("delivery %s: %v", h.id, h.sigErr)
+		}
+		ids[h.id]++
+		var ev struct {
+			Message struct {
+				Body string `json:"body"`
+			} `json:"message"`
+		}
+		if err := json.Unmarshal(h.body, &ev); err != nil {
+			t.Fatal(err)
+		}
+		bodies[ev.Message.Body]++
+	}
+	for id, k := range ids {
+		if k != 1 {
+			t.Errorf("delivery %s accepted %d times", id, k)
+		}
+	}
+	for i := range n {
+		if key := fmt.Sprint("numbered ", i); bodies[key] != 1 {
+			t.Errorf("message %q delivered %d times", key, bodies[key])
+		}
+	}
+}
+
+// bodies lists the bodies of the accepted requests.
+func (r *hookReceiver) bodies() []string {
+	var out []string
+	for _, h := range r.snapshot() {
+		if h.accepted {
+			out = append(out, string(h.body))
+		}
+	}
+	return out
+}
