@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/parleychat/parley"
 )
@@ -15,6 +16,9 @@ import (
 // depends on its criteria, so it runs on the reader pool unprepared rather than filling
 // the statement cache with every combination.
 func (s *Store) SearchConversations(ctx context.Context, q parley.SearchQuery) ([]*parley.SearchResult, error) {
+	if err := s.flushSearch(ctx); err != nil {
+		return nil, err
+	}
 	where, args := searchFilters(q)
 	limit := q.Limit
 	if limit <= 0 {
@@ -138,18 +142,69 @@ func (s *Store) searchRows(ctx context.Context, withMessage bool, query string, 
 	return out, rows.Err()
 }
 
-// indexMessage adds a message just stored to the search index, in the same transaction.
-// The store does it rather than a trigger on messages: FTS5 writes its pending terms out
-// at each statement of a trigger (a segment per message), which made storing a message
-// three times dearer (BenchmarkAddMessageConcurrent), where one statement more costs a
-// few microseconds. Deletes and changes, which anything may make, are followed by
-// triggers (migration 21). System notices are not indexed.
+// indexMessage puts a message just stored on the search index's pending list, in the same
+// transaction; flushSearch indexes it. FTS5 writes a segment of the index at each commit
+// (and merges them as they pile up): indexing in the message's own transaction made a
+// message a fifth dearer under load (BenchmarkAddMessageConcurrent, scripts/compare.sh),
+// where a plain insert costs a few microseconds. System notices are not indexed.
 func indexMessage(ctx context.Context, tx *wtx, m *parley.Message) error {
 	if m.Author.Kind == parley.AuthorSystem {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO message_search (rowid, body) VALUES (?, ?)`, m.ConversationID<<32+m.Seq, m.Body)
+	_, err := tx.ExecContext(ctx, `INSERT INTO message_search_pending (rowid) VALUES (?)`, m.ConversationID<<32+m.Seq)
 	return err
+}
+
+// searchFlushEvery is how often the store indexes the messages stored meanwhile, and
+// searchFlushChunk the most it indexes in one transaction: the writer is held for a few
+// milliseconds at a time at most, between the message batches.
+var (
+	searchFlushEvery = 100 * time.Millisecond
+	searchFlushChunk = 500
+)
+
+// flushSearch indexes the pending messages, a chunk per transaction: one segment for
+// each chunk. A search flushes first, so that it finds every message stored before it.
+func (s *Store) flushSearch(ctx context.Context) error {
+	for {
+		// Most of the time nothing waits: a look on the reader costs less than the writer.
+		var pending bool
+		if err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM message_search_pending)`).Scan(&pending); err != nil || !pending {
+			return err
+		}
+		// Tracked: the index is nothing the assignment snapshot or the live
+		// conversations mirror.
+		err := s.writeTracked(ctx, func(tx *wtx) error {
+			const chunk = `SELECT rowid FROM message_search_pending ORDER BY rowid LIMIT ?`
+			if _, err := tx.ExecContext(ctx, `INSERT INTO message_search (rowid, body)
+				SELECT m.conversation_id << 32 | m.seq, m.body FROM (`+chunk+`) p
+				JOIN messages m ON m.conversation_id = p.rowid >> 32 AND m.seq = p.rowid & 4294967295`, searchFlushChunk); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `DELETE FROM message_search_pending WHERE rowid IN (`+chunk+`)`, searchFlushChunk)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("index messages for search: %w", err)
+		}
+	}
+}
+
+// searchIndexer flushes the search index's pending messages every searchFlushEvery until
+// s.quit is closed.
+func (s *Store) searchIndexer() {
+	defer close(s.indexed)
+	t := time.NewTicker(searchFlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+			// A failure leaves the messages pending: the next tick, or search, tries again.
+			_ = s.flushSearch(context.Background())
+		}
+	}
 }
 
 // ftsQuery is an FTS5 query for conversations with every word, each as a prefix: each

@@ -51,8 +51,9 @@ type Store struct {
 	hooks parley.WebhookFlag
 
 	queue        *groupcommit.Queue // messages for the batcher (batch.go)
-	quit         chan struct{}      // closed by Close: the checkpointer stops
+	quit         chan struct{}      // closed by Close: the checkpointer and the search indexer stop
 	checkpointed chan struct{}      // closed by the checkpointer when it has stopped
+	indexed      chan struct{}      // closed by the search indexer when it has stopped
 	closeOnce    sync.Once
 	closeErr     error
 	serverLock   *os.File // held by a server's store (OpenServer), nil otherwise
@@ -172,9 +173,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		read:         stmtDB{newStmtCache(reader)},
 		quit:         make(chan struct{}),
 		checkpointed: make(chan struct{}),
+		indexed:      make(chan struct{}),
 	}
 	s.queue = groupcommit.Start(1, maxBatch, s.addBatch) // one writer: one batcher
 	go s.checkpointer(path + "?" + pragmas())
+	go s.searchIndexer()
 	return s, nil
 }
 
@@ -201,6 +204,7 @@ func (s *Store) Close() error {
 		s.queue.Close()
 		close(s.quit)
 		<-s.checkpointed
+		<-s.indexed
 		s.read.c.close()
 		s.wdb.c.close()
 		s.closeErr = errors.Join(s.reader.Close(), s.wconn.Close(), s.writer.Close())

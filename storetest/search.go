@@ -393,4 +393,18 @@ func SearchAfterDeletes(t *testing.T, s parley.Store, exec func(ctx context.Cont
 	}
 	wantIDs(t, "perdue", find("perdue"), []int64{})
 	wantIDs(t, "efface", find("efface"), []int64{c.ID})
+
+	// Messages deleted or changed at once, before any search: none is found by the words
+	// it no longer has (a store may index a message some time after storing it).
+	gone := mustAdd(t, s, c.ID, parley.Author{Kind: parley.AuthorOperator, Name: "Ann", ID: w.ann.ID}, "Bientôt supprimé", t0.Add(98*time.Hour))
+	changed := mustAdd(t, s, c.ID, parley.Author{Kind: parley.AuthorOperator, Name: "Ann", ID: w.ann.ID}, "Premier jet", t0.Add(99*time.Hour))
+	if err := exec(ctx, `DELETE FROM messages WHERE conversation_id = `+fmt.Sprint(c.ID)+` AND seq = `+fmt.Sprint(gone.Seq)); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(ctx, `UPDATE messages SET body = 'Version finale' WHERE conversation_id = `+fmt.Sprint(c.ID)+` AND seq = `+fmt.Sprint(changed.Seq)); err != nil {
+		t.Fatal(err)
+	}
+	wantIDs(t, "supprime", find("supprime"), []int64{})
+	wantIDs(t, "jet", find("jet"), []int64{})
+	wantIDs(t, "finale", find("finale"), []int64{c.ID})
 }
