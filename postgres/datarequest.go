@@ -123,6 +123,14 @@ func (s *Store) EraseData(ctx context.Context, d parley.DataSubject, now time.Ti
 				return err
 			}
 			e.Conversations = len(convs)
+			// The webhooks' copies of their conversations' events and messages, and of
+			// the messages they left.
+			if _, err := tx.Exec(ctx, `DELETE FROM webhook_deliveries
+				WHERE (payload::jsonb #>> '{conversation,visitor_id}')::bigint = $1
+				OR (payload::jsonb #>> '{offline_message,visitor_id}')::bigint = $1
+				OR (payload::jsonb #>> '{message,conversation_id}')::bigint = ANY($2)`, d.VisitorID, convs); err != nil {
+				return err
+			}
 			if e.Messages, err = affected(ctx, tx, `DELETE FROM messages WHERE conversation_id = ANY($1)`, convs); err != nil {
 				return err
 			}
@@ -162,6 +170,10 @@ func (s *Store) EraseData(ctx context.Context, d parley.DataSubject, now time.Ti
 			var err error
 			n, err := affected(ctx, tx, `DELETE FROM offline_messages WHERE lower(email) = lower($1)`, d.Email)
 			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM webhook_deliveries
+				WHERE lower(payload::jsonb #>> '{offline_message,email}') = lower($1)`, d.Email); err != nil {
 				return err
 			}
 			e.LeftMessages += n
@@ -240,6 +252,11 @@ func (s *Store) SweepRetention(ctx context.Context, now time.Time, every time.Du
 		sweep.Ran = true
 		sweep.Cutoff = now.Add(-time.Duration(days) * 24 * time.Hour)
 		cutoff := sweep.Cutoff.UnixMicro()
+		// The webhooks' deliveries as old, delivered or not (the last retry comes within a
+		// day): their payloads hold copies of what the rule erases.
+		if _, err := tx.Exec(ctx, `DELETE FROM webhook_deliveries WHERE created_at < $1`, cutoff); err != nil {
+			return err
+		}
 		// Locked in id order, as a batch of messages locks them.
 		var ids, visitors []int64
 		rows, err := tx.Query(ctx, `SELECT c.id, c.visitor_id FROM conversations c WHERE `+lastActivity+` < $1

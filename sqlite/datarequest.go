@@ -112,6 +112,14 @@ func (s *Store) EraseData(ctx context.Context, d parley.DataSubject, now time.Ti
 			}
 			const convs = `(SELECT id FROM conversations WHERE visitor_id = ?)`
 			var err error
+			// The webhooks' copies of their conversations' events and messages, and of
+			// the messages they left.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries
+				WHERE json_extract(payload, '$.conversation.visitor_id') = ?1
+				OR json_extract(payload, '$.offline_message.visitor_id') = ?1
+				OR json_extract(payload, '$.message.conversation_id') IN (SELECT id FROM conversations WHERE visitor_id = ?1)`, d.VisitorID); err != nil {
+				return err
+			}
 			if e.Messages, err = affected(ctx, tx, `DELETE FROM messages WHERE conversation_id IN `+convs, d.VisitorID); err != nil {
 				return err
 			}
@@ -153,6 +161,10 @@ func (s *Store) EraseData(ctx context.Context, d parley.DataSubject, now time.Ti
 			var err error
 			n, err := affected(ctx, tx, `DELETE FROM offline_messages WHERE lower(email) = lower(?)`, d.Email)
 			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries
+				WHERE lower(json_extract(payload, '$.offline_message.email')) = lower(?)`, d.Email); err != nil {
 				return err
 			}
 			e.LeftMessages += n
@@ -238,6 +250,11 @@ func (s *Store) SweepRetention(ctx context.Context, now time.Time, every time.Du
 		sweep.Ran = true
 		sweep.Cutoff = now.Add(-time.Duration(days) * 24 * time.Hour)
 		cutoff := sweep.Cutoff.UnixMicro()
+		// The webhooks' deliveries as old, delivered or not (the last retry comes within a
+		// day): their payloads hold copies of what the rule erases.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE created_at < ?`, cutoff); err != nil {
+			return err
+		}
 		type conv struct{ id, visitor int64 }
 		expired, err := queryAll(ctx, tx, func(row scanner) (conv, error) {
 			var c conv

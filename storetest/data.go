@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +21,96 @@ var dataTests = []struct {
 	{"FindVisitors", testFindVisitors},
 	{"EraseData", testEraseData},
 	{"EraseByEmailOnly", testEraseByEmailOnly},
+	{"EraseWebhookCopies", testEraseWebhookCopies},
 	{"Retention", testRetention},
+	{"RetentionWebhookDeliveries", testRetentionWebhookDeliveries},
+}
+
+// testRetentionWebhookDeliveries: the retention rule also takes the webhooks' deliveries
+// older than its cutoff, whose payloads copy what it erases; newer ones stay.
+func testRetentionWebhookDeliveries(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	hook := mustWebhook(t, s, "https://hooks.example/all", true, parley.WebhookEvents...)
+	ch := mustChannel(t, s, "Website", 0)
+	old, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "Old").ID, Language: "en", Body: "Long ago", Now: t0}, online)
+	recent, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "New").ID, Language: "en", Body: "Lately", Now: t0.Add(40 * 24 * time.Hour)}, online)
+	if err := s.SetRetentionSettings(ctx, &parley.RetentionSettings{Days: 30}); err != nil {
+		t.Fatal(err)
+	}
+	if sw, err := s.SweepRetention(ctx, t0.Add(41*24*time.Hour), time.Hour); err != nil || !sw.Ran {
+		t.Fatalf("sweep = %+v, %v", sw, err)
+	}
+	list, err := s.WebhookDeliveries(ctx, hook.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[int64]int{}
+	for _, d := range list {
+		var ev parley.WebhookEvent
+		if err := json.Unmarshal(d.Payload, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Conversation != nil {
+			kept[ev.Conversation.ID]++
+		}
+		if ev.Message != nil {
+			kept[ev.Message.ConversationID]++
+		}
+	}
+	if kept[old.ID] != 0 || kept[recent.ID] == 0 {
+		t.Errorf("deliveries after the sweep: %d of the old conversation, %d of the recent one; want 0 and some", kept[old.ID], kept[recent.ID])
+	}
+}
+
+// testEraseWebhookCopies: the webhooks' outbox holds copies of what an erasure takes
+// (messages, left messages): they go too, and another visitor's stay.
+func testEraseWebhookCopies(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	hook := mustWebhook(t, s, "https://hooks.example/all", true, parley.WebhookEvents...)
+	w := mustDataWorld(t, s)
+	about := func() (vera, vic int) {
+		t.Helper()
+		list, err := s.WebhookDeliveries(ctx, hook.ID, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range list {
+			var ev parley.WebhookEvent
+			if err := json.Unmarshal(d.Payload, &ev); err != nil {
+				t.Fatal(err)
+			}
+			var conv int64
+			switch {
+			case ev.Conversation != nil:
+				conv = ev.Conversation.ID
+			case ev.Message != nil:
+				conv = ev.Message.ConversationID
+			case ev.OfflineMessage != nil && (strings.EqualFold(ev.OfflineMessage.Email, "vera@example.com") ||
+				ev.OfflineMessage.VisitorID != nil && *ev.OfflineMessage.VisitorID == w.vera.ID):
+				vera++
+				continue
+			case ev.OfflineMessage != nil:
+				vic++
+				continue
+			}
+			if slices.Contains(w.veraConvs, conv) {
+				vera++
+			} else if conv == w.vicConv {
+				vic++
+			}
+		}
+		return vera, vic
+	}
+	veraBefore, vicBefore := about()
+	if veraBefore == 0 || vicBefore == 0 {
+		t.Fatalf("deliveries before the erasure: %d about Vera, %d about Vic; want some of each", veraBefore, vicBefore)
+	}
+	if _, err := s.EraseData(ctx, parley.DataSubject{VisitorID: w.vera.ID, Email: "vera@example.com"}, t0.Add(4*time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	if vera, vic := about(); vera != 0 || vic != vicBefore {
+		t.Errorf("deliveries after erasing Vera: %d about her, %d about Vic; want 0 and %d", vera, vic, vicBefore)
+	}
 }
 
 // testAuditLog: entries come back newest first, paged by id, filtered by action and
