@@ -38,7 +38,8 @@ type hookReceiver struct {
 	*httptest.Server
 	mu      sync.Mutex
 	secret  string
-	failing int // answer 500 to this many more requests; -1: to all
+	failing int           // answer 500 to this many more requests; -1: to all
+	wait    time.Duration // how long waitFor waits for a delivery; 0: 20 s
 	got     []receivedHook
 }
 
@@ -104,7 +105,13 @@ func (r *hookReceiver) snapshot() []receivedHook {
 // returns it.
 func (r *hookReceiver) waitFor(tb testing.TB, event, contains string) receivedHook {
 	tb.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	r.mu.Lock()
+	wait := r.wait
+	r.mu.Unlock()
+	if wait == 0 {
+		wait = 20 * time.Second
+	}
+	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
 		for _, h := range r.snapshot() {
 			if h.accepted && h.event == event && strings.Contains(string(h.body), contains) {
@@ -116,7 +123,7 @@ func (r *hookReceiver) waitFor(tb testing.TB, event, contains string) receivedHo
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	tb.Fatalf("no %s delivery holding %q within 20 s; got %d requests", event, contains, len(r.snapshot()))
+	tb.Fatalf("no %s delivery holding %q within %s; got %d requests", event, contains, wait, len(r.snapshot()))
 	return receivedHook{}
 }
 
@@ -332,6 +339,11 @@ func TestWebhookDeliveredAfterKill(t *testing.T) {
 	rcv.mu.Unlock()
 
 	_, s = startParley(t, args...)
+	// A delivery the killed server had claimed (a retry under way) waits for its claim to
+	// run out: the request's time limit and a minute.
+	rcv.mu.Lock()
+	rcv.wait = 2 * time.Minute
+	rcv.mu.Unlock()
 	started := rcv.waitFor(t, "conversation.started", fmt.Sprintf(`"id":%d`, convID))
 	message := rcv.waitFor(t, "message", "Are you there?")
 	// Longer than the next retries would wait: nothing comes twice.
