@@ -7,6 +7,7 @@ import { announce } from './store.js';
 import { visitorName } from './util.js';
 import { LiveConnection } from './ws.js';
 import { loadWindows, openWindow, closeWindow } from './windows.js';
+import { navigate } from './router.js';
 
 const TYPING_SHOWN = 3000; // how long "NAME is typing…" stays after a typing event
 const TYPING_EVERY = 2000; // the console sends at most one typing frame per conversation this often
@@ -405,6 +406,8 @@ function handedOver(c) {
   notify(`${visitorName(c)} is now with ${c.operator ? c.operator.chat_name : 'the queue'}.`);
   if ((me.role === 'admin' || me.role === 'supervisor') && (displayedInDiscuss(c.id) || windows.some((w) => w.id === c.id))) return false;
   closeWindow(c.id);
+  // Discuss leaves it too, rather than showing it read-only in its place.
+  if (displayedInDiscuss(c.id)) navigate('#/discuss');
   setState((st) => {
     const conversations = { ...st.conversations };
     const messages = { ...st.messages };
