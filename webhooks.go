@@ -45,6 +45,10 @@ const (
 // base of a minute, the attempts spread over about eighteen hours (WebhookBackoff).
 const WebhookMaxAttempts = 8
 
+// WebhookLogKeep is how long a finished delivery (delivered, or failed for good) stays in
+// the delivery log; a retention rule (datarequest.go) may delete it sooner.
+const WebhookLogKeep = 7 * 24 * time.Hour
+
 // WebhookBackoff is the wait after the attempt-th failed attempt (1-based): base, then
 // three times longer each time (1 m, 3 m, 9 m, … 12 h with a base of a minute).
 func WebhookBackoff(base time.Duration, attempt int) time.Duration {
@@ -272,6 +276,9 @@ type WebhookStore interface {
 	ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*WebhookDelivery, error)
 	// FinishWebhookDelivery records the outcome of the attempt that claimed id.
 	FinishWebhookDelivery(ctx context.Context, id int64, r WebhookResult) error
+	// PruneWebhookDeliveries deletes the finished deliveries (delivered, or failed for
+	// good) made before before, and returns how many it deleted. Pending ones stay.
+	PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error)
 	// ForgetWebhooks drops what the store keeps in memory of whether any enabled
 	// webhook wants messages: another server changed the webhooks.
 	ForgetWebhooks()

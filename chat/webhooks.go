@@ -236,11 +236,19 @@ func NewWebhookSender(store parley.WebhookStore, logger *slog.Logger, opts Webho
 // webhookBatch is how many deliveries one claim takes; they are sent at once.
 const webhookBatch = 16
 
-// Run sends due deliveries until ctx ends.
+// Run sends due deliveries until ctx ends, and prunes the finished ones older than
+// parley.WebhookLogKeep once an hour.
 func (w *WebhookSender) Run(ctx context.Context) {
 	t := time.NewTicker(w.opts.Poll)
 	defer t.Stop()
+	var pruned time.Time
 	for {
+		if now := w.opts.Now(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			if _, err := w.Prune(ctx); err != nil && ctx.Err() == nil {
+				w.logger.Error("prune webhook deliveries", "err", err)
+			}
+		}
 		n, err := w.SendDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.logger.Error("send webhooks", "err", err)
@@ -254,6 +262,14 @@ func (w *WebhookSender) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Prune deletes the finished deliveries made more than parley.WebhookLogKeep ago, so
+// that the outbox, which gets a row per message while a webhook wants messages, does not
+// grow for ever; it returns how many it deleted. Every server may prune: a row is
+// deleted once whoever does it.
+func (w *WebhookSender) Prune(ctx context.Context) (int64, error) {
+	return w.store.PruneWebhookDeliveries(ctx, w.opts.Now().Add(-parley.WebhookLogKeep))
 }
 
 // SendDue claims the deliveries due now, sends them and records each outcome; it

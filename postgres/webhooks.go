@@ -256,3 +256,12 @@ func (s *Store) FinishWebhookDelivery(ctx context.Context, id int64, r parley.We
 	}
 	return nil
 }
+
+// PruneWebhookDeliveries deletes the finished deliveries made before before.
+func (s *Store) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM webhook_deliveries WHERE next_attempt_at IS NULL AND created_at < $1`, before.UnixMicro())
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook deliveries: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

@@ -291,6 +291,23 @@ func (s *Store) FinishWebhookDelivery(ctx context.Context, id int64, r parley.We
 	return nil
 }
 
+// PruneWebhookDeliveries deletes the finished deliveries made before before.
+func (s *Store) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.writeTracked(ctx, func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE next_attempt_at IS NULL AND created_at < ?`, before.UnixMicro())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook deliveries: %w", err)
+	}
+	return n, nil
+}
+
 // hooked is fn followed, in the same transaction, by the outbox rows of event for the
 // conversation fn left in *c (none when fn left it nil).
 func hooked(ctx context.Context, c **parley.Conversation, event string, now time.Time, fn func(tx *wtx) error) func(tx *wtx) error {

@@ -20,6 +20,7 @@ var webhookTests = []struct {
 	{"WebhookCRUD", testWebhookCRUD},
 	{"WebhookOutbox", testWebhookOutbox},
 	{"WebhookAttempts", testWebhookAttempts},
+	{"WebhookPrune", testWebhookPrune},
 }
 
 func mustWebhook(tb testing.TB, s parley.Store, url string, enabled bool, events ...string) *parley.Webhook {
@@ -303,6 +304,56 @@ func testWebhookAttempts(t *testing.T, s parley.Store) {
 	}
 	if got := claimAll(t, s, next.Add(24*time.Hour)); len(got) != 0 {
 		t.Errorf("finished deliveries claimed again: %d", len(got))
+	}
+}
+
+// testWebhookPrune: pruning deletes the finished deliveries made before the time given,
+// delivered or failed, and keeps the newer ones and those still to be sent, however old.
+func testWebhookPrune(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	w := mustWebhook(t, s, "https://hook.example/", true, parley.WebhookMessageLeft)
+	enqueue := func(at time.Time) *parley.WebhookDelivery {
+		d, err := s.EnqueueWebhookTest(ctx, w.ID, []byte(`{"event":"test"}`), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	oldDelivered, oldFailed, oldPending, newDelivered := enqueue(t0), enqueue(t0.Add(time.Second)), enqueue(t0.Add(2*time.Second)), enqueue(t0.Add(time.Hour))
+	if got := claimAll(t, s, t0.Add(time.Hour)); len(got) != 4 {
+		t.Fatalf("claimed %d deliveries, want 4", len(got))
+	}
+	finish := func(d *parley.WebhookDelivery, r parley.WebhookResult) {
+		if err := s.FinishWebhookDelivery(ctx, d.ID, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := t0.Add(time.Hour)
+	finish(oldDelivered, parley.WebhookResult{Status: 204, At: at})
+	finish(oldFailed, parley.WebhookResult{Status: 500, Error: "the receiver answered 500", At: at})
+	finish(oldPending, parley.WebhookResult{Error: "connection refused", At: at, Next: at.Add(time.Hour)})
+	finish(newDelivered, parley.WebhookResult{Status: 200, At: at})
+
+	n, err := s.PruneWebhookDeliveries(ctx, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("pruned %d deliveries, want 2 (the old delivered and the old failed)", n)
+	}
+	log, err := s.WebhookDeliveries(ctx, w.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []int64
+	for _, d := range log {
+		kept = append(kept, d.ID)
+	}
+	if want := []int64{newDelivered.ID, oldPending.ID}; !slices.Equal(kept, want) {
+		t.Errorf("the log keeps %v, want %v (the new delivered, the old pending)", kept, want)
+	}
+	if got := claimAll(t, s, at.Add(time.Hour)); len(got) != 1 || got[0].ID != oldPending.ID {
+		t.Errorf("after pruning, claimed %v, want the pending delivery still sent", got)
 	}
 }
 
