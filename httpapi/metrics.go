@@ -84,6 +84,11 @@ func (s *Server) instrument(route string, next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		if tw, ok := w.(*timeoutWriter); ok && tw.refused {
+			// The body came too slowly: the client got the 408 that limitBody wrote
+			// beneath this writer, not what the handler answered after.
+			sw.status = http.StatusRequestTimeout
+		}
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}

@@ -141,6 +141,16 @@ func TestSlowBodiesAndConnectionsPerAddress(t *testing.T) {
 		}
 	}
 
+	// The metrics count what the clients got (once each handler has returned).
+	want := fmt.Sprintf(`parley_http_requests_total{code="408",route="POST /api/session"} %d`, max)
+	eventually(t, "the 408s counted", func() string {
+		metrics := string(s.must(t, 200, "GET", "/metrics", "", nil).Body)
+		if !strings.Contains(metrics, want) {
+			return fmt.Sprintf("metrics lack %q:\n%s", want, grepLines(metrics, "POST /api/session"))
+		}
+		return ""
+	})
+
 	// Its places freed, the first address is served again.
 	eventually(t, "the first address served again", func() string {
 		resp, err := clientFrom("127.0.0.1").Get(s.URL + "/healthz")
@@ -357,4 +367,15 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Errorf("GET %s: %d", p, resp.StatusCode)
 		}
 	}
+}
+
+// grepLines returns the lines of text that contain s.
+func grepLines(text, s string) string {
+	var out []string
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, s) {
+			out = append(out, strings.TrimRight(line, "\n"))
+		}
+	}
+	return strings.Join(out, "\n")
 }
