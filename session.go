@@ -43,6 +43,9 @@ type AccountNotice struct {
 	// Changed: the user was edited (role, names, languages, disabled...); what is kept
 	// of them in memory must be read again.
 	Changed bool `json:"changed,omitempty"`
+	// RoleChanged: the user's role changed. Their consoles reconnect, so that each
+	// socket receives the events of the role it now has (the live view's, for one).
+	RoleChanged bool `json:"role_changed,omitempty"`
 	// Requeued are the user's conversations put back in the queue: their operator is
 	// no longer the user.
 	Requeued []int64 `json:"requeued,omitempty"`

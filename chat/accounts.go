@@ -140,6 +140,12 @@ func (s *Service) EditUser(ctx context.Context, actor *parley.User, id int64, e 
 			return nil, refuseYourself("demote")
 		}
 	}
+	var before *parley.User
+	if e.Role != nil {
+		if before, err = s.store.User(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	// The store refuses to disable or demote the last enabled admin, in the transaction
 	// that writes, so that it holds across servers.
 	u, err := s.store.UpdateUser(ctx, id, upd)
@@ -154,7 +160,7 @@ func (s *Service) EditUser(ctx context.Context, actor *parley.User, id int64, e 
 			return nil, err
 		}
 	} else {
-		s.announce(ctx, parley.AccountNotice{UserID: id, Changed: true})
+		s.announce(ctx, parley.AccountNotice{UserID: id, Changed: true, RoleChanged: before != nil && before.Role != u.Role})
 	}
 	return u, nil
 }

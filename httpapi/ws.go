@@ -416,12 +416,22 @@ const (
 )
 
 // accountNotice is the server's subscriber to parley.AccountsTopic: it closes every
-// console WebSocket opened with a session that ended, on whichever server it ended.
+// console WebSocket opened with a session that ended, on whichever server it ended, and
+// tells those of a user whose role changed to reconnect.
 func (s *Server) accountNotice(payload []byte) {
 	var n parley.AccountNotice
 	if err := json.Unmarshal(payload, &n); err != nil {
 		s.logger.Error("decode account notice", "err", err)
 		return
+	}
+	if n.RoleChanged {
+		s.mu.Lock()
+		for c := range s.conns {
+			if c.session != "" && c.userID == n.UserID {
+				go c.conn.Close(websocket.StatusServiceRestart, "Your role changed; reconnect.")
+			}
+		}
+		s.mu.Unlock()
 	}
 	if len(n.EndedSessions) == 0 {
 		return

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 func assignURL(conv int64) string { return fmt.Sprintf("/api/conversations/%d/assign", conv) }
@@ -203,4 +205,33 @@ func TestLiveViewAndHandAssignment(t *testing.T) {
 
 	// An operator's console gets none of the live view's events.
 	aliceWS.quiet(t, "live_message", 200*time.Millisecond)
+}
+
+// A role given or taken while the console is open takes effect at once: the server tells
+// the console to reconnect, and the new socket receives the live view's events, or no
+// longer does. Changing something else about the user leaves the console connected.
+func TestRoleChangeReachesTheOpenConsole(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	_, alice := s.mustOperator(t, admin, "alice", nil)
+	carolID, carol := s.mustOperator(t, admin, "carol", nil)
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website"})
+	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", ch), alice, nil)
+	s.console(t, alice)
+
+	ws := s.console(t, carol)
+	s.must(t, 200, "PATCH", fmt.Sprintf("/api/users/%d", carolID), admin, map[string]any{"chat_name": "Carol"})
+	ws.stillOpen(t, 300*time.Millisecond)
+	s.must(t, 200, "PATCH", fmt.Sprintf("/api/users/%d", carolID), admin, map[string]any{"role": "supervisor"})
+	ws.expectClosed(t, websocket.StatusServiceRestart)
+
+	ws = s.console(t, carol)
+	first, _, _ := s.startTransferChat(t, ch, "Hello?")
+	ws.expect(t, "live_conversation", func(ev map[string]any) bool { return num(path(ev, "conversation", "id")) == first })
+
+	s.must(t, 200, "PATCH", fmt.Sprintf("/api/users/%d", carolID), admin, map[string]any{"role": "operator"})
+	ws.expectClosed(t, websocket.StatusServiceRestart)
+	ws = s.console(t, carol)
+	s.startTransferChat(t, ch, "Anyone?")
+	ws.quiet(t, "live_conversation", 500*time.Millisecond)
 }

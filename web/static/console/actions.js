@@ -23,10 +23,13 @@ export const live = new LiveConnection({
   onStatus: (connection) => {
     if (getState().connection !== connection) setState({ connection });
   },
-  // Before reopening, make sure the session is still valid: a 401 signs out.
+  // Before reopening, make sure the session is still valid: a 401 signs out. The
+  // answer also brings a role changed meanwhile (the server closes the socket then),
+  // and with it the menus of the new role.
   beforeReconnect: async () => {
     try {
-      await api.me();
+      const me = await api.me();
+      if (getState().me && me.role !== getState().me.role) setState({ me });
       return true;
     } catch (e) {
       return e.status !== 401;
