@@ -114,6 +114,10 @@ type Store interface {
 	QueuedConversations(ctx context.Context, channelID int64) ([]*Conversation, error)
 	// OperatorConversations lists the operator's conversations, newest activity first.
 	OperatorConversations(ctx context.Context, userID int64) ([]*ConversationSummary, error)
+	// ChannelOngoing counts each operator's ongoing conversations in the channel: active,
+	// with their last message or assignment after since (Conversation.Ongoing). Operators
+	// with none are not in the map.
+	ChannelOngoing(ctx context.Context, channelID int64, since time.Time) (map[int64]int, error)
 	ConversationSummary(ctx context.Context, userID, conversationID int64) (*ConversationSummary, error)
 	// AddMessage appends a message to a conversation that has not ended. A message whose
 	// ClientID the same kind of author already used in the conversation is not stored

@@ -47,27 +47,18 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 	if st.Files, err = s.store.FileSettings(ctx); err != nil {
 		return nil, err
 	}
-	now := s.now()
+	var ongoing map[int64]int // read once, when a cap must be checked
 	for _, m := range members {
 		if !s.presence.Available(m.ID) {
 			continue
 		}
 		st.Online = true
-		if ch.MaxOngoingPerOperator == 0 {
-			st.Available = true
-			break
-		}
-		sums, err := s.store.OperatorConversations(ctx, m.ID)
-		if err != nil {
-			return nil, err
-		}
-		ongoing := 0
-		for _, c := range sums {
-			if c.ChannelID == id && c.Ongoing(now) {
-				ongoing++
+		if ch.MaxOngoingPerOperator > 0 && ongoing == nil {
+			if ongoing, err = s.store.ChannelOngoing(ctx, id, s.now().Add(-parley.OngoingWindow)); err != nil {
+				return nil, err
 			}
 		}
-		if ongoing < ch.MaxOngoingPerOperator {
+		if ch.MaxOngoingPerOperator == 0 || ongoing[m.ID] < ch.MaxOngoingPerOperator {
 			st.Available = true
 			break
 		}

@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"VisitorConversations", testVisitorConversations},
 		{"Files", testFiles},
 		{"ConversationReport", testConversationReport}, // reports.go
+		{"ChannelOngoing", testChannelOngoing},
 	}
 	tests = append(tests, transferTests...)
 	tests = append(tests, dataTests...)

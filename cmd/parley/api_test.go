@@ -370,3 +370,35 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// The widget's channel status says whether a new conversation would be assigned now: not
+// while every online operator of the channel is at its cap, again once one has room.
+func TestChannelStatusAtTheCap(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	_, alice := s.mustOperator(t, admin, "alice", nil)
+	ch := s.mustChannel(t, admin, map[string]any{"name": "Website", "max_ongoing_per_operator": 1})
+	other := s.mustChannel(t, admin, map[string]any{"name": "Sales", "max_ongoing_per_operator": 1})
+	for _, c := range []int64{ch, other} {
+		s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", c), alice, nil)
+	}
+	s.console(t, alice)
+	status := func(c int64) (available, online any) {
+		st := s.must(t, 200, "GET", fmt.Sprintf("/livechat/channels/%d", c), "", nil).object(t)
+		return st["available"], st["online"]
+	}
+	if a, o := status(ch); a != true || o != true {
+		t.Fatalf("before any chat: available %v, online %v", a, o)
+	}
+	first, _, _ := s.startTransferChat(t, ch, "Hello?")
+	if a, o := status(ch); a != false || o != true {
+		t.Errorf("Alice at the cap: available %v, online %v; want false, true", a, o)
+	}
+	if a, _ := status(other); a != true {
+		t.Errorf("another channel of Alice's, under its cap: available %v", a)
+	}
+	s.must(t, 200, "POST", fmt.Sprintf("/api/conversations/%d/end", first), alice, nil)
+	if a, _ := status(ch); a != true {
+		t.Errorf("Alice's chat ended: available %v", a)
+	}
+}

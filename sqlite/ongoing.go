@@ -1,0 +1,31 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ChannelOngoing counts each operator's ongoing conversations in the channel.
+func (s *Store) ChannelOngoing(ctx context.Context, channelID int64, since time.Time) (map[int64]int, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT c.operator_id, COUNT(*) FROM conversations c
+		WHERE c.channel_id = ? AND c.status = 'active' AND c.operator_id IS NOT NULL AND `+lastMessageAt+` > ?
+		GROUP BY c.operator_id`, channelID, since.UnixMicro())
+	if err != nil {
+		return nil, fmt.Errorf("count ongoing conversations of channel %d: %w", channelID, err)
+	}
+	defer rows.Close()
+	counts := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("count ongoing conversations of channel %d: %w", channelID, err)
+		}
+		counts[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count ongoing conversations of channel %d: %w", channelID, err)
+	}
+	return counts, nil
+}
