@@ -116,7 +116,7 @@ func (s *Service) liveOperator(u *parley.User, channels []int64) *parley.LiveOpe
 	if channels == nil {
 		channels = []int64{}
 	}
-	return &parley.LiveOperator{ID: u.ID, Name: u.Name, ChatName: u.DisplayName(), Role: u.Role, Status: s.presence.Status(u.ID), ChannelIDs: channels}
+	return &parley.LiveOperator{ID: u.ID, Name: u.Name, ChatName: u.DisplayName(), Role: u.Role, Status: s.status(u.ID), ChannelIDs: channels}
 }
 
 // Queue lists the conversations waiting in the channels the caller joined (in every
