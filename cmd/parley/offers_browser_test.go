@@ -21,8 +21,11 @@ func TestOfferInTheBrowser(t *testing.T) {
 	vis := openDemo(t, s, ch, "en-US", "en")
 	vis.click("launcher")
 	vis.typeInto("input", "Hello, I need help with an order\n")
-	alice.wait(fmt.Sprintf(`!!document.querySelector(%q)`, tid("offer-card")), "the offer card")
+	// The widget learns its conversation from the start's answer, which may come after
+	// the offer reaches Alice.
+	vis.wait("the conversation started", `Number(`+byTestID("root")+`?.dataset.conversation) > 0`)
 	conv := vis.conversationID()
+	alice.wait(fmt.Sprintf(`!!document.querySelector(%q)`, tid("offer-card")), "the offer card")
 	card := fmt.Sprintf(`%s[data-conversation-id="%d"]`, tid("offer-card"), conv)
 	alice.wait(fmt.Sprintf(`document.querySelector(%q)?.innerText === "Hello, I need help with an order"`, card+" "+tid("offer-message")),
 		"the visitor's first message on the card")
