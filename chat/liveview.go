@@ -194,6 +194,7 @@ func (s *Service) assignByHand(ctx context.Context, actor *parley.User, c *parle
 	s.invalidate(ctx, parley.CacheNotice{Moved: []int64{c.ID}})
 	s.remember(assigned)
 	s.publishConversation(ctx, assigned)
+	s.withdrawOffer(ctx, c) // offers.go
 	s.publishMessage(ctx, routeOf(assigned), notice)
 	s.publishQueue(ctx, assigned.ChannelID) // those behind it move up
 	sum, err := s.store.ConversationSummary(ctx, actor.ID, c.ID)

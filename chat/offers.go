@@ -129,6 +129,18 @@ func (s *Service) decided(ctx context.Context, convs []*parley.Conversation) {
 	}
 }
 
+// withdrawOffer tells the operator c was offered to, read before it was ended or given by
+// hand, that the offer no longer stands: their console drops the card.
+func (s *Service) withdrawOffer(ctx context.Context, c *parley.Conversation) {
+	if c.OfferedTo != 0 {
+		s.publishUser(ctx, c.OfferedTo, &parley.Event{Type: parley.EventOfferEnded, ConversationID: c.ID, Reason: OfferWithdrawn})
+	}
+}
+
+// OfferWithdrawn is the reason of an offer_ended event when the conversation ended, or
+// was given by hand, while offered.
+const OfferWithdrawn = "withdrawn"
+
 // publishOffer tells the operator of the offer of c, and the live view.
 func (s *Service) publishOffer(ctx context.Context, c *parley.Conversation) {
 	offers, _, err := s.store.Offers(ctx, c.OfferedTo, s.now())

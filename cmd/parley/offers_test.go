@@ -29,13 +29,16 @@ func TestOffers(t *testing.T) {
 		s.must(t, 200, "POST", chPath+"/join", token, nil)
 	}
 	aliceWS, bobWS := s.console(t, alice), s.console(t, bob)
+	tokens := map[int64]string{} // the visitors' tokens, by conversation
 	start := func(body string) int64 {
 		t.Helper()
 		out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", ch), "", map[string]any{"body": body, "visitor_name": "Ann"}).object(t)
 		if got := path(out, "conversation", "status"); got != "queued" {
 			t.Errorf("started %v, want queued while offered", got)
 		}
-		return num(path(out, "conversation", "id"))
+		id := num(path(out, "conversation", "id"))
+		tokens[id] = out["visitor_token"].(string)
+		return id
 	}
 	offered := func(ws *wsClient, id int64) map[string]any {
 		t.Helper()
@@ -56,6 +59,14 @@ func TestOffers(t *testing.T) {
 	s.must(t, 200, "GET", "/api/offers", alice, nil).decode(t, &offers)
 	if len(offers.Offers) != 1 || num(offers.Offers[0]["conversation_id"]) != first || offers.Away {
 		t.Errorf("alice's offers %+v", offers)
+	}
+	// Supervisors see it in the queue, offered to Alice.
+	var live struct {
+		Queued []map[string]any `json:"queued"`
+	}
+	s.must(t, 200, "GET", "/api/live", admin, nil).decode(t, &live)
+	if len(live.Queued) != 1 || num(live.Queued[0]["offered_to"]) != aliceID || live.Queued[0]["offer_expires_at"] == nil {
+		t.Errorf("live queue %v; want the first offered to alice", live.Queued)
 	}
 	// Only Alice may accept it.
 	if r := s.call(t, "POST", fmt.Sprintf("/api/conversations/%d/accept", first), bob, nil); r.Status != 409 || r.errorCode(t) != "ECONFLICT" {
@@ -127,6 +138,13 @@ func TestOffers(t *testing.T) {
 	s.must(t, 200, "GET", "/api/offers", alice, nil).decode(t, &offers)
 	if offers.Away || len(offers.Offers) != 1 || num(offers.Offers[0]["conversation_id"]) != fourth {
 		t.Errorf("alice's offers after back %+v; want the fourth", offers)
+	}
+	// The visitor leaves while it is offered: the offer is withdrawn.
+	s.must(t, 200, "POST", fmt.Sprintf("/livechat/conversations/%d/end", fourth), tokens[fourth], nil)
+	aliceWS.expect(t, "offer_ended", func(ev map[string]any) bool { return num(ev["conversation_id"]) == fourth && ev["reason"] == "withdrawn" })
+	s.must(t, 200, "GET", "/api/offers", alice, nil).decode(t, &offers)
+	if len(offers.Offers) != 0 {
+		t.Errorf("alice's offers after the visitor left %+v; want none", offers)
 	}
 }
 
