@@ -141,7 +141,9 @@ func TestOffers(t *testing.T) {
 	}
 	// The visitor leaves while it is offered: the offer is withdrawn.
 	s.must(t, 200, "POST", fmt.Sprintf("/livechat/conversations/%d/end", fourth), tokens[fourth], nil)
-	aliceWS.expect(t, "offer_ended", func(ev map[string]any) bool { return num(ev["conversation_id"]) == fourth && ev["reason"] == "withdrawn" })
+	aliceWS.expect(t, "offer_ended", func(ev map[string]any) bool {
+		return num(ev["conversation_id"]) == fourth && ev["reason"] == "withdrawn"
+	})
 	s.must(t, 200, "GET", "/api/offers", alice, nil).decode(t, &offers)
 	if len(offers.Offers) != 0 {
 		t.Errorf("alice's offers after the visitor left %+v; want none", offers)
