@@ -20,6 +20,8 @@ var offerTests = []struct {
 	{"OfferMissedTwiceSetsAway", testOfferMissedTwiceSetsAway},
 	{"OfferDeclined", testOfferDeclined},
 	{"OfferExpiryOnce", func(t *testing.T, s parley.Store) { concurrentOfferExpiry(t, s, s) }},
+	{"OfferWebhooks", testOfferWebhooks},
+	{"OfferTransfer", testOfferTransfer},
 }
 
 const offerSeconds = 20
@@ -381,5 +383,65 @@ func concurrentOfferExpiry(t *testing.T, a, b parley.Store) {
 		if len(rs) != 2 || rs[0].Offer != parley.OfferMissed || rs[1].Offer != parley.OfferMade || rs[1].OperatorID == rs[0].OperatorID {
 			t.Errorf("conversation %d: decisions %+v; want one missed, then one offer to another", id, rs)
 		}
+	}
+}
+
+// testOfferWebhooks: an offer assigns nothing, so the outbox has the start only; the
+// accept writes conversation.assigned in its transaction.
+func testOfferWebhooks(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	mustWebhook(t, s, "https://hooks.example/", true, parley.WebhookStarted, parley.WebhookAssigned)
+	ch := mustOfferChannel(t, s, "Website", 0)
+	a := mustUser(t, s, "a")
+	mustJoin(t, s, ch.ID, a.ID)
+	conv, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hi", Now: t0}, online)
+	events := func() []string {
+		var out []string
+		for _, d := range claimAll(t, s, t0.Add(time.Hour)) {
+			out = append(out, d.Event)
+		}
+		return out
+	}
+	if got := events(); !slices.Equal(got, []string{parley.WebhookStarted}) {
+		t.Errorf("outbox after the offer = %v, want the start only", got)
+	}
+	if _, err := s.AcceptOffer(ctx, conv.ID, a.ID, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := events(); !slices.Equal(got, []string{parley.WebhookAssigned}) {
+		t.Errorf("outbox after the accept = %v, want conversation.assigned", got)
+	}
+}
+
+// testOfferTransfer: a transfer to a channel that offers its conversations offers it to
+// the member the rules choose, never the operator who handed it over.
+func testOfferTransfer(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	web := mustChannel(t, s, "Website", 0)
+	sales := mustOfferChannel(t, s, "Sales", 0)
+	a, b := mustUser(t, s, "a"), mustUser(t, s, "b")
+	mustJoin(t, s, web.ID, a.ID)
+	mustJoin(t, s, sales.ID, a.ID, b.ID)
+	conv, _ := mustStart(t, s, parley.NewConversation{ChannelID: web.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hi", Now: t0}, online)
+	if conv.OperatorID != a.ID || conv.Status != parley.StatusActive {
+		t.Fatalf("started %s with %d, want active with a (offers are off in Website)", conv.Status, conv.OperatorID)
+	}
+	moved, notice, err := s.TransferConversation(ctx, parley.Transfer{ConversationID: conv.ID, From: a.ID, ToChannelID: sales.ID, Now: t0.Add(time.Second)}, online)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notice != nil || moved.ChannelID != sales.ID {
+		t.Errorf("transferred to %d with notice %v; want Sales, no notice while offered", moved.ChannelID, notice)
+	}
+	wantOffered(t, s, conv.ID, b.ID)
+	if r := lastRouting(t, s, conv.ID); r.Kind != parley.RoutingTransfer || r.Offer != parley.OfferMade || r.OperatorID != b.ID {
+		t.Errorf("routing %+v; want a transfer offered to b", r)
+	}
+	c, err := s.AcceptOffer(ctx, conv.ID, b.ID, t0.Add(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OperatorID != b.ID || c.Status != parley.StatusActive || c.ChannelID != sales.ID {
+		t.Errorf("accepted %+v; want active with b in Sales", c)
 	}
 }
