@@ -28,30 +28,43 @@ func withOffers(ctx context.Context, tx *wtx, channelID, conversationID int64, c
 		return err
 	}
 	defer rows.Close()
+	type offered struct {
+		here, all int
+		away      bool
+	}
+	var found map[int64]*offered // by user: none at all, most of the time
 	for rows.Next() {
 		var userID, inChannel int64
 		var away bool
 		if err := rows.Scan(&userID, &inChannel, &away); err != nil {
 			return err
 		}
-		for i := range candidates {
-			c := &candidates[i]
-			if c.OperatorID != userID {
-				continue
-			}
-			switch {
-			case away:
-				c.OffersAway = true
-			case inChannel == channelID:
-				c.Ongoing++
-				c.Load++
-			default:
-				c.Load++
-			}
+		if found == nil {
+			found = map[int64]*offered{}
+		}
+		o := found[userID]
+		if o == nil {
+			o = &offered{}
+			found[userID] = o
+		}
+		switch {
+		case away:
+			o.away = true
+		case inChannel == channelID:
+			o.here++
+			o.all++
+		default:
+			o.all++
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	for i := range candidates {
+		if o := found[candidates[i].OperatorID]; o != nil {
+			c := &candidates[i]
+			c.Ongoing, c.Load, c.OffersAway = c.Ongoing+o.here, c.Load+o.all, o.away
+		}
 	}
 	if conversationID == 0 {
 		return nil
