@@ -1,6 +1,9 @@
 package parley
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Candidate is one member of a channel as the assignment sees them at one moment.
 type Candidate struct {
@@ -11,6 +14,8 @@ type Candidate struct {
 	Load         int       // ongoing conversations in all channels, compared between operators
 	Languages    []string  // main language first, then chat languages
 	LastAssigned time.Time // when this operator was last given a conversation of the channel
+	// OffersAway: set away for missing offers in a row (offers.go), until they are back.
+	OffersAway bool
 }
 
 // AssignRequest describes the conversation to place.
@@ -21,6 +26,9 @@ type AssignRequest struct {
 	// Exclude is the operator who handed the conversation over (a transfer, or leaving
 	// it): the rules never give it back to them.
 	Exclude int64
+	// Passed are the operators who missed or declined this conversation's offer
+	// (offers.go): the rules never offer it to them again.
+	Passed []int64
 }
 
 // Available reports whether c may be given a new conversation at all: online and below
@@ -58,6 +66,10 @@ func Route(req AssignRequest, candidates []Candidate) Routing {
 		switch {
 		case req.Exclude != 0 && c.OperatorID == req.Exclude:
 			f.aside = asideHandedOver
+		case slices.Contains(req.Passed, c.OperatorID):
+			f.aside = asideMissedOffer
+		case c.OffersAway:
+			f.aside = asideMissedOffers
 		case !c.Online && c.Away:
 			f.aside = asideAway
 		case !c.Online:
@@ -138,6 +150,8 @@ const (
 	asideAway
 	asideAtCap
 	asideLanguage
+	asideMissedOffer
+	asideMissedOffers
 )
 
 const (
@@ -147,7 +161,7 @@ const (
 )
 
 var (
-	asideNames = [...]string{"", AsideHandedOver, AsideOffline, AsideAway, AsideAtCap, AsideLanguage}
+	asideNames = [...]string{"", AsideHandedOver, AsideOffline, AsideAway, AsideAtCap, AsideLanguage, AsideMissedOffer, AsideMissedOffers}
 	tierNames  = [...]LanguageTier{TierNone, TierMain, TierChat}
 )
 

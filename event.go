@@ -14,6 +14,12 @@ const (
 	EventConversation = "conversation"
 	EventChannel      = "channel"
 	EventTyping       = "typing"
+	// Offer and accept (offers.go), on the operator's topic: an offer made to them, an
+	// offer of theirs ended (Reason: accepted, declined, missed, or withdrawn), and
+	// their away for missed offers set or cleared (Away).
+	EventOffer      = "offer"
+	EventOfferEnded = "offer_ended"
+	EventOffersAway = "offers_away"
 )
 
 // Event is one push to a client, encoded as API.md's WebSocket events.
@@ -25,6 +31,9 @@ type Event struct {
 	Channel        *ChannelView `json:"channel,omitempty"`
 	Name           string       `json:"name,omitempty"`
 	Seq            int64        `json:"seq,omitempty"` // read: how far the operator has read
+	Offer          *Offer       `json:"offer,omitempty"`
+	Reason         string       `json:"reason,omitempty"`
+	Away           *bool        `json:"away,omitempty"`
 }
 
 // EncodeEvent encodes ev as encoding/json does, byte for byte, in about half its time

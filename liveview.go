@@ -131,6 +131,10 @@ type LiveConversationView struct {
 	WaitingSince   *time.Time         `json:"waiting_since"`
 	// LastUnansweredAt: the visitor's last message, while the operator has not answered.
 	LastUnansweredAt *time.Time `json:"last_unanswered_at"`
+	// OfferedTo: a queued conversation offered to this operator until OfferExpiresAt
+	// (offers.go).
+	OfferedTo      int64      `json:"offered_to,omitempty"`
+	OfferExpiresAt *time.Time `json:"offer_expires_at,omitempty"`
 }
 
 // View returns the conversation as the live view shows it.
@@ -152,6 +156,10 @@ func (c *LiveConversation) View() *LiveConversationView {
 	if c.Status == StatusQueued && !c.QueuedSince.IsZero() {
 		t := c.QueuedSince
 		v.QueuedSince = &t
+	}
+	if c.Status == StatusQueued && c.OfferedTo != 0 {
+		t := c.OfferExpiresAt
+		v.OfferedTo, v.OfferExpiresAt = c.OfferedTo, &t
 	}
 	if c.Status == StatusActive && !c.WaitingSince.IsZero() {
 		t, last := c.WaitingSince, c.LastUnansweredAt

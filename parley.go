@@ -104,8 +104,11 @@ type Channel struct {
 	ButtonTextColor       string `json:"button_text_color"` // text on it, #RRGGBB
 	// AllowedOrigins are the websites (scheme://host[:port]) that may embed the widget;
 	// empty allows any.
-	AllowedOrigins []string  `json:"allowed_origins"`
-	CreatedAt      time.Time `json:"created_at"`
+	AllowedOrigins []string `json:"allowed_origins"`
+	// OfferSeconds turns offer and accept on (offers.go): how long the chosen operator
+	// has to accept; 0, the default, assigns at once.
+	OfferSeconds int       `json:"offer_seconds"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // ChannelUpdate changes the fields that are not nil.
@@ -117,6 +120,7 @@ type ChannelUpdate struct {
 	ButtonColor           *string
 	ButtonTextColor       *string
 	AllowedOrigins        *[]string
+	OfferSeconds          *int
 	// Texts sets the channel's texts in the languages it names (see ChannelText).
 	Texts map[string]ChannelText
 }
@@ -183,6 +187,10 @@ type Conversation struct {
 	Rating        *Rating
 	// VisitorVerified: the channel's website vouched who the visitor is (identity.go).
 	VisitorVerified bool
+	// OfferedTo is the operator a queued conversation is offered to, until
+	// OfferExpiresAt; 0 when none (offers.go).
+	OfferedTo      int64
+	OfferExpiresAt time.Time
 }
 
 // Ongoing reports whether c counts towards its operator's load at now: assigned, not

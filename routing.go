@@ -39,6 +39,10 @@ type Routing struct {
 	// Omitted counts the candidates left out of Candidates in a large channel (see
 	// RoutingListed), by the rule that set them aside ("" for those who competed).
 	Omitted map[string]int `json:"omitted,omitempty"`
+	// Offer, when the channel offers conversations (offers.go), says the decision was an
+	// offer to OperatorID and how it ended: OfferMade while it stands, then
+	// OfferAccepted, OfferDeclined or OfferMissed.
+	Offer string `json:"offer,omitempty"`
 	// Summary is the decision in one line (Summary), filled in when read.
 	Summary string `json:"summary,omitempty"`
 }
@@ -82,6 +86,10 @@ const (
 	AsideAway       = "away" // a console open, but inactive too long
 	AsideAtCap      = "at_cap"
 	AsideLanguage   = "language" // available, but others speak the visitor's language
+	// AsideMissedOffer: they missed or declined this conversation's offer (offers.go).
+	AsideMissedOffer = "missed_offer"
+	// AsideMissedOffers: set away for missing offers in a row, until they are back.
+	AsideMissedOffers = "missed_offers"
 )
 
 // The rules that decide.
@@ -123,6 +131,10 @@ func (r *Routing) Summarize() {
 		head = "Queued: nobody available"
 	case r.Kind == RoutingHand:
 		head = "Given by hand to " + name(winner)
+	case r.Offer == OfferMade:
+		head = "Offered to " + name(winner)
+	case r.Offer != "":
+		head = "Offered to " + name(winner) + ", who " + r.Offer + " it"
 	default:
 		head = "Assigned to " + name(winner)
 	}
@@ -163,6 +175,10 @@ func (r *Routing) Summarize() {
 			parts = append(parts, name(c)+" away")
 		case AsideAtCap:
 			parts = append(parts, name(c)+" at the cap")
+		case AsideMissedOffer:
+			parts = append(parts, name(c)+" missed or declined the offer")
+		case AsideMissedOffers:
+			parts = append(parts, name(c)+" away after missed offers")
 		}
 	}
 	omitted := 0

@@ -200,6 +200,9 @@ type Store interface {
 	// Webhooks and their outbox (webhooks.go).
 	WebhookStore
 
+	// Offer and accept (offers.go).
+	OfferStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -19,6 +19,7 @@ type NewChannel struct {
 	ButtonColor           string   `json:"button_color"`
 	ButtonTextColor       string   `json:"button_text_color"`
 	AllowedOrigins        []string `json:"allowed_origins"`
+	OfferSeconds          int      `json:"offer_seconds"` // offer and accept (offers.go); 0: off
 	// Texts are the button text and welcome message per enabled language (texts.go).
 	Texts map[string]parley.ChannelText `json:"texts"`
 }
@@ -56,6 +57,7 @@ func (s *Service) CreateChannel(ctx context.Context, actor *parley.User, nc NewC
 		ButtonColor:           nc.ButtonColor,
 		ButtonTextColor:       nc.ButtonTextColor,
 		AllowedOrigins:        nc.AllowedOrigins,
+		OfferSeconds:          nc.OfferSeconds,
 	}
 	if err := validateChannel(ch); err != nil {
 		return nil, err
@@ -108,6 +110,9 @@ func (s *Service) UpdateChannel(ctx context.Context, actor *parley.User, id int6
 	if upd.AllowedOrigins != nil {
 		ch.AllowedOrigins = *upd.AllowedOrigins
 	}
+	if upd.OfferSeconds != nil {
+		ch.OfferSeconds = *upd.OfferSeconds
+	}
 	if err := validateChannel(ch); err != nil {
 		return nil, err
 	}
@@ -142,6 +147,7 @@ func channelUpdateDetail(ch *parley.Channel, upd parley.ChannelUpdate) map[strin
 	set("button_color", upd.ButtonColor != nil, ch.ButtonColor)
 	set("button_text_color", upd.ButtonTextColor != nil, ch.ButtonTextColor)
 	set("allowed_origins", upd.AllowedOrigins != nil, ch.AllowedOrigins)
+	set("offer_seconds", upd.OfferSeconds != nil, ch.OfferSeconds)
 	if len(upd.Texts) > 0 {
 		langs := make([]string, 0, len(upd.Texts))
 		for l := range upd.Texts {
@@ -177,6 +183,9 @@ func validateChannel(ch *parley.Channel) error {
 	ch.AllowedOrigins = origins
 	if ch.MaxOngoingPerOperator < 0 || ch.MaxOngoingPerOperator > 1000 {
 		return parley.Errorf(parley.EINVALID, "Max ongoing conversations per operator must be between 0 (no cap) and 1000.")
+	}
+	if !parley.ValidOfferSeconds(ch.OfferSeconds) {
+		return parley.Errorf(parley.EINVALID, "Offer seconds must be 0 (assign at once) or between %d and %d.", parley.MinOfferSeconds, parley.MaxOfferSeconds)
 	}
 	return nil
 }
@@ -225,7 +234,7 @@ func (s *Service) view(ctx context.Context, userID int64, ch *parley.Channel) (*
 		if m.ID == userID {
 			v.Joined = true
 		}
-		v.Operators = append(v.Operators, parley.ChannelOperator{ID: m.ID, ChatName: m.DisplayName(), Name: m.Name, Status: s.presence.Status(m.ID)})
+		v.Operators = append(v.Operators, parley.ChannelOperator{ID: m.ID, ChatName: m.DisplayName(), Name: m.Name, Status: s.status(m.ID)})
 	}
 	return v, nil
 }
@@ -286,7 +295,7 @@ func (s *Service) Activity(ctx context.Context, userID int64) {
 // (online, away, offline) differs from what they were last told: each gets a channel
 // event, so the dots on their Channels page follow (see tellChannel).
 func (s *Service) statusChanged(ctx context.Context, userID int64) {
-	status := s.presence.Status(userID)
+	status := s.status(userID)
 	s.statusMu.Lock()
 	old, seen := s.shown[userID]
 	s.shown[userID] = status

@@ -185,6 +185,7 @@ func (s *Service) end(ctx context.Context, c *parley.Conversation, notice string
 		s.publishMessage(ctx, routeOf(ended), m)
 	}
 	s.publishConversation(ctx, ended)
+	s.withdrawOffer(ctx, c) // offers.go
 	if c.Status == parley.StatusQueued {
 		s.publishQueue(ctx, ended.ChannelID) // everyone behind moves up
 	}

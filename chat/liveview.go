@@ -116,7 +116,7 @@ func (s *Service) liveOperator(u *parley.User, channels []int64) *parley.LiveOpe
 	if channels == nil {
 		channels = []int64{}
 	}
-	return &parley.LiveOperator{ID: u.ID, Name: u.Name, ChatName: u.DisplayName(), Role: u.Role, Status: s.presence.Status(u.ID), ChannelIDs: channels}
+	return &parley.LiveOperator{ID: u.ID, Name: u.Name, ChatName: u.DisplayName(), Role: u.Role, Status: s.status(u.ID), ChannelIDs: channels}
 }
 
 // Queue lists the conversations waiting in the channels the caller joined (in every
@@ -194,6 +194,7 @@ func (s *Service) assignByHand(ctx context.Context, actor *parley.User, c *parle
 	s.invalidate(ctx, parley.CacheNotice{Moved: []int64{c.ID}})
 	s.remember(assigned)
 	s.publishConversation(ctx, assigned)
+	s.withdrawOffer(ctx, c) // offers.go
 	s.publishMessage(ctx, routeOf(assigned), notice)
 	s.publishQueue(ctx, assigned.ChannelID) // those behind it move up
 	sum, err := s.store.ConversationSummary(ctx, actor.ID, c.ID)

@@ -43,6 +43,7 @@ type Service struct {
 	abandonAfter time.Duration // 0: conversations never end for want of their visitor
 	mailer       parley.Mailer // nil: no email is sent (inbox.go)
 	seen         visitorsSeen  // the visitors with a widget open on this server (abandon.go)
+	away         offersAway    // who is set away for missed offers (offers.go)
 }
 
 // Leader tells whether this server is the one that runs the periodic sweep, so that
@@ -127,6 +128,14 @@ func (s *Service) Run(ctx context.Context) {
 	interval = min(max(interval, 20*time.Millisecond), 15*time.Second)
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	// Offers expire on every server (the store takes each once); Run returns after it stops,
+	// so that nothing uses the store once its caller closes it.
+	offers := make(chan struct{})
+	go func() {
+		defer close(offers)
+		s.runOffers(ctx)
+	}()
+	defer func() { <-offers }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -219,10 +228,7 @@ func (s *Service) drain(ctx context.Context, channelID int64) {
 	if len(assigned) == 0 {
 		return
 	}
-	for _, c := range assigned {
-		s.remember(c)
-		s.publishConversation(ctx, c)
-	}
+	s.decided(ctx, assigned) // assigned, or offered (offers.go)
 	s.publishQueue(ctx, channelID)
 }
 

@@ -85,6 +85,9 @@ func (s *Service) transfer(ctx context.Context, actor *parley.User, c *parley.Co
 	if moved.Status == parley.StatusQueued {
 		s.publishQueue(ctx, moved.ChannelID) // it is older than those waiting: they move down
 	}
+	if moved.OfferedTo != 0 {
+		s.publishOffer(ctx, moved) // offers.go
+	}
 	s.drain(ctx, c.ChannelID) // the operator who handed it over may take another
 	sum, err := s.store.ConversationSummary(ctx, actor.ID, c.ID)
 	if err != nil {

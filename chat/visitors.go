@@ -193,6 +193,9 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
 		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m})
 	}
+	if created && c.OfferedTo != 0 {
+		s.publishOffer(ctx, c) // offers.go
+	}
 	vc := s.forVisitor(ctx, c) // queued: the place and the estimated wait
 	if created {
 		s.publishLiveStart(ctx, c, m)

@@ -250,6 +250,7 @@ type channelPatch struct {
 	ButtonColor           *string   `json:"button_color"`
 	ButtonTextColor       *string   `json:"button_text_color"`
 	AllowedOrigins        *[]string `json:"allowed_origins"`
+	OfferSeconds          *int      `json:"offer_seconds"`
 	// Texts per language: those named are set, the others stay (texts.go).
 	Texts map[string]parley.ChannelText `json:"texts"`
 }

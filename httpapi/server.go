@@ -230,6 +230,12 @@ func (s *Server) routes() []route {
 		{"POST /api/channels/{id}/identity-secret", s.api(s.handleRotateIdentitySecret), console},
 		{"DELETE /api/channels/{id}/identity-secret", s.api(s.handleRemoveIdentitySecret), console},
 		{"POST /livechat/channels/{id}/identity", s.api(s.handleIdentify), visitor},
+
+		// Offer and accept (offers.go).
+		{"GET /api/offers", s.api(s.handleOffers), console},
+		{"POST /api/conversations/{id}/accept", s.api(s.handleAcceptOffer), console},
+		{"POST /api/conversations/{id}/decline", s.api(s.handleDeclineOffer), console},
+		{"POST /api/me/back", s.api(s.handleBack), console},
 	}
 }
 

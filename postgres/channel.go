@@ -13,13 +13,13 @@ import (
 	"github.com/parleychat/parley"
 )
 
-const channelColumns = `id, name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins`
+const channelColumns = `id, name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins, offer_seconds`
 
 func scanChannel(row scanner) (*parley.Channel, error) {
 	var ch parley.Channel
 	var created *int64
 	var origins string
-	if err := row.Scan(&ch.ID, &ch.Name, &ch.ButtonText, &ch.WelcomeMessage, &ch.MaxOngoingPerOperator, &created, &ch.ButtonColor, &ch.ButtonTextColor, &origins); err != nil {
+	if err := row.Scan(&ch.ID, &ch.Name, &ch.ButtonText, &ch.WelcomeMessage, &ch.MaxOngoingPerOperator, &created, &ch.ButtonColor, &ch.ButtonTextColor, &origins, &ch.OfferSeconds); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &ch.AllowedOrigins); err != nil {
@@ -36,9 +36,9 @@ func scanChannel(row scanner) (*parley.Channel, error) {
 func (s *Store) CreateChannel(ctx context.Context, ch *parley.Channel) error {
 	ch.CreatedAt = orNow(ch.CreatedAt).UTC().Truncate(time.Microsecond)
 	err := s.pool.QueryRow(ctx, `
-		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt), ch.ButtonColor, ch.ButtonTextColor, jsonList(ch.AllowedOrigins)).Scan(&ch.ID)
+		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins, offer_seconds)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt), ch.ButtonColor, ch.ButtonTextColor, jsonList(ch.AllowedOrigins), ch.OfferSeconds).Scan(&ch.ID)
 	if err != nil {
 		return fmt.Errorf("create channel %q: %w", ch.Name, err)
 	}
@@ -68,6 +68,7 @@ func (s *Store) UpdateChannel(ctx context.Context, id int64, upd parley.ChannelU
 			{"button_color", upd.ButtonColor},
 			{"button_text_color", upd.ButtonTextColor},
 			{"allowed_origins", origins},
+			{"offer_seconds", upd.OfferSeconds},
 		}
 		for _, c := range changes {
 			if reflect.ValueOf(c.value).IsNil() {

@@ -91,7 +91,8 @@ const conversationColumns = `
 		WHERE q.channel_id = c.channel_id AND q.status = 'queued' AND q.id <= c.id
 	) ELSE 0 END,
 	c.rating_score, c.rating_comment,
-	EXISTS (SELECT 1 FROM visitor_identities vi WHERE vi.visitor_id = c.visitor_id AND vi.channel_id = c.channel_id)`
+	EXISTS (SELECT 1 FROM visitor_identities vi WHERE vi.visitor_id = c.visitor_id AND vi.channel_id = c.channel_id),
+	CASE WHEN c.status = 'queued' THEN COALESCE(c.offered_to, 0) ELSE 0 END, c.offer_expires_at`
 
 const conversationJoins = `
 	FROM conversations c
@@ -100,7 +101,7 @@ const conversationJoins = `
 
 func scanConversation(row scanner, extra ...any) (*parley.Conversation, error) {
 	var c parley.Conversation
-	var created, assigned, lastMessage, ended *int64
+	var created, assigned, lastMessage, ended, offerExpires *int64
 	var score *int32
 	var comment string
 	dest := append([]any{
@@ -109,11 +110,15 @@ func scanConversation(row scanner, extra ...any) (*parley.Conversation, error) {
 		&c.PageURL, &created, &assigned, &lastMessage, &ended, &c.LastSeq,
 		&c.QueuePosition,
 		&score, &comment, &c.VisitorVerified,
+		&c.OfferedTo, &offerExpires,
 	}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	c.CreatedAt, c.AssignedAt, c.LastMessageAt, c.EndedAt = goTime(created), goTime(assigned), goTime(lastMessage), goTime(ended)
+	if c.OfferedTo != 0 {
+		c.OfferExpiresAt = goTime(offerExpires)
+	}
 	if score != nil {
 		c.Rating = &parley.Rating{Score: int(*score), Comment: comment}
 	}
@@ -160,12 +165,19 @@ func (s *Store) QueuedConversations(ctx context.Context, channelID int64) ([]*pa
 // false for an unknown channel. FOR NO KEY UPDATE leaves alone the inserts that only
 // refer to the channel (their foreign key check shares the row).
 func lockChannel(ctx context.Context, tx pgx.Tx, channelID int64) (capacity int, found bool, err error) {
-	err = tx.QueryRow(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = $1 FOR NO KEY UPDATE`,
-		channelID).Scan(&capacity)
+	capacity, _, found, err = lockChannelOffers(ctx, tx, channelID)
+	return capacity, found, err
+}
+
+// lockChannelOffers is lockChannel that also returns the channel's offer_seconds
+// (offers.go).
+func lockChannelOffers(ctx context.Context, tx pgx.Tx, channelID int64) (capacity, offerSeconds int, found bool, err error) {
+	err = tx.QueryRow(ctx, `SELECT max_ongoing_per_operator, offer_seconds FROM channels WHERE id = $1 FOR NO KEY UPDATE`,
+		channelID).Scan(&capacity, &offerSeconds)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, false, nil
+		return 0, 0, false, nil
 	}
-	return capacity, err == nil, err
+	return capacity, offerSeconds, err == nil, err
 }
 
 // StartConversation creates the conversation of a visitor's first message and decides,
@@ -180,7 +192,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		c, m, created = nil, nil, false
 		// The lock comes first: a start resent through another server at the same
 		// time finds this one's conversation below, once this one has committed.
-		capacity, found, err := lockChannel(ctx, tx, nc.ChannelID)
+		capacity, offerSeconds, found, err := lockChannelOffers(ctx, tx, nc.ChannelID)
 		if err != nil {
 			return err
 		}
@@ -232,11 +244,16 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			return err
 		}
 
-		route, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, 0, now, choose)
+		route, err := decide(ctx, tx, nc.ChannelID, 0, nc.VisitorID, capacity, nc.Language, 0, now, choose)
 		if err != nil {
 			return err
 		}
-		operatorID := route.OperatorID
+		operatorID, offerTo := route.OperatorID, int64(0)
+		if operatorID != 0 && offerSeconds > 0 {
+			// Offered: it waits in the queue until the operator accepts (offers.go).
+			offerTo, operatorID = operatorID, 0
+			route.Offer = parley.OfferMade
+		}
 		status, operator, assigned := parley.StatusQueued, (*int64)(nil), (*int64)(nil)
 		if operatorID != 0 {
 			status, operator, assigned = parley.StatusActive, &operatorID, dbTime(now)
@@ -252,6 +269,11 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		}
 		if err := recordRouting(ctx, tx, id, parley.RoutingStart, now, &route); err != nil {
 			return err
+		}
+		if offerTo != 0 {
+			if err := makeOffer(ctx, tx, id, offerTo, offerSeconds, now); err != nil {
+				return err
+			}
 		}
 		if operatorID != 0 {
 			if err := recordAssignment(ctx, tx, nc.ChannelID, operatorID, now); err != nil {
@@ -328,72 +350,99 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 	now = orNow(now)
 	var assigned []*parley.Conversation
 	err := s.write(ctx, func(tx pgx.Tx) error {
-		assigned = []*parley.Conversation{}
-		capacity, found, err := lockChannel(ctx, tx, channelID)
+		capacity, offerSeconds, found, err := lockChannelOffers(ctx, tx, channelID)
 		if err != nil {
 			return err
 		} else if !found {
 			return errChannelNotFound(channelID)
 		}
-		type queued struct {
-			id, visitorID, exclude int64
-			language               string
-		}
-		queue, err := queryAll(ctx, tx, func(row scanner) (queued, error) {
-			var q queued
-			err := row.Scan(&q.id, &q.visitorID, &q.language, &q.exclude)
-			return q, err
-		}, `SELECT id, visitor_id, language, COALESCE(handed_over_by, 0) FROM conversations
-			WHERE channel_id = $1 AND status = 'queued' ORDER BY id`, channelID)
-		if err != nil {
-			return err
-		}
-
-		var ids []int64
-		for _, q := range queue {
-			route, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, q.exclude, now, choose)
-			if err != nil {
-				return err
-			}
-			operatorID := route.OperatorID
-			if operatorID == 0 {
-				if q.exclude != 0 {
-					continue // perhaps only the operator who handed it over is free: they may take the next
-				}
-				break
-			}
-			// A conversation that waited longer than the ongoing window would not count
-			// towards its new operator's load; its assignment is its latest activity.
-			_, err = tx.Exec(ctx, `
-				UPDATE conversations
-				SET status = 'active', operator_id = $1, assigned_at = $2
-				WHERE id = $3`,
-				operatorID, now.UnixMicro(), q.id)
-			if err != nil {
-				return err
-			}
-			if err := recordRouting(ctx, tx, q.id, parley.RoutingQueue, now, &route); err != nil {
-				return err
-			}
-			if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
-				return err
-			}
-			ids = append(ids, q.id)
-		}
-		for _, id := range ids {
-			c, err := conversation(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if err := enqueueWebhook(ctx, tx, parley.WebhookAssigned, parley.ConversationEvent(parley.WebhookAssigned, c, now), now); err != nil {
-				return err
-			}
-			assigned = append(assigned, c)
-		}
-		return nil
+		assigned, err = drainQueue(ctx, tx, channelID, capacity, offerSeconds, now, choose)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("assign queued conversations of channel %d: %w", channelID, err)
+	}
+	return assigned, nil
+}
+
+// drainQueue is AssignQueued within tx, which holds the channel's lock; with offers on
+// in the channel (offers.go), it offers instead of assigning, and passes over the
+// conversations already offered.
+func drainQueue(ctx context.Context, tx pgx.Tx, channelID int64, capacity, offerSeconds int, now time.Time, choose parley.Chooser) ([]*parley.Conversation, error) {
+	assigned := []*parley.Conversation{}
+	type queued struct {
+		id, visitorID, exclude, offeredTo int64
+		passed                            bool
+		language                          string
+	}
+	queue, err := queryAll(ctx, tx, func(row scanner) (queued, error) {
+		var q queued
+		err := row.Scan(&q.id, &q.visitorID, &q.language, &q.exclude, &q.offeredTo, &q.passed)
+		return q, err
+	}, `SELECT id, visitor_id, language, COALESCE(handed_over_by, 0), COALESCE(offered_to, 0),
+			EXISTS (SELECT 1 FROM offer_passes p WHERE p.conversation_id = conversations.id)
+		FROM conversations
+		WHERE channel_id = $1 AND status = 'queued' ORDER BY id`, channelID)
+	if err != nil {
+		return nil, err
+	}
+
+	var ids []int64
+	for _, q := range queue {
+		if q.offeredTo != 0 {
+			continue // offered, and so no longer waiting for a decision
+		}
+		route, err := decide(ctx, tx, channelID, q.id, q.visitorID, capacity, q.language, q.exclude, now, choose)
+		if err != nil {
+			return nil, err
+		}
+		operatorID := route.OperatorID
+		if operatorID == 0 {
+			if q.exclude != 0 || q.passed {
+				continue // perhaps only the operator who handed it over (or passed) is free: they may take the next
+			}
+			break
+		}
+		if offerSeconds > 0 {
+			route.Offer = parley.OfferMade
+			if err := recordRouting(ctx, tx, q.id, parley.RoutingQueue, now, &route); err != nil {
+				return nil, err
+			}
+			if err := makeOffer(ctx, tx, q.id, operatorID, offerSeconds, now); err != nil {
+				return nil, err
+			}
+			ids = append(ids, q.id)
+			continue
+		}
+		// A conversation that waited longer than the ongoing window would not count
+		// towards its new operator's load; its assignment is its latest activity.
+		_, err = tx.Exec(ctx, `
+			UPDATE conversations
+			SET status = 'active', operator_id = $1, assigned_at = $2
+			WHERE id = $3`,
+			operatorID, now.UnixMicro(), q.id)
+		if err != nil {
+			return nil, err
+		}
+		if err := recordRouting(ctx, tx, q.id, parley.RoutingQueue, now, &route); err != nil {
+			return nil, err
+		}
+		if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
+			return nil, err
+		}
+		ids = append(ids, q.id)
+	}
+	for _, id := range ids {
+		c, err := conversation(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if c.Status == parley.StatusActive {
+			if err := enqueueWebhook(ctx, tx, parley.WebhookAssigned, parley.ConversationEvent(parley.WebhookAssigned, c, now), now); err != nil {
+				return nil, err
+			}
+		}
+		assigned = append(assigned, c)
 	}
 	return assigned, nil
 }
@@ -446,14 +495,19 @@ func candidates(ctx context.Context, tx pgx.Tx, channelID int64, now time.Time) 
 // decide reads the assignment snapshot of a channel inside tx, which holds the
 // channel's lock, and asks choose (memory only: the lock is not held across any I/O
 // but the database's); it returns the decision with its explanation: the chosen
-// operator, or 0 when the conversation must wait in the queue. exclude is the operator who handed the conversation over, if any.
-func decide(ctx context.Context, tx pgx.Tx, channelID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (parley.Routing, error) {
+// operator, or 0 when the conversation must wait in the queue. exclude is the operator
+// who handed the conversation over, if any; conversationID the conversation decided
+// about (0 for a new one), whose offer some may have missed.
+func decide(ctx context.Context, tx pgx.Tx, channelID, conversationID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (parley.Routing, error) {
 	var none parley.Routing
 	list, err := candidates(ctx, tx, channelID, now)
 	if err != nil {
 		return none, err
 	}
 	req := parley.AssignRequest{Cap: capacity, Language: language, Exclude: exclude}
+	if err := withOffers(ctx, tx, channelID, conversationID, list, &req); err != nil {
+		return none, err
+	}
 	err = tx.QueryRow(ctx, `
 		SELECT operator_id FROM conversations
 		WHERE visitor_id = $1 AND channel_id = $2 AND operator_id IS NOT NULL

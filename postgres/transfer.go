@@ -67,12 +67,22 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 		if t.ToOperatorID != 0 {
 			route, err = handTo(ctx, tx, t, channelID, caps[channelID], operatorID, language, now, choose)
 		} else {
-			route, err = decide(ctx, tx, channelID, visitorID, caps[channelID], language, t.From, now, choose)
+			route, err = decide(ctx, tx, channelID, t.ConversationID, visitorID, caps[channelID], language, t.From, now, choose)
 		}
 		if err != nil {
 			return err
 		}
-		to := route.OperatorID
+		to, offerTo, offerSeconds := route.OperatorID, int64(0), 0
+		if t.ToOperatorID == 0 && to != 0 {
+			if offerSeconds, err = channelOfferSeconds(ctx, tx, channelID); err != nil {
+				return err
+			}
+			if offerSeconds > 0 {
+				// Offered: it waits in the channel's queue until the operator accepts.
+				offerTo, to = to, 0
+				route.Offer = parley.OfferMade
+			}
+		}
 		if err := recordRouting(ctx, tx, t.ConversationID, parley.RoutingTransfer, now, &route); err != nil {
 			return err
 		}
@@ -83,6 +93,11 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 				WHERE id = $3`, channelID, t.From, t.ConversationID, now.UnixMicro())
 			if err != nil {
 				return err
+			}
+			if offerTo != 0 {
+				if err := makeOffer(ctx, tx, t.ConversationID, offerTo, offerSeconds, now); err != nil {
+					return err
+				}
 			}
 			c, err = conversation(ctx, tx, t.ConversationID)
 			return err

@@ -12,13 +12,13 @@ import (
 	"github.com/parleychat/parley"
 )
 
-const channelColumns = `id, name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins`
+const channelColumns = `id, name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins, offer_seconds`
 
 func scanChannel(row scanner) (*parley.Channel, error) {
 	var ch parley.Channel
 	var created sql.NullInt64
 	var origins string
-	if err := row.Scan(&ch.ID, &ch.Name, &ch.ButtonText, &ch.WelcomeMessage, &ch.MaxOngoingPerOperator, &created, &ch.ButtonColor, &ch.ButtonTextColor, &origins); err != nil {
+	if err := row.Scan(&ch.ID, &ch.Name, &ch.ButtonText, &ch.WelcomeMessage, &ch.MaxOngoingPerOperator, &created, &ch.ButtonColor, &ch.ButtonTextColor, &origins, &ch.OfferSeconds); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &ch.AllowedOrigins); err != nil {
@@ -35,9 +35,9 @@ func scanChannel(row scanner) (*parley.Channel, error) {
 func (s *Store) CreateChannel(ctx context.Context, ch *parley.Channel) error {
 	ch.CreatedAt = orNow(ch.CreatedAt).UTC().Truncate(time.Microsecond)
 	res, err := s.exec(ctx, `
-		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt), ch.ButtonColor, ch.ButtonTextColor, jsonList(ch.AllowedOrigins))
+		INSERT INTO channels (name, button_text, welcome_message, max_ongoing_per_operator, created_at, button_color, button_text_color, allowed_origins, offer_seconds)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ch.Name, ch.ButtonText, ch.WelcomeMessage, ch.MaxOngoingPerOperator, dbTime(ch.CreatedAt), ch.ButtonColor, ch.ButtonTextColor, jsonList(ch.AllowedOrigins), ch.OfferSeconds)
 	if err != nil {
 		return fmt.Errorf("create channel %q: %w", ch.Name, err)
 	}
@@ -70,6 +70,7 @@ func (s *Store) UpdateChannel(ctx context.Context, id int64, upd parley.ChannelU
 			{"button_color", upd.ButtonColor},
 			{"button_text_color", upd.ButtonTextColor},
 			{"allowed_origins", origins},
+			{"offer_seconds", upd.OfferSeconds},
 		}
 		for _, c := range changes {
 			if reflect.ValueOf(c.value).IsNil() {

@@ -108,7 +108,8 @@ const conversationColumns = `
 		WHERE q.channel_id = c.channel_id AND q.status = 'queued' AND q.id <= c.id
 	) ELSE 0 END,
 	c.rating_score, c.rating_comment,
-	EXISTS (SELECT 1 FROM visitor_identities vi WHERE vi.visitor_id = c.visitor_id AND vi.channel_id = c.channel_id)`
+	EXISTS (SELECT 1 FROM visitor_identities vi WHERE vi.visitor_id = c.visitor_id AND vi.channel_id = c.channel_id),
+	CASE WHEN c.status = 'queued' THEN COALESCE(c.offered_to, 0) ELSE 0 END, c.offer_expires_at`
 
 const conversationJoins = `
 	FROM conversations c
@@ -117,7 +118,7 @@ const conversationJoins = `
 
 func scanConversation(row scanner, extra ...any) (*parley.Conversation, error) {
 	var c parley.Conversation
-	var created, assigned, lastMessage, ended, score sql.NullInt64
+	var created, assigned, lastMessage, ended, score, offerExpires sql.NullInt64
 	var comment string
 	dest := append([]any{
 		&c.ID, &c.ChannelID, &c.Status, &c.Language, &c.VisitorID, &c.VisitorName,
@@ -125,11 +126,15 @@ func scanConversation(row scanner, extra ...any) (*parley.Conversation, error) {
 		&c.PageURL, &created, &assigned, &lastMessage, &ended, &c.LastSeq,
 		&c.QueuePosition,
 		&score, &comment, &c.VisitorVerified,
+		&c.OfferedTo, &offerExpires,
 	}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	c.CreatedAt, c.AssignedAt, c.LastMessageAt, c.EndedAt = goTime(created), goTime(assigned), goTime(lastMessage), goTime(ended)
+	if c.OfferedTo != 0 {
+		c.OfferExpiresAt = goTime(offerExpires)
+	}
 	if score.Valid {
 		c.Rating = &parley.Rating{Score: int(score.Int64), Comment: comment}
 	}
@@ -216,8 +221,8 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 				return err
 			}
 		}
-		var capacity int
-		err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = ?`, nc.ChannelID).Scan(&capacity)
+		var capacity, offerSeconds int
+		err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator, offer_seconds FROM channels WHERE id = ?`, nc.ChannelID).Scan(&capacity, &offerSeconds)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errChannelNotFound(nc.ChannelID)
 		} else if err != nil {
@@ -231,11 +236,16 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			return err
 		}
 
-		route, err := decide(ctx, tx, nc.ChannelID, nc.VisitorID, capacity, nc.Language, 0, now, choose)
+		route, err := decide(ctx, tx, nc.ChannelID, 0, nc.VisitorID, capacity, nc.Language, 0, now, choose)
 		if err != nil {
 			return err
 		}
-		operatorID := route.OperatorID
+		operatorID, offerTo := route.OperatorID, int64(0)
+		if operatorID != 0 && offerSeconds > 0 {
+			// Offered: it waits in the queue until the operator accepts (offers.go).
+			offerTo, operatorID = operatorID, 0
+			route.Offer = parley.OfferMade
+		}
 		status, operator, assigned := parley.StatusQueued, any(nil), any(nil)
 		if operatorID != 0 {
 			status, operator, assigned = parley.StatusActive, operatorID, now.UnixMicro()
@@ -254,6 +264,11 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		}
 		if err := recordRouting(ctx, tx, id, parley.RoutingStart, now, &route); err != nil {
 			return err
+		}
+		if offerTo != 0 {
+			if err := makeOffer(ctx, tx, id, offerTo, offerSeconds, now); err != nil {
+				return err
+			}
 		}
 		if operatorID != 0 {
 			if err := recordAssignment(ctx, tx, nc.ChannelID, operatorID, now); err != nil {
@@ -328,83 +343,11 @@ func replayStart(ctx context.Context, tx *wtx, nc parley.NewConversation) (*parl
 // back to, is passed over instead.
 func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time, choose parley.Chooser) ([]*parley.Conversation, error) {
 	now = orNow(now)
-	assigned := []*parley.Conversation{}
+	var assigned []*parley.Conversation
 	err := s.writeTracked(ctx, func(tx *wtx) error {
-		var capacity int
-		err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = ?`, channelID).Scan(&capacity)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errChannelNotFound(channelID)
-		} else if err != nil {
-			return err
-		}
-		type queued struct {
-			id, visitorID, exclude int64
-			language               string
-		}
-		var queue []queued
-		rows, err := tx.QueryContext(ctx, `
-			SELECT id, visitor_id, language, COALESCE(handed_over_by, 0) FROM conversations
-			WHERE channel_id = ? AND status = 'queued' ORDER BY id`, channelID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var q queued
-			if err := rows.Scan(&q.id, &q.visitorID, &q.language, &q.exclude); err != nil {
-				rows.Close()
-				return err
-			}
-			queue = append(queue, q)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-
-		var ids []int64
-		for _, q := range queue {
-			route, err := decide(ctx, tx, channelID, q.visitorID, capacity, q.language, q.exclude, now, choose)
-			if err != nil {
-				return err
-			}
-			operatorID := route.OperatorID
-			if operatorID == 0 {
-				if q.exclude != 0 {
-					continue // perhaps only the operator who handed it over is free: they may take the next
-				}
-				break
-			}
-			// A conversation that waited longer than the ongoing window would not count
-			// towards its new operator's load; its assignment is its latest activity.
-			_, err = tx.ExecContext(ctx, `
-				UPDATE conversations
-				SET status = 'active', operator_id = ?1, assigned_at = ?2
-				WHERE id = ?3`,
-				operatorID, now.UnixMicro(), q.id)
-			if err != nil {
-				return err
-			}
-			tx.live.drop(q.id)
-			if err := recordRouting(ctx, tx, q.id, parley.RoutingQueue, now, &route); err != nil {
-				return err
-			}
-			if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
-				return err
-			}
-			tx.a.assigned(q.id, channelID, operatorID, now)
-			ids = append(ids, q.id)
-		}
-		for _, id := range ids {
-			c, err := conversation(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if err := enqueueWebhook(ctx, tx, parley.WebhookAssigned, parley.ConversationEvent(parley.WebhookAssigned, c, now), now); err != nil {
-				return err
-			}
-			assigned = append(assigned, c)
-		}
-		return nil
+		var err error
+		assigned, err = drainQueue(ctx, tx, channelID, now, choose)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("assign queued conversations of channel %d: %w", channelID, err)
@@ -412,16 +355,120 @@ func (s *Store) AssignQueued(ctx context.Context, channelID int64, now time.Time
 	return assigned, nil
 }
 
+// drainQueue is AssignQueued within tx; with offers on in the channel (offers.go), it
+// offers instead of assigning, and passes over the conversations already offered.
+func drainQueue(ctx context.Context, tx *wtx, channelID int64, now time.Time, choose parley.Chooser) ([]*parley.Conversation, error) {
+	assigned := []*parley.Conversation{}
+	var capacity, offerSeconds int
+	err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator, offer_seconds FROM channels WHERE id = ?`, channelID).Scan(&capacity, &offerSeconds)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errChannelNotFound(channelID)
+	} else if err != nil {
+		return nil, err
+	}
+	type queued struct {
+		id, visitorID, exclude, offeredTo int64
+		passed                            bool
+		language                          string
+	}
+	var queue []queued
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, visitor_id, language, COALESCE(handed_over_by, 0), COALESCE(offered_to, 0),
+			EXISTS (SELECT 1 FROM offer_passes p WHERE p.conversation_id = conversations.id)
+		FROM conversations
+		WHERE channel_id = ? AND status = 'queued' ORDER BY id`, channelID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var q queued
+		if err := rows.Scan(&q.id, &q.visitorID, &q.language, &q.exclude, &q.offeredTo, &q.passed); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		queue = append(queue, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	var ids []int64
+	for _, q := range queue {
+		if q.offeredTo != 0 {
+			continue // offered, and so no longer waiting for a decision
+		}
+		route, err := decide(ctx, tx, channelID, q.id, q.visitorID, capacity, q.language, q.exclude, now, choose)
+		if err != nil {
+			return nil, err
+		}
+		operatorID := route.OperatorID
+		if operatorID == 0 {
+			if q.exclude != 0 || q.passed {
+				continue // perhaps only the operator who handed it over (or passed) is free: they may take the next
+			}
+			break
+		}
+		if offerSeconds > 0 {
+			route.Offer = parley.OfferMade
+			if err := recordRouting(ctx, tx, q.id, parley.RoutingQueue, now, &route); err != nil {
+				return nil, err
+			}
+			if err := makeOffer(ctx, tx, q.id, operatorID, offerSeconds, now); err != nil {
+				return nil, err
+			}
+			ids = append(ids, q.id)
+			continue
+		}
+		// A conversation that waited longer than the ongoing window would not count
+		// towards its new operator's load; its assignment is its latest activity.
+		_, err = tx.ExecContext(ctx, `
+			UPDATE conversations
+			SET status = 'active', operator_id = ?1, assigned_at = ?2
+			WHERE id = ?3`,
+			operatorID, now.UnixMicro(), q.id)
+		if err != nil {
+			return nil, err
+		}
+		tx.live.drop(q.id)
+		if err := recordRouting(ctx, tx, q.id, parley.RoutingQueue, now, &route); err != nil {
+			return nil, err
+		}
+		if err := recordAssignment(ctx, tx, channelID, operatorID, now); err != nil {
+			return nil, err
+		}
+		tx.a.assigned(q.id, channelID, operatorID, now)
+		ids = append(ids, q.id)
+	}
+	for _, id := range ids {
+		c, err := conversation(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if c.Status == parley.StatusActive {
+			if err := enqueueWebhook(ctx, tx, parley.WebhookAssigned, parley.ConversationEvent(parley.WebhookAssigned, c, now), now); err != nil {
+				return nil, err
+			}
+		}
+		assigned = append(assigned, c)
+	}
+	return assigned, nil
+}
+
 // decide builds the assignment snapshot of a channel inside tx and asks choose; it
 // returns the decision with its explanation: the chosen operator, or 0 when the
 // conversation must wait in the queue. exclude is the operator who handed the
-// conversation over, if any.
-func decide(ctx context.Context, tx *wtx, channelID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (parley.Routing, error) {
+// conversation over, if any; conversationID the conversation decided about (0 for a
+// new one), whose offer some may have missed.
+func decide(ctx context.Context, tx *wtx, channelID, conversationID, visitorID int64, capacity int, language string, exclude int64, now time.Time, choose parley.Chooser) (parley.Routing, error) {
 	candidates, err := tx.a.candidates(ctx, tx, channelID, now)
 	if err != nil {
 		return parley.Routing{}, err
 	}
 	req := parley.AssignRequest{Cap: capacity, Language: language, Exclude: exclude}
+	if err := withOffers(ctx, tx, channelID, conversationID, candidates, &req); err != nil {
+		return parley.Routing{}, err
+	}
 	err = tx.QueryRowContext(ctx, `
 		SELECT operator_id FROM conversations
 		WHERE visitor_id = ? AND channel_id = ? AND operator_id IS NOT NULL

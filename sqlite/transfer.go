@@ -34,6 +34,7 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 		}
 
 		var route parley.Routing // route.OperatorID is the operator given it, 0 when it waits in the queue
+		var offerSeconds int     // the channel's, when transferred to a channel (offers.go)
 		if t.ToOperatorID != 0 {
 			if route, err = handTo(ctx, tx, t, channelID, operatorID, language, now, choose); err != nil {
 				return err
@@ -41,17 +42,22 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 		} else {
 			channelID = t.ToChannelID
 			var capacity int
-			err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator FROM channels WHERE id = ?`, channelID).Scan(&capacity)
+			err := tx.QueryRowContext(ctx, `SELECT max_ongoing_per_operator, offer_seconds FROM channels WHERE id = ?`, channelID).Scan(&capacity, &offerSeconds)
 			if errors.Is(err, sql.ErrNoRows) {
 				return errChannelNotFound(channelID)
 			} else if err != nil {
 				return err
 			}
-			if route, err = decide(ctx, tx, channelID, visitorID, capacity, language, t.From, now, choose); err != nil {
+			if route, err = decide(ctx, tx, channelID, t.ConversationID, visitorID, capacity, language, t.From, now, choose); err != nil {
 				return err
 			}
 		}
-		to := route.OperatorID
+		to, offerTo := route.OperatorID, int64(0)
+		if to != 0 && offerSeconds > 0 {
+			// Offered: it waits in the channel's queue until the operator accepts.
+			offerTo, to = to, 0
+			route.Offer = parley.OfferMade
+		}
 		if err := recordRouting(ctx, tx, t.ConversationID, parley.RoutingTransfer, now, &route); err != nil {
 			return err
 		}
@@ -64,6 +70,11 @@ func (s *Store) TransferConversation(ctx context.Context, t parley.Transfer, cho
 				WHERE id = ?`, channelID, t.From, now.UnixMicro(), t.ConversationID)
 			if err != nil {
 				return err
+			}
+			if offerTo != 0 {
+				if err := makeOffer(ctx, tx, t.ConversationID, offerTo, offerSeconds, now); err != nil {
+					return err
+				}
 			}
 			c, err = conversation(ctx, tx, t.ConversationID)
 			return err

@@ -30,7 +30,8 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b parley.Store)) {
 		{"Transfers", func(t *testing.T, a, b parley.Store) { concurrentTransfers(t, a, b) }},
 		{"RetentionOnce", testSharedRetentionOnce}, // data.go
 		{"HandAssignments", func(t *testing.T, a, b parley.Store) { concurrentHandAssignments(t, a, b) }},
-		{"Webhooks", testSharedWebhooks}, // webhooks.go
+		{"Webhooks", testSharedWebhooks},           // webhooks.go
+		{"OfferExpiryOnce", concurrentOfferExpiry}, // offers.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

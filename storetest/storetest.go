@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 	tests = append(tests, routingTests...)
 	tests = append(tests, identityTests...)
 	tests = append(tests, webhookTests...)
+	tests = append(tests, offerTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -649,7 +650,7 @@ func testCandidates(t *testing.T, s parley.Store) {
 				t.Fatalf("chooser called %d times, want 1", len(rec.calls))
 			}
 			call := rec.calls[0]
-			if call.req != tc.req {
+			if !reflect.DeepEqual(call.req, tc.req) {
 				t.Errorf("request = %+v, want %+v", call.req, tc.req)
 			}
 			wantCandidates(t, call.candidates, []parley.Candidate{wantA, wantB})

@@ -179,6 +179,12 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	rules["POST /api/channels/{id}/identity-secret"] = []attempt{noone, forged, operator}
 	rules["DELETE /api/channels/{id}/identity-secret"] = []attempt{noone, forged, operator}
 	rules["POST /livechat/channels/{id}/identity"] = nil
+	// Offer and accept (offers_test.go): only the operator offered may accept or decline.
+	notOffered := attempt{"an operator not offered it", mallory, 409, "ECONFLICT"}
+	rules["GET /api/offers"] = []attempt{noone, forged}
+	rules["POST /api/conversations/{id}/accept"] = []attempt{noone, forged, notOffered}
+	rules["POST /api/conversations/{id}/decline"] = []attempt{noone, forged, notOffered}
+	rules["POST /api/me/back"] = []attempt{noone, forged}
 	offline := num(s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/offline-messages", ch), "", map[string]string{"name": "Ann", "email": "ann@example.com", "body": "call me"}).object(t)["id"])
 	for _, tc := range []struct {
 		who   string

@@ -12,6 +12,7 @@ import { ChannelsPage } from './components/channels.js';
 import { Notices } from './components/notices.js';
 import { Spinner, Lazy } from './components/common.js';
 import { ChatWindows } from './chatwindows.js';
+import { Offers } from './offers.js';
 
 // Pages an operator opens now and then are loaded when first opened.
 const loadProfile = () => import('./components/profile.js');
@@ -81,6 +82,7 @@ function Face({ authChecked, me, route, bootError }) {
     <${Notices} />
     <div id="main-content" class="content" tabindex="-1"><${Page} route=${route} me=${me} /></div>
     <${ChatWindows} />
+    <${Offers} />
   </div>`;
 }
 

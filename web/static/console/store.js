@@ -22,6 +22,8 @@ export function initialState() {
     focusWindow: null, // {id, n}: the chat window whose composer should take the focus
     notices: [], // [{id, kind, text}]
     announcement: null, // {n, text}: what the polite live region last said
+    offers: [], // the conversations offered to this operator, with their deadlines (offers.js)
+    offersAway: false, // set away for missed offers (offers.js)
   };
 }
 

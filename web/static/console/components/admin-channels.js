@@ -16,6 +16,7 @@ const DEFAULTS = {
   button_color: '#875A7B',
   button_text_color: '#FFFFFF',
   max_ongoing_per_operator: 0,
+  offer_seconds: 0,
   allowed_origins: [],
 };
 
@@ -93,6 +94,7 @@ function ChannelForm({ channel, saved, onDone }) {
       ...fields,
       name: form.name.trim(),
       max_ongoing_per_operator: Number(form.max_ongoing_per_operator) || 0,
+      offer_seconds: Number(form.offer_seconds) || 0,
       allowed_origins: originsList(origins),
     };
     try {
@@ -145,6 +147,12 @@ function ChannelForm({ channel, saved, onDone }) {
         <input id="channel-max" type="number" min="0" max="1000" step="1" value=${form.max_ongoing_per_operator}
           onInput=${set('max_ongoing_per_operator', true)} aria-describedby="channel-max-hint" data-testid="channel-form-max" />
         <p class="hint" id="channel-max-hint">0 means no cap.</p>
+      </div>
+      <div class="field">
+        <label for="channel-offer">Seconds to accept an offer</label>
+        <input id="channel-offer" type="number" min="0" max="300" step="1" value=${form.offer_seconds ?? 0}
+          onInput=${set('offer_seconds', true)} aria-describedby="channel-offer-hint" data-testid="channel-form-offer" />
+        <p class="hint" id="channel-offer-hint">0 assigns at once; 10 to 300 offers each chat to the chosen operator first.</p>
       </div>
     </div>
     <div class="field">

@@ -37,6 +37,14 @@ function since(iso, offset) {
   return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+// offeredText says to whom a queued conversation is offered and for how long still
+// (offer and accept): "Offered to Alex (12 s)".
+function offeredText(view, c, offset) {
+  const op = view.operators.find((o) => o.id === c.offered_to);
+  const left = Math.max(0, Math.ceil((Date.parse(c.offer_expires_at) - Date.now() - offset) / 1000));
+  return `Offered to ${op ? op.name : `#${c.offered_to}`} (${left} s)`;
+}
+
 // applyLive folds a live event into the view; it returns the view unchanged when the
 // event is not the view's.
 function applyLive(view, ev) {
@@ -218,7 +226,9 @@ function SupervisorView({ view, offset }) {
             <thead><tr><th scope="col">Visitor</th><th scope="col">Channel</th><th scope="col">Language</th><th scope="col">Waiting</th><th scope="col">Actions</th></tr></thead>
             <tbody>${view.queued.map(
               (c) => html`<tr key=${c.id} data-testid="live-queued" data-conversation-id=${c.id}>
-                <td>${visitorName(c)}</td><td>${channelName(c.channel_id)}</td><td>${languageName(languages, c.language) || c.language}</td>
+                <td>${visitorName(c)}${c.offered_to
+                  ? html` <span class="muted" data-testid="live-offered">${offeredText(view, c, offset)}</span>`
+                  : null}</td><td>${channelName(c.channel_id)}</td><td>${languageName(languages, c.language) || c.language}</td>
                 <${WaitCell} iso=${c.queued_since} offset=${offset} testid="live-wait" />
                 <td><div style=${ACTIONS_STYLE}><${AssignControl} c=${c} view=${view} /><${OpenLink} c=${c} /></div></td>
               </tr>`,

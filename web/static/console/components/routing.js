@@ -12,6 +12,8 @@ const asides = {
   away: 'Away',
   at_cap: 'At the cap',
   language: 'Does not speak the language',
+  missed_offer: 'Missed or declined the offer',
+  missed_offers: 'Away after missed offers',
 };
 const tiers = { main: 'Main language', chat: 'Chat language', none: '—' };
 
