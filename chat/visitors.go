@@ -30,9 +30,9 @@ type ChannelStatus struct {
 	// Email tells whether the server sends emails: the widget offers a transcript by
 	// email only then.
 	Email bool `json:"email"`
-	// Script is the channel's chatbot script when it is on (chatbot.go), which the
-	// widget runs before the first message.
-	Script *parley.ChatbotScript `json:"script,omitempty"`
+	// Script is the channel's chatbot script when it is on, else null (chatbot.go); the
+	// widget runs it before the first message.
+	Script *parley.ChatbotScript `json:"script"`
 }
 
 // ChannelStatus tells the widget whether the channel can take a chat now.

@@ -46,8 +46,8 @@ func testChatbotScriptAPI(t *testing.T, s *testServer) {
 	if empty.Enabled || empty.Steps == nil || len(empty.Steps) != 0 {
 		t.Errorf("a new channel's script: %+v, want disabled without steps", empty)
 	}
-	if _, has := s.must(t, 200, "GET", fmt.Sprintf("/livechat/channels/%d", ch), "", nil).object(t)["script"]; has {
-		t.Error("the widget's status has a script before one is saved")
+	if script := s.must(t, 200, "GET", fmt.Sprintf("/livechat/channels/%d", ch), "", nil).object(t)["script"]; script != nil {
+		t.Errorf("the widget's status has script %v before one is saved", script)
 	}
 
 	saved := s.must(t, 200, "PUT", scriptURL, admin, chatbotScript(sales)).object(t)
@@ -98,8 +98,8 @@ func testChatbotScriptAPI(t *testing.T, s *testServer) {
 	off := chatbotScript(sales)
 	off["enabled"] = false
 	s.must(t, 200, "PUT", scriptURL, admin, off)
-	if _, has := s.must(t, 200, "GET", fmt.Sprintf("/livechat/channels/%d", ch), "", nil).object(t)["script"]; has {
-		t.Error("the widget's status has a script turned off")
+	if script := s.must(t, 200, "GET", fmt.Sprintf("/livechat/channels/%d", ch), "", nil).object(t)["script"]; script != nil {
+		t.Errorf("the widget's status has script %v turned off", script)
 	}
 	s.must(t, 204, "DELETE", scriptURL, admin, nil)
 	s.must(t, 200, "GET", scriptURL, admin, nil).decode(t, &empty)
