@@ -73,7 +73,7 @@ func TestChatbotInTheBrowser(t *testing.T) {
 		if conversations() != 0 {
 			t.Fatal("a bad email started a conversation")
 		}
-		evalJS[chromedp.Void](p, byTestID("input")+`.value = ''`)
+		evalJS[chromedp.Void](p, `(() => { const input = `+byTestID("input")+`; input.value = ''; })()`)
 		p.typeInto("input", "ann@example.com\n")
 		p.waitText("operator-name", "Bob")
 		conv := p.conversationID()
