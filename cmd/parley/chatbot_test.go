@@ -22,7 +22,9 @@ func chatbotScript(sales int64) map[string]any {
 	}}
 }
 
-func scriptAnswer(step, key, value string) map[string]any { return map[string]any{"step": step, key: value} }
+func scriptAnswer(step, key, value string) map[string]any {
+	return map[string]any{"step": step, key: value}
+}
 
 // An admin saves a channel's chatbot script; it comes back tidied, the widget's status
 // carries it while it is on, and it is gone when turned off or deleted; scripts with an
