@@ -951,6 +951,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     for (const el of Array.from(ui.messages.children)) if (el !== ui.welcome) el.remove();
     state.pending = [];
     state.conv = null;
+    state.bot = null;
     state.lastSeq = 0;
     state.readSeq = 0;
     state.score = 0;
@@ -1214,6 +1215,7 @@ textarea.field { resize: vertical; min-height: 64px; }
       if (st.answer === 'email' && !EMAIL.test(body)) return showError(ui.error, T.errEmail);
       showError(ui.error, '');
       ui.input.value = '';
+      autosize();
       updateSend();
       return botAnswer(body);
     }
