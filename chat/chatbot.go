@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/parleychat/parley"
@@ -21,23 +22,42 @@ func (s *Service) SetChatbotScript(ctx context.Context, actor *parley.User, id i
 	if !actor.IsAdmin() {
 		return nil, parley.Errorf(parley.EFORBIDDEN, "Only an admin can edit channels.")
 	}
-	if _, err := s.store.Channel(ctx, id); err != nil {
+	self, err := s.store.Channel(ctx, id)
+	if err != nil {
 		return nil, err
 	}
+	channels := map[int64]*parley.Channel{}
 	var lookErr error
 	exists := func(ch int64) bool {
-		_, err := s.store.Channel(ctx, ch)
+		c, err := s.store.Channel(ctx, ch)
 		if err != nil && parley.ErrorCode(err) != parley.ENOTFOUND {
 			lookErr = err
 		}
+		channels[ch] = c
 		return err == nil
 	}
-	script, err := parley.CheckChatbotScript(script, exists)
+	script, err = parley.CheckChatbotScript(script, exists)
 	if lookErr != nil {
 		return nil, lookErr
 	}
 	if err != nil {
 		return nil, err
+	}
+	// The visitor goes on chatting from the same website in the channel handed over to,
+	// whose widget API then checks the page's origin: it must allow every website this
+	// channel allows.
+	for _, to := range channels {
+		if to == nil || len(to.AllowedOrigins) == 0 {
+			continue
+		}
+		for _, o := range self.AllowedOrigins {
+			if !slices.Contains(to.AllowedOrigins, o) {
+				return nil, parley.Errorf(parley.EINVALID, "The chatbot hands over to %s, which does not allow the website %s: the visitor could not go on chatting there.", to.Name, o)
+			}
+		}
+		if len(self.AllowedOrigins) == 0 {
+			return nil, parley.Errorf(parley.EINVALID, "The chatbot hands over to %s, which allows only some websites, while this channel allows any: visitors of the others could not go on chatting there.", to.Name)
+		}
 	}
 	if err := s.store.SetChatbotScript(ctx, id, script); err != nil {
 		return nil, err

@@ -29,8 +29,9 @@ func scriptAnswer(step, key, value string) map[string]any {
 // An admin saves a channel's chatbot script; it comes back tidied, the widget's status
 // carries it while it is on, and it is gone when turned off or deleted; scripts with an
 // unknown step, a hand-over to an unknown channel, an empty text, a loop without an exit
-// or too many steps are refused with 400 naming the problem, and change nothing; each
-// change is in the audit log.
+// or too many steps, or a hand-over to a channel that does not allow the websites this
+// one allows, are refused with 400 naming the problem, and change nothing; each change is
+// in the audit log.
 func TestChatbotScriptAPI(t *testing.T) {
 	onEveryStore(t, testChatbotScriptAPI)
 }
@@ -112,6 +113,15 @@ func testChatbotScriptAPI(t *testing.T, s *testServer) {
 	if n := len(s.auditLog(t, admin, "action=channel.chatbot")); n != 3 {
 		t.Errorf("%d audit entries channel.chatbot, want 3 (two saves and a delete)", n)
 	}
+
+	// The visitor goes on chatting from the same website after the hand-over: the channel
+	// handed over to must allow every website this one allows.
+	s.must(t, 200, "PATCH", fmt.Sprintf("/api/channels/%d", sales), admin, map[string]any{"allowed_origins": []string{"https://shop.example.com"}})
+	s.wantRefused(t, "PUT", scriptURL, admin, chatbotScript(sales), 400, "EINVALID", "hands over to Sales, which allows only some websites")
+	s.must(t, 200, "PATCH", fmt.Sprintf("/api/channels/%d", ch), admin, map[string]any{"allowed_origins": []string{"https://shop.example.com", "https://blog.example.com"}})
+	s.wantRefused(t, "PUT", scriptURL, admin, chatbotScript(sales), 400, "EINVALID", "does not allow the website https://blog.example.com")
+	s.must(t, 200, "PATCH", fmt.Sprintf("/api/channels/%d", ch), admin, map[string]any{"allowed_origins": []string{"https://shop.example.com"}})
+	s.must(t, 200, "PUT", scriptURL, admin, chatbotScript(sales))
 }
 
 // A visitor's answers decide where the conversation starts: "Sales" with an email hands
