@@ -66,6 +66,8 @@ func TestChatbotInTheBrowser(t *testing.T) {
 	t.Run("to sales", func(t *testing.T) {
 		p := openDemo(t, s, w.ch, "en-US")
 		p.click("launcher")
+		p.wait("the choices", visible(byTestID("choices")))
+		checkAccessible(t, p.ctx, "the widget with the chatbot's choices")
 		p.clickChoice("Sales")
 		p.waitBot("Your email, please?")
 		p.typeInto("input", "ann at example\n")
