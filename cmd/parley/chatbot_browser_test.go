@@ -67,6 +67,7 @@ func TestChatbotInTheBrowser(t *testing.T) {
 		p := openDemo(t, s, w.ch, "en-US")
 		p.click("launcher")
 		p.wait("the choices", visible(byTestID("choices")))
+		p.settled()
 		checkAccessible(t, p.ctx, "the widget with the chatbot's choices")
 		p.clickChoice("Sales")
 		p.waitBot("Your email, please?")
@@ -99,6 +100,24 @@ func TestChatbotInTheBrowser(t *testing.T) {
 		if list := w.operatorConversations(t, w.alice); len(list) != 0 {
 			t.Errorf("alice got %d conversations; the chatbot handed over to Sales", len(list))
 		}
+	})
+
+	// The admin changes the script while a visitor answers it: the server refuses the
+	// old path, and the widget starts again with the new script.
+	t.Run("a script changed meanwhile", func(t *testing.T) {
+		p := openDemo(t, s, w.ch, "en-US")
+		p.click("launcher")
+		p.wait("the choices", visible(byTestID("choices")))
+		changed := chatbotScript(sales)
+		changed["steps"].([]any)[1].(map[string]any)["choices"].([]any)[0].(map[string]any)["label"] = "Buying"
+		s.must(t, 200, "PUT", fmt.Sprintf("/api/channels/%d/script", w.ch), w.admin, changed)
+		p.clickChoice("Sales")
+		p.waitBot("Your email, please?")
+		p.typeInto("input", "cy@example.com\n")
+		p.wait("the refusal", visible(byTestID("error")))
+		p.clickChoice("Buying")
+		p.typeInto("input", "cy@example.com\n")
+		p.waitText("operator-name", "Bob")
 	})
 }
 

@@ -1277,6 +1277,8 @@ textarea.field { resize: vertical; min-height: 64px; }
         }
       }
       dropPending(p);
+      // The chatbot's script changed since it was read: it starts again with the new one.
+      if (state.bot && err.status === 400) refreshChannel().then(botRun);
       if (!ui.input.value) {
         ui.input.value = body;
         autosize();
