@@ -172,6 +172,11 @@ func TestConsoleChatbotEditor(t *testing.T) {
 	p.click(tid("channel-script-save"))
 	p.wait(existsJS(tid("channel-script-saved")), "the script saved")
 	checkAccessible(t, p.ctx, "Admin → Channels, a channel's chatbot")
+	consoleEval[bool](p, fmt.Sprintf(`(document.querySelector(%q).scrollIntoView({block: 'start', inline: 'nearest'}), true)`, tid("channel-script")))
+	p.screenshot("chatbot-editor")
+	if w := consoleEval[int](p, `document.documentElement.scrollWidth - innerWidth`); w > 0 {
+		t.Errorf("the page is %d px wider than the window with the chatbot's section", w)
+	}
 
 	var got struct {
 		Enabled bool `json:"enabled"`

@@ -191,8 +191,8 @@ function Script({ channel, initial, channels }) {
       <button type="button" class="btn btn-secondary" disabled=${steps.length >= MAX_STEPS} data-testid="channel-script-add"
         onClick=${() => setSteps([...steps, { id: newID(steps), kind: 'message', text: '', action: 'next' }])}>Add a step</button>
       <button type="button" class="btn btn-secondary" disabled=${busy} data-testid="channel-script-delete"
-        onClick=${() => send('DELETE', undefined, 'Chatbot script removed.')}>Remove the script</button>
-      <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="channel-script-save">${busy ? 'Saving…' : 'Save the chatbot'}</button>
+        onClick=${() => send('DELETE', undefined, 'Chatbot script removed.')}>Delete</button>
+      <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="channel-script-save">${busy ? 'Saving…' : 'Save chatbot'}</button>
     </div>
   </form>`;
 }
