@@ -219,6 +219,8 @@ const (
 	AuthorVisitor  AuthorKind = "visitor"
 	AuthorOperator AuthorKind = "operator"
 	AuthorSystem   AuthorKind = "system"
+	// AuthorBot is a channel's chatbot (chatbot.go), named as the channel.
+	AuthorBot AuthorKind = "bot"
 )
 
 // Author is who wrote a message, as both sides see it.

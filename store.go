@@ -203,6 +203,9 @@ type Store interface {
 	// Offer and accept (offers.go).
 	OfferStore
 
+	// Chatbot scripts per channel, and the answers given to them (chatbot.go).
+	ChatbotStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -244,7 +247,11 @@ type NewConversation struct {
 	// AddPageViews adds them, with Visit.Referrer. A start that creates nothing (a
 	// replay, a failure) records nothing.
 	Visit *Visit
-	Now   time.Time
+	// Chatbot, when set, is the chatbot's exchange, stored in the same transaction as the
+	// conversation's opening messages (seq 1, 2, …) before the first message; a start
+	// resent with the same ClientID brings the same exchange.
+	Chatbot *ChatbotExchange
+	Now     time.Time
 }
 
 // NewMessage is a message to append to a conversation.

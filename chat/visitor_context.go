@@ -166,6 +166,9 @@ type VisitorInfo struct {
 	// Identity is who the channel's website vouched the visitor is (identity.go), null
 	// for an anonymous visitor.
 	Identity *parley.VisitorIdentity `json:"identity"`
+	// ChatbotAnswers are the visitor's answers to the channel's chatbot before this
+	// conversation reached a human (chatbot.go), in order.
+	ChatbotAnswers []parley.ChatbotAnswer `json:"chatbot_answers"`
 }
 
 // PageRef is a page by its address and title.
@@ -241,6 +244,9 @@ func (s *Service) VisitorInfo(ctx context.Context, actor *parley.User, id int64)
 		info.Conversations = append(info.Conversations, ec)
 	}
 	if info.Identity, err = s.conversationIdentity(ctx, c); err != nil {
+		return nil, err
+	}
+	if info.ChatbotAnswers, err = s.store.ChatbotAnswers(ctx, c.ID); err != nil {
 		return nil, err
 	}
 	return info, nil

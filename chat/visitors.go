@@ -30,6 +30,9 @@ type ChannelStatus struct {
 	// Email tells whether the server sends emails: the widget offers a transcript by
 	// email only then.
 	Email bool `json:"email"`
+	// Script is the channel's chatbot script when it is on, else null (chatbot.go); the
+	// widget runs it before the first message.
+	Script *parley.ChatbotScript `json:"script"`
 }
 
 // ChannelStatus tells the widget whether the channel can take a chat now.
@@ -45,6 +48,9 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 	st := &ChannelStatus{ID: ch.ID, Name: ch.Name, ButtonText: ch.ButtonText, WelcomeMessage: ch.WelcomeMessage,
 		ButtonColor: ch.ButtonColor, ButtonTextColor: ch.ButtonTextColor, Email: s.mailer != nil}
 	if st.Files, err = s.store.FileSettings(ctx); err != nil {
+		return nil, err
+	}
+	if st.Script, err = s.widgetScript(ctx, id); err != nil {
 		return nil, err
 	}
 	var ongoing map[int64]int // read once, when a cap must be checked
@@ -82,6 +88,10 @@ type StartRequest struct {
 	Timezone         string            `json:"timezone"`
 	UTCOffsetMinutes *int              `json:"utc_offset_minutes"`
 	UserAgent        string            `json:"-"`
+	// ScriptAnswers, when sent (even empty), are the visitor's answers to the channel's
+	// chatbot (chatbot.go), which decide where the conversation starts; Body may then be
+	// empty, the last answer taking its place.
+	ScriptAnswers []parley.ScriptAnswer `json:"script_answers"`
 }
 
 // MaxPageURLLength bounds the page a conversation started on.
@@ -116,6 +126,13 @@ const (
 // StartConversation creates a conversation with the visitor's first message and assigns
 // it at once, or queues it when no operator is available.
 func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Started, error) {
+	var bot *parley.ChatbotExchange
+	if req.ScriptAnswers != nil {
+		var err error
+		if bot, err = s.chatbotStart(ctx, &req); err != nil {
+			return nil, err
+		}
+	}
 	if err := validateMessage(req.Body, req.ClientID); err != nil {
 		return nil, err
 	}
@@ -164,6 +181,7 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 		Body:             req.Body,
 		ClientID:         req.ClientID,
 		Visit:            visit,
+		Chatbot:          bot,
 		Now:              s.now(),
 	}
 	if newVisitor != nil && len(req.ClientID) >= MinReplayClientID {
@@ -185,10 +203,10 @@ func (s *Service) StartConversation(ctx context.Context, req StartRequest) (*Sta
 	if created && c.OperatorID != 0 {
 		s.remember(c)
 		// The operator's view of a conversation just started, without reading it back: they
-		// have read nothing of it, and its last message is its first.
+		// have read nothing of it, and its last message is the visitor's first.
 		last := *m
 		last.ClientID = "" // as conversation lists show last messages
-		sum := &parley.ConversationSummary{Conversation: *c, Unread: 1, LastMessage: &last}
+		sum := &parley.ConversationSummary{Conversation: *c, Unread: int(m.Seq), LastMessage: &last}
 		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventConversation, Conversation: sum.ForOperator()})
 		s.publishVisitor(ctx, c.VisitorID, &parley.Event{Type: parley.EventConversation, Conversation: c.ForVisitor()})
 		s.publishUser(ctx, c.OperatorID, &parley.Event{Type: parley.EventMessage, ConversationID: c.ID, Message: m})

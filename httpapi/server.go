@@ -180,6 +180,10 @@ func (s *Server) routes() []route {
 		{"GET /api/channels/{id}/rules", s.api(s.handleChannelRules), console},
 		{"PUT /api/channels/{id}/rules", s.api(s.handleSetChannelRules), console},
 		{"PUT /api/channels/{id}/hours", s.api(s.handleSetChannelHours), console},
+		// Chatbot scripts per channel (chatbot.go).
+		{"GET /api/channels/{id}/script", s.api(s.handleChatbotScript), console},
+		{"PUT /api/channels/{id}/script", s.api(s.handleSetChatbotScript), console},
+		{"DELETE /api/channels/{id}/script", s.api(s.handleDeleteChatbotScript), console},
 
 		// Reports (reports.go).
 		{"GET /api/reports/conversations", s.handleConversationReport, console},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -220,7 +221,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		if nc.ClientID != "" {
 			var id int64
 			err := tx.QueryRow(ctx, `SELECT c.id FROM conversations c
-				JOIN messages m ON m.conversation_id = c.id AND m.seq = 1
+				JOIN messages m ON m.conversation_id = c.id AND m.seq = `+firstSeq(nc)+`
 				WHERE c.channel_id = $1 AND c.visitor_id = $2 AND m.author_kind = 'visitor' AND m.client_id = $3`,
 				nc.ChannelID, nc.VisitorID, nc.ClientID).Scan(&id)
 			if err == nil {
@@ -262,8 +263,8 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		err = tx.QueryRow(ctx, `
 			INSERT INTO conversations (channel_id, visitor_id, operator_id, status, language, page_url,
 				created_at, assigned_at, last_seq, last_message_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $7) RETURNING id`,
-			nc.ChannelID, nc.VisitorID, operator, string(status), nc.Language, nc.PageURL, now.UnixMicro(), assigned).Scan(&id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7) RETURNING id`,
+			nc.ChannelID, nc.VisitorID, operator, string(status), nc.Language, nc.PageURL, now.UnixMicro(), assigned, nc.FirstSeq()).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -280,9 +281,13 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 				return err
 			}
 		}
+		first, err := insertChatbotExchange(ctx, tx, id, nc.Chatbot, visitorName, now)
+		if err != nil {
+			return err
+		}
 		m = &parley.Message{
 			ConversationID: id,
-			Seq:            1,
+			Seq:            first,
 			Author:         parley.Author{Kind: parley.AuthorVisitor, Name: visitorName},
 			Body:           nc.Body,
 			ClientID:       nc.ClientID,
@@ -318,7 +323,7 @@ func replayStart(ctx context.Context, tx pgx.Tx, nc parley.NewConversation) (*pa
 	var id, visitorID int64
 	err := tx.QueryRow(ctx, `SELECT c.id, c.visitor_id FROM messages m
 		JOIN conversations c ON c.id = m.conversation_id
-		WHERE m.seq = 1 AND m.client_id = $1 AND m.author_kind = 'visitor'
+		WHERE m.seq = `+firstSeq(nc)+` AND m.client_id = $1 AND m.author_kind = 'visitor'
 		  AND c.channel_id = $2 AND c.created_at >= $3
 		  AND NOT EXISTS (SELECT 1 FROM conversations o WHERE o.visitor_id = c.visitor_id AND o.id < c.id)
 		ORDER BY c.id LIMIT 1`,
@@ -789,3 +794,7 @@ func (s *Store) RateConversation(ctx context.Context, conversationID int64, r pa
 	}
 	return nil
 }
+
+// firstSeq is the number of a start's first message, as a literal: with 1, the queries
+// use the index of first messages' keys (messages_first_client_id).
+func firstSeq(nc parley.NewConversation) string { return strconv.FormatInt(nc.FirstSeq(), 10) }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/parleychat/parley"
@@ -208,7 +209,7 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 		if nc.ClientID != "" {
 			var id int64
 			err := tx.QueryRowContext(ctx, `SELECT c.id FROM conversations c
-				JOIN messages m ON m.conversation_id = c.id AND m.seq = 1
+				JOIN messages m ON m.conversation_id = c.id AND m.seq = `+firstSeq(nc)+`
 				WHERE c.channel_id = ? AND c.visitor_id = ? AND m.author_kind = 'visitor' AND m.client_id = ?`,
 				nc.ChannelID, nc.VisitorID, nc.ClientID).Scan(&id)
 			if err == nil {
@@ -276,9 +277,13 @@ func (s *Store) StartConversation(ctx context.Context, nc parley.NewConversation
 			}
 			tx.a.assigned(id, nc.ChannelID, operatorID, now)
 		}
+		first, err := insertChatbotExchange(ctx, tx, id, nc.Chatbot, visitorName, now)
+		if err != nil {
+			return err
+		}
 		m = &parley.Message{
 			ConversationID: id,
-			Seq:            1,
+			Seq:            first,
 			Author:         parley.Author{Kind: parley.AuthorVisitor, Name: visitorName},
 			Body:           nc.Body,
 			ClientID:       nc.ClientID,
@@ -314,7 +319,7 @@ func replayStart(ctx context.Context, tx *wtx, nc parley.NewConversation) (*parl
 	var id, visitorID int64
 	err := tx.QueryRowContext(ctx, `SELECT c.id, c.visitor_id FROM messages m
 		JOIN conversations c ON c.id = m.conversation_id
-		WHERE m.seq = 1 AND m.client_id = ? AND m.author_kind = 'visitor'
+		WHERE m.seq = `+firstSeq(nc)+` AND m.client_id = ? AND m.author_kind = 'visitor'
 		  AND c.channel_id = ? AND c.created_at >= ?
 		  AND NOT EXISTS (SELECT 1 FROM conversations o WHERE o.visitor_id = c.visitor_id AND o.id < c.id)
 		ORDER BY c.id LIMIT 1`,
@@ -852,3 +857,7 @@ func (s *Store) RateConversation(ctx context.Context, conversationID int64, r pa
 	}
 	return nil
 }
+
+// firstSeq is the number of a start's first message, as a literal: with 1, the queries
+// use the index of first messages' keys (messages_first_client_id).
+func firstSeq(nc parley.NewConversation) string { return strconv.FormatInt(nc.FirstSeq(), 10) }

@@ -83,6 +83,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 	tests = append(tests, identityTests...)
 	tests = append(tests, webhookTests...)
 	tests = append(tests, offerTests...)
+	tests = append(tests, chatbotTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

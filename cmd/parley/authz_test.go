@@ -173,6 +173,11 @@ func TestEveryRouteRefusesCallersWithoutTheRight(t *testing.T) {
 	rules["GET /api/channels/{id}/rules"] = []attempt{noone, forged, operator}
 	rules["PUT /api/channels/{id}/rules"] = []attempt{noone, forged, operator}
 	rules["PUT /api/channels/{id}/hours"] = []attempt{noone, forged, operator}
+	// Chatbot scripts (chatbot_test.go): admins only.
+	bodies["PUT /api/channels/{id}/script"] = map[string]any{"enabled": true, "steps": []any{map[string]any{"id": "hi", "kind": "message", "text": "Hello"}}}
+	rules["GET /api/channels/{id}/script"] = []attempt{noone, forged, operator}
+	rules["PUT /api/channels/{id}/script"] = []attempt{noone, forged, operator}
+	rules["DELETE /api/channels/{id}/script"] = []attempt{noone, forged, operator}
 	// Trusted visitor identity (identity_test.go): admins alone manage a channel's
 	// secret; an identity token is its own credential, which TestIdentityTokens refuses.
 	rules["GET /api/channels/{id}/identity-secret"] = []attempt{noone, forged, operator}

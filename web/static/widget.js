@@ -109,6 +109,7 @@
     transcript: 'Download transcript',
     emailTranscript: 'Email me the transcript',
     transcriptSent: 'The transcript is on its way.',
+    restart: 'Start again',
   };
 
   // fmt fills the {key} placeholders of a text.
@@ -231,6 +232,7 @@
     queueTimer: 0,
     pages: storedPages(stored), // page views not yet sent: the visitor has no token yet
     lastPage: '',
+    bot: null, // the chatbot running (botRun)
   };
 
   const live = () => !!(state.conv && state.conv.status !== 'ended');
@@ -442,6 +444,8 @@ a { color: inherit; text-decoration: underline; }
 .card { align-self: stretch; margin: 12px 0 4px; padding: 14px; border: 1px solid var(--pw-line); border-radius: 14px; background: #fff; text-align: center; box-shadow: 0 1px 2px rgba(15, 15, 30, .04); }
 .card-title { font-weight: 600; font-size: 14px; margin-bottom: 10px; }
 .scores { display: flex; gap: 8px; }
+.choices { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
+.choices button { padding: 6px 12px; border: 1px solid var(--pw-accent); border-radius: 16px; background: #fff; }
 .score {
   flex: 1; display: flex; flex-direction: column; align-items: center; gap: 4px; padding: 10px 4px 8px;
   border: 1px solid var(--pw-line); border-radius: 10px; background: #fff; color: var(--pw-muted); font-size: 12.5px; font-weight: 600;
@@ -747,11 +751,11 @@ textarea.field { resize: vertical; min-height: 64px; }
       return h('div', { class: 'system', testid: 'message', 'data-kind': 'system', 'data-seq': m.seq, title: timeOf(m.created_at) },
         systemNotice(m.body));
     }
-    const k = kind === 'operator' ? 'operator' : 'visitor';
+    const k = kind === 'operator' || kind === 'bot' ? kind : 'visitor';
     const bubble = h('div', { class: 'bubble', testid: 'message-body', title: timeOf(m.created_at) });
     if (m.attachment) bubble.append(fileElement(m.attachment));
     fillText(bubble, m.body || '');
-    const row = h('div', { class: 'row ' + k, testid: 'message', 'data-kind': k, 'data-seq': m.seq, 'data-author': (m.author && m.author.name) || '' }, bubble);
+    const row = h('div', { class: 'row ' + (k === 'bot' ? 'operator' : k), testid: 'message', 'data-kind': k, 'data-seq': m.seq, 'data-author': (m.author && m.author.name) || '' }, bubble);
     return row;
   }
 
@@ -781,7 +785,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     const first = !prev || !prev.classList.contains('row') || rowKey(prev) !== rowKey(el);
     el.classList.toggle('group', first);
     const label = el.querySelector('.author');
-    const name = el.dataset.kind === 'operator' && first && el !== ui.welcome ? el.dataset.author : '';
+    const name = el.dataset.kind !== 'visitor' && first && el !== ui.welcome ? el.dataset.author : '';
     if (name && !label) el.prepend(h('div', { class: 'author', testid: 'author', text: name }));
     else if (!name && label) label.remove();
   }
@@ -947,6 +951,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     for (const el of Array.from(ui.messages.children)) if (el !== ui.welcome) el.remove();
     state.pending = [];
     state.conv = null;
+    state.bot = null;
     state.lastSeq = 0;
     state.readSeq = 0;
     state.score = 0;
@@ -1202,6 +1207,19 @@ textarea.field { resize: vertical; min-height: 64px; }
       showError(ui.error, T.errTooLong);
       return;
     }
+    const b = !state.conv && state.bot;
+    if (b && !b.done) {
+      // The chatbot waits for a pick, or for the answer to its question.
+      const st = b.ask;
+      if (st.kind !== 'question') return;
+      if (st.answer === 'email' && !EMAIL.test(body)) return showError(ui.error, T.errEmail);
+      showError(ui.error, '');
+      ui.input.value = '';
+      autosize();
+      updateSend();
+      return botAnswer(body);
+    }
+    if (b && b.end) return;
     showError(ui.error, '');
     if (state.conv && state.conv.status === 'ended') clearConversation(); // a new chat
     if (ui.shadow.activeElement === ui.send) ui.input.focus(); // the button is disabled next
@@ -1259,6 +1277,8 @@ textarea.field { resize: vertical; min-height: 64px; }
         }
       }
       dropPending(p);
+      // The chatbot's script changed since it was read: it starts again with the new one.
+      if (state.bot && err.status === 400) refreshChannel().then(botRun);
       if (!ui.input.value) {
         ui.input.value = body;
         autosize();
@@ -1278,13 +1298,73 @@ textarea.field { resize: vertical; min-height: 64px; }
     const tz = timeZone();
     if (tz) req.timezone = tz;
     req.utc_offset_minutes = -new Date().getTimezoneOffset();
+    const bot = state.bot;
+    if (bot) req.script_answers = bot.answers;
     const res = await request('POST', '/channels/' + channelId + '/conversations', req);
     state.token = res.visitor_token;
     state.pages = [];
     state.conv = res.conversation;
     dropPending(p);
+    botClear(); // the server's copy of the bot's exchange comes instead
     addMessage(res.message, false);
     setConversation(res.conversation, false);
+    if (bot) await fetchMessages();
+  }
+
+  // ---------------------------------------------------------------- chatbot
+
+  // The chatbot runs here, with no round trip per step; at its hand-over the chat starts
+  // with the answers, which the server walks again to decide the channel.
+  function botSay(text, el) {
+    place(el || h('div', { class: 'row operator scripted', testid: 'bot', 'data-kind': 'bot', 'data-author': state.channel.name }, h('div', { class: 'bubble', text })), null);
+    scrollToBottom();
+  }
+
+  function botStep(i) {
+    const b = state.bot, st = state.channel.script.steps[i];
+    botSay(st.text);
+    b.ask = st;
+    b.at = i;
+    if (st.kind === 'message') return botNext(st);
+    if (st.kind === 'choice') {
+      const box = h('div', { class: 'choices scripted', testid: 'choices', role: 'group', 'aria-label': st.text });
+      for (const c of st.choices) box.append(h('button', { type: 'button', testid: 'choice', text: c.label, onclick: () => { box.remove(); botAnswer(c.label, c); } }));
+      botSay('', box);
+    } else ui.input.focus();
+  }
+
+  function botAnswer(text, choice) {
+    const b = state.bot;
+    b.answers.push(choice ? { step: b.ask.id, choice: text } : { step: b.ask.id, text });
+    botSay('', h('div', { class: 'row visitor scripted', testid: 'bot-answer', 'data-kind': 'visitor' }, h('div', { class: 'bubble', text })));
+    botNext(choice || b.ask);
+  }
+
+  function botNext(r) {
+    const b = state.bot, steps = state.channel.script.steps;
+    const i = r.next ? steps.findIndex((s) => s.id === r.next) : b.at + 1;
+    if (r.action === 'end') {
+      b.done = b.end = 1;
+      botSay(r.closing);
+      botSay('', h('div', { class: 'choices scripted' }, h('button', { type: 'button', testid: 'restart', text: T.restart, onclick: botRun })));
+    } else if (r.action === 'hand_over' || i >= steps.length) {
+      b.done = 1;
+      if (b.answers.length) state.chain = state.chain.then(() => deliver('', null));
+    } else botStep(i);
+  }
+
+  function botClear() {
+    for (const el of ui.messages.querySelectorAll('.scripted')) el.remove();
+    state.bot = null;
+  }
+
+  function botRun() {
+    botClear();
+    const ch = state.channel;
+    if (ch && ch.script && !state.conv && state.mode === 'chat') {
+      state.bot = { answers: [] };
+      botStep(0);
+    }
   }
 
   // post sends on the WebSocket when it is open, and by HTTP when it is not or gave no
@@ -1472,6 +1552,7 @@ textarea.field { resize: vertical; min-height: 64px; }
       if (!live() && state.channel) state.mode = state.channel.online ? 'chat' : 'offline';
       save();
       render();
+      if (!state.bot) botRun();
       scrollToBottom();
       refreshChannel(); // the last check may be 30 s old
     }

@@ -1,7 +1,8 @@
 // Admin → Channels: the live chat channels, a form to create or edit one (its widget's
 // texts and colours, those texts per language (channel-texts.js), the cap of ongoing
 // conversations per operator, the websites allowed to embed it), the snippet that
-// puts its widget on a website, and its rules per page and business hours (channel-rules.js).
+// puts its widget on a website, its rules per page and business hours (channel-rules.js), and
+// its chatbot script (channel-script.js).
 import { html, useState, useEffect } from '../../vendor/preact-htm.js';
 import { useStore } from '../store.js';
 import { createChannel, updateChannel, loadChannels } from '../actions.js';
@@ -26,6 +27,7 @@ const originsList = (text) => text.split(/[\s,]+/).map((o) => o.trim()).filter(B
 
 const loadTexts = () => import('./channel-texts.js');
 const loadRules = () => import('./channel-rules.js');
+const loadScript = () => import('./channel-script.js');
 const loadWaiting = () => import('./waiting.js');
 const loadIdentity = () => import('./channel-identity.js');
 
@@ -232,6 +234,7 @@ export function AdminChannels() {
     <div class="admin-stack">
       <${ChannelForm} channel=${channel} saved=${saved} onDone=${done} />
       ${channel ? html`<${Lazy} load=${loadRules} name="ChannelRules" channel=${channel} />` : null}
+      ${channel ? html`<${Lazy} load=${loadScript} name="ChannelScript" channel=${channel} />` : null}
       ${channel ? html`<${Lazy} load=${loadWaiting} name="WaitLimits" channelId=${channel.id} />` : null}
     </div>
   </div>`;

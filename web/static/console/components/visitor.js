@@ -163,6 +163,12 @@ export function VisitorPanel({ id, compact }) {
       ? html`<p class="visitor-muted" role="alert">${error}</p>`
       : html`<${Spinner} label="Loading the visitor…" />`
     : html`
+      ${info.chatbot_answers && info.chatbot_answers.length
+        ? html`<h3>Answers to the chatbot</h3>
+          <dl data-testid="chatbot-answers">${info.chatbot_answers.map(
+            (a) => html`<dt key=${`q${a.seq}`}>${a.question}</dt><dd key=${`a${a.seq}`} data-testid="chatbot-answer">${a.answer}</dd>`,
+          )}</dl>`
+        : null}
       <h3>Current page</h3>
       ${info.current_page
         ? html`<div data-testid="visitor-current-page"><${Link} url=${info.current_page.url}>${info.current_page.title || info.current_page.url}<//>
