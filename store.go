@@ -115,8 +115,9 @@ type Store interface {
 	// OperatorConversations lists the operator's conversations, newest activity first.
 	OperatorConversations(ctx context.Context, userID int64) ([]*ConversationSummary, error)
 	// ChannelOngoing counts each operator's ongoing conversations in the channel: active,
-	// with their last message or assignment after since (Conversation.Ongoing). Operators
-	// with none are not in the map.
+	// with their last message or assignment after since (Conversation.Ongoing), and those
+	// offered to them (offers.go), which count against the cap as well. Operators with
+	// none are not in the map.
 	ChannelOngoing(ctx context.Context, channelID int64, since time.Time) (map[int64]int, error)
 	ConversationSummary(ctx context.Context, userID, conversationID int64) (*ConversationSummary, error)
 	// AddMessage appends a message to a conversation that has not ended. A message whose

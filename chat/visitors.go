@@ -55,7 +55,7 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 	}
 	var ongoing map[int64]int // read once, when a cap must be checked
 	for _, m := range members {
-		if !s.presence.Available(m.ID) {
+		if !s.presence.Available(m.ID) || s.away.has(m.ID) { // set away for missed offers (offers.go)
 			continue
 		}
 		st.Online = true

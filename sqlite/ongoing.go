@@ -8,9 +8,10 @@ import (
 
 // ChannelOngoing counts each operator's ongoing conversations in the channel.
 func (s *Store) ChannelOngoing(ctx context.Context, channelID int64, since time.Time) (map[int64]int, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT c.operator_id, COUNT(*) FROM conversations c
-		WHERE c.channel_id = ? AND c.status = 'active' AND c.operator_id IS NOT NULL AND `+lastMessageAt+` > ?
-		GROUP BY c.operator_id`, channelID, since.UnixMicro())
+	rows, err := s.read.QueryContext(ctx, `SELECT COALESCE(c.operator_id, c.offered_to) AS op, COUNT(*) FROM conversations c
+		WHERE c.channel_id = ? AND (c.status = 'active' AND c.operator_id IS NOT NULL AND `+lastMessageAt+` > ?
+			OR c.status = 'queued' AND c.offered_to IS NOT NULL)
+		GROUP BY op`, channelID, since.UnixMicro())
 	if err != nil {
 		return nil, fmt.Errorf("count ongoing conversations of channel %d: %w", channelID, err)
 	}

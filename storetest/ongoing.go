@@ -10,7 +10,7 @@ import (
 
 // testChannelOngoing: each operator's ongoing conversations in one channel are counted:
 // not those of another channel, nor ended or queued ones, nor those whose last message
-// and assignment are before since.
+// and assignment are before since; a conversation offered to an operator counts for them.
 func testChannelOngoing(t *testing.T, s parley.Store) {
 	ctx := t.Context()
 	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
@@ -51,5 +51,17 @@ func testChannelOngoing(t *testing.T, s parley.Store) {
 		if !maps.Equal(got, tc.want) {
 			t.Errorf("ongoing in %s since %s: %v, want %v", tc.channel.Name, tc.since.Sub(t0), got, tc.want)
 		}
+	}
+
+	offers := mustOfferChannel(t, s, "Offers", 0)
+	mustJoin(t, s, offers.ID, bob.ID)
+	offered := start(offers, online, t0)
+	wantOffered(t, s, offered.ID, bob.ID)
+	got, err := s.ChannelOngoing(ctx, offers.ID, t0.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[int64]int{bob.ID: 1}; !maps.Equal(got, want) {
+		t.Errorf("ongoing with an offer standing: %v, want %v", got, want)
 	}
 }
