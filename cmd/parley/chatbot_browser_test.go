@@ -100,6 +100,15 @@ func TestChatbotInTheBrowser(t *testing.T) {
 		if list := w.operatorConversations(t, w.alice); len(list) != 0 {
 			t.Errorf("alice got %d conversations; the chatbot handed over to Sales", len(list))
 		}
+
+		// Bob ends it; the visitor writes again: the new chat starts with the chatbot too.
+		s.must(t, 200, "POST", fmt.Sprintf("/api/conversations/%d/end", conv), bob, nil)
+		p.wait("the ended chat's transcript", visible(byTestID("transcript")))
+		p.typeInto("input", "One more thing\n")
+		p.wait("the chatbot's choices again", visible(byTestID("choices")))
+		if n := conversations(); n != 1 {
+			t.Errorf("writing after the end started a conversation without the chatbot (%d in all)", n)
+		}
 	})
 
 	// The admin changes the script while a visitor answers it: the server refuses the

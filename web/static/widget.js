@@ -1221,7 +1221,11 @@ textarea.field { resize: vertical; min-height: 64px; }
     }
     if (b && b.end) return;
     showError(ui.error, '');
-    if (state.conv && state.conv.status === 'ended') clearConversation(); // a new chat
+    if (state.conv && state.conv.status === 'ended') {
+      clearConversation(); // a new chat
+      // which starts with the chatbot, as the first did; what was typed stays in the box
+      if (state.channel && state.channel.script) return botRun();
+    }
     if (ui.shadow.activeElement === ui.send) ui.input.focus(); // the button is disabled next
     ui.input.value = '';
     autosize();
