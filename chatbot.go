@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 )
 
@@ -70,6 +71,36 @@ type ScriptStep struct {
 	Next      string `json:"next,omitempty"`
 	Closing   string `json:"closing,omitempty"`
 	ChannelID int64  `json:"channel_id,omitempty"`
+}
+
+// HandOverChannels lists the channels the script can hand its chats over to, each once:
+// those its hand-overs name, and self (the script's own channel) for a hand-over without
+// a channel or a path that goes past the last step.
+func (s *ChatbotScript) HandOverChannels(self int64) []int64 {
+	var ids []int64
+	add := func(action, next string, channelID int64, last bool) {
+		switch {
+		case action == ScriptHandOver && channelID != 0:
+		case action == ScriptHandOver, action != ScriptEnd && next == "" && last:
+			channelID = self
+		default:
+			return
+		}
+		if !slices.Contains(ids, channelID) {
+			ids = append(ids, channelID)
+		}
+	}
+	for i, st := range s.Steps {
+		last := i == len(s.Steps)-1
+		if st.Kind == StepChoice {
+			for _, c := range st.Choices {
+				add(c.Action, c.Next, c.ChannelID, last)
+			}
+		} else {
+			add(st.Action, st.Next, st.ChannelID, last)
+		}
+	}
+	return ids
 }
 
 // ScriptChoice is one button of a choice step and where it leads.

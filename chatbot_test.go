@@ -1,6 +1,7 @@
 package parley_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,5 +125,40 @@ func TestWalkScript(t *testing.T) {
 				t.Fatalf("error %v, want EINVALID with %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The channels a script can hand over to: those its hand-overs name, each once, and its
+// own for a hand-over without a channel or a path past the last step; not those of a
+// step that goes on, nor of an ending.
+func TestHandOverChannels(t *testing.T) {
+	const self, sales, support = 1, 2, 3
+	for _, tc := range []struct {
+		name  string
+		steps []parley.ScriptStep
+		want  []int64
+	}{
+		{"past the last step", []parley.ScriptStep{
+			{ID: "a", Kind: parley.StepMessage, Text: "Hi"},
+			{ID: "b", Kind: parley.StepQuestion, Text: "Name?"},
+		}, []int64{self}},
+		{"by choice, never here", []parley.ScriptStep{
+			{ID: "a", Kind: parley.StepChoice, Text: "Topic?", Choices: []parley.ScriptChoice{
+				{Label: "Sales", Action: parley.ScriptHandOver, ChannelID: sales},
+				{Label: "Support", Action: parley.ScriptNext, Next: "b"},
+				{Label: "Bye", Action: parley.ScriptEnd, Closing: "Bye"},
+			}},
+			{ID: "b", Kind: parley.StepQuestion, Text: "Order?", Action: parley.ScriptHandOver, ChannelID: support},
+			{ID: "c", Kind: parley.StepQuestion, Text: "Again?", Action: parley.ScriptHandOver, ChannelID: sales},
+		}, []int64{sales, support}},
+		{"a hand-over without a channel", []parley.ScriptStep{
+			{ID: "a", Kind: parley.StepQuestion, Text: "Name?", Action: parley.ScriptHandOver},
+			{ID: "b", Kind: parley.StepMessage, Text: "Bye", Action: parley.ScriptEnd, Closing: "Bye"},
+		}, []int64{self}},
+	} {
+		script := &parley.ChatbotScript{Enabled: true, Steps: tc.steps}
+		if got := script.HandOverChannels(self); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -41,10 +41,6 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 	if err != nil {
 		return nil, err
 	}
-	members, err := s.store.ChannelMembers(ctx, id)
-	if err != nil {
-		return nil, err
-	}
 	st := &ChannelStatus{ID: ch.ID, Name: ch.Name, ButtonText: ch.ButtonText, WelcomeMessage: ch.WelcomeMessage,
 		ButtonColor: ch.ButtonColor, ButtonTextColor: ch.ButtonTextColor, Email: s.mailer != nil}
 	if st.Files, err = s.store.FileSettings(ctx); err != nil {
@@ -53,23 +49,60 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 	if st.Script, err = s.widgetScript(ctx, id); err != nil {
 		return nil, err
 	}
+	// A chatbot hands its chats over to the channels its script names: they decide
+	// whether a chat can be taken, whoever is in this one.
+	targets := []*parley.Channel{ch}
+	if st.Script != nil {
+		targets = targets[:0]
+		for _, cid := range st.Script.HandOverChannels(id) {
+			t := ch
+			if cid != id {
+				t, err = s.store.Channel(ctx, cid)
+				if parley.ErrorCode(err) == parley.ENOTFOUND {
+					continue // deleted since the script was saved: the hand-over will say so
+				} else if err != nil {
+					return nil, err
+				}
+			}
+			targets = append(targets, t)
+		}
+	}
+	for _, t := range targets {
+		online, available, err := s.channelPresence(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		st.Online = st.Online || online
+		if st.Available = available; available {
+			break
+		}
+	}
+	return st, nil
+}
+
+// channelPresence tells whether some operator of the channel is online, and whether one
+// of them is also under the channel's cap (a new conversation would be assigned now).
+func (s *Service) channelPresence(ctx context.Context, ch *parley.Channel) (online, available bool, err error) {
+	members, err := s.store.ChannelMembers(ctx, ch.ID)
+	if err != nil {
+		return false, false, err
+	}
 	var ongoing map[int64]int // read once, when a cap must be checked
 	for _, m := range members {
 		if !s.presence.Available(m.ID) || s.away.has(m.ID) { // set away for missed offers (offers.go)
 			continue
 		}
-		st.Online = true
+		online = true
 		if ch.MaxOngoingPerOperator > 0 && ongoing == nil {
-			if ongoing, err = s.store.ChannelOngoing(ctx, id, s.now().Add(-parley.OngoingWindow)); err != nil {
-				return nil, err
+			if ongoing, err = s.store.ChannelOngoing(ctx, ch.ID, s.now().Add(-parley.OngoingWindow)); err != nil {
+				return false, false, err
 			}
 		}
 		if ch.MaxOngoingPerOperator == 0 || ongoing[m.ID] < ch.MaxOngoingPerOperator {
-			st.Available = true
-			break
+			return true, true, nil
 		}
 	}
-	return st, nil
+	return online, false, nil
 }
 
 // StartRequest is a visitor's first message, which creates the conversation.

@@ -229,3 +229,46 @@ func testChatbotStartRoutes(t *testing.T, s *testServer) {
 		t.Errorf("a start without answers answered %v; want Alice, message 1", out)
 	}
 }
+
+// A front desk with a chatbot and no operator of its own: the widget's status follows the
+// channels the script hands over to, so it offers the chat once someone there is online,
+// and the chat reaches them.
+func TestChatbotFrontDesk(t *testing.T) {
+	s := mustStart(t, "")
+	admin := s.adminToken(t)
+	desk := s.mustChannel(t, admin, map[string]any{"name": "Front desk"})
+	sales := s.mustChannel(t, admin, map[string]any{"name": "Sales", "max_ongoing_per_operator": 1})
+	_, bob := s.mustOperator(t, admin, "bob", map[string]any{"chat_name": "Bob"})
+	s.must(t, 200, "POST", fmt.Sprintf("/api/channels/%d/join", sales), bob, nil)
+	s.must(t, 200, "PUT", fmt.Sprintf("/api/channels/%d/script", desk), admin, map[string]any{"enabled": true, "steps": []any{
+		map[string]any{"id": "topic", "kind": "choice", "text": "What is it about?", "choices": []any{
+			map[string]any{"label": "Sales", "action": "hand_over", "channel_id": sales},
+			map[string]any{"label": "Nothing", "action": "end", "closing": "Bye!"},
+		}},
+	}})
+	status := func() (online, available any) {
+		st := s.must(t, 200, "GET", fmt.Sprintf("/livechat/channels/%d", desk), "", nil).object(t)
+		return st["online"], st["available"]
+	}
+	if o, a := status(); o != false || a != false {
+		t.Errorf("nobody in Sales online: online %v, available %v", o, a)
+	}
+	s.console(t, bob)
+	if o, a := status(); o != true || a != true {
+		t.Fatalf("Bob online in Sales: online %v, available %v; want both", o, a)
+	}
+	out := s.must(t, 201, "POST", fmt.Sprintf("/livechat/channels/%d/conversations", desk), "", map[string]any{
+		"body": "", "script_answers": []any{scriptAnswer("topic", "choice", "Sales")}}).object(t)
+	if path(out, "conversation", "status") != "active" || path(out, "conversation", "operator", "name") != "Bob" {
+		t.Errorf("the chat started %v, want it active with Bob", out["conversation"])
+	}
+	var list []struct {
+		ChannelID int64 `json:"channel_id"`
+	}
+	if s.must(t, 200, "GET", "/api/conversations", bob, nil).decode(t, &list); len(list) != 1 || list[0].ChannelID != sales {
+		t.Errorf("Bob's conversations: %+v, want the chat in Sales", list)
+	}
+	if o, a := status(); o != true || a != false {
+		t.Errorf("Bob at Sales' cap: online %v, available %v; want online, not available", o, a)
+	}
+}
