@@ -94,7 +94,7 @@ func (s *Store) addBatch(batch []*groupcommit.Request, results []groupcommit.Res
 // way: a sender that resends with its client_id gets the stored message back), and the
 // results are then to be ignored.
 func (s *Store) storeMessages(ctx context.Context, batch []*groupcommit.Request, results []groupcommit.Result) error {
-	c, err := s.pool.Acquire(ctx)
+	c, err := s.batchPool.Acquire(ctx)
 	if err != nil {
 		return err
 	}

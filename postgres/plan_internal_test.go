@@ -74,3 +74,23 @@ func TestBatchStatementsUseIndexes(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchConnectionsPlanOnce: the batchers' connections keep the generic plans that
+// TestBatchStatementsUseIndexes checks, rather than planning each batch's statements anew.
+func TestBatchConnectionsPlanOnce(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	var batch, other string
+	if err := s.batchPool.QueryRow(t.Context(), `SHOW plan_cache_mode`).Scan(&batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.pool.QueryRow(t.Context(), `SHOW plan_cache_mode`).Scan(&other); err != nil {
+		t.Fatal(err)
+	}
+	if batch != "force_generic_plan" || other != "auto" {
+		t.Errorf("plan_cache_mode: %q for the batchers, %q for the rest; want force_generic_plan and auto", batch, other)
+	}
+}
