@@ -78,10 +78,12 @@ func (s *Service) runOffers(ctx context.Context) {
 // (and set away at their second miss in a row), and the conversations go to the next by
 // the rules. It also refreshes who is away for missed offers.
 func (s *Service) ExpireOffers(ctx context.Context, now time.Time) error {
-	exp, err := s.store.ExpireOffers(ctx, now, s.choose)
-	if err != nil {
-		return err
+	exp, expErr := s.store.ExpireOffers(ctx, now, s.choose)
+	if exp == nil {
+		return expErr
 	}
+	// What a failed call did before failing (PostgreSQL commits a channel at a time) is
+	// told all the same: a new offer unannounced would expire as its operator's miss.
 	channels := []int64{}
 	for _, m := range exp.Missed {
 		s.publishUser(ctx, m.OperatorID, &parley.Event{Type: parley.EventOfferEnded, ConversationID: m.ConversationID, Reason: parley.OfferMissed})
@@ -114,7 +116,7 @@ func (s *Service) ExpireOffers(ctx context.Context, now time.Time) error {
 	for _, id := range s.away.set(ids) {
 		s.statusChanged(ctx, id)
 	}
-	return nil
+	return expErr
 }
 
 // decided tells of the conversations a decision of the queue assigned or offered.

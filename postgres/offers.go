@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -234,10 +236,15 @@ func (s *Store) ExpireOffers(ctx context.Context, now time.Time, choose parley.C
 				return m, err
 			}, `SELECT id, offered_to FROM conversations
 				WHERE channel_id = $1 AND status = 'queued' AND offered_to IS NOT NULL AND offer_expires_at <= $2
-				ORDER BY offered_to, id FOR NO KEY UPDATE`, channelID, now.UnixMicro())
+				ORDER BY id FOR NO KEY UPDATE`, channelID, now.UnixMicro())
 			if err != nil || len(missed) == 0 {
 				return err
 			}
+			// Rows are locked in id order, as the batcher and the requeue lock them; the
+			// users' rows below in theirs.
+			slices.SortFunc(missed, func(a, b parley.MissedOffer) int {
+				return cmp.Or(cmp.Compare(a.OperatorID, b.OperatorID), cmp.Compare(a.ConversationID, b.ConversationID))
+			})
 			for i := range missed {
 				m := &missed[i]
 				if err := passOffer(ctx, tx, m.ConversationID, m.OperatorID, parley.OfferMissed); err != nil {

@@ -22,6 +22,7 @@ var offerTests = []struct {
 	{"OfferExpiryOnce", func(t *testing.T, s parley.Store) { concurrentOfferExpiry(t, s, s) }},
 	{"OfferWebhooks", testOfferWebhooks},
 	{"OfferTransfer", testOfferTransfer},
+	{"OfferClearedOffTheQueue", testOfferClearedOffTheQueue},
 }
 
 const offerSeconds = 20
@@ -443,5 +444,42 @@ func testOfferTransfer(t *testing.T, s parley.Store) {
 	}
 	if c.OperatorID != b.ID || c.Status != parley.StatusActive || c.ChannelID != sales.ID {
 		t.Errorf("accepted %+v; want active with b in Sales", c)
+	}
+}
+
+// testOfferClearedOffTheQueue: a conversation given by hand while offered, or ended, is no
+// longer offered to anyone, so that nothing of the old offer comes back with it when it
+// is put back in the queue.
+func testOfferClearedOffTheQueue(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	ch := mustOfferChannel(t, s, "Website", 0)
+	a, b := mustUser(t, s, "a"), mustUser(t, s, "b")
+	mustJoin(t, s, ch.ID, a.ID, b.ID)
+	given, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hi", Now: t0}, online)
+	wantOffered(t, s, given.ID, a.ID)
+	ended, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hello", Now: t0}, online)
+	offered := wantOffered(t, s, ended.ID, ended.OfferedTo).OfferedTo
+
+	if _, _, err := s.AssignConversation(ctx, parley.HandAssignment{ConversationID: given.ID, OperatorID: b.ID, Now: t0.Add(time.Second)}, online); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.EndConversation(ctx, ended.ID, "", t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{given.ID, ended.ID} {
+		if c := mustConversation(t, s, id); c.OfferedTo != 0 {
+			t.Errorf("conversation %d, %s, still offered to %d", id, c.Status, c.OfferedTo)
+		}
+	}
+	// Back in the queue, the conversation given by hand is offered to nobody until a
+	// decision offers it anew.
+	if _, err := s.RequeueConversations(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantOffered(t, s, given.ID, 0)
+	for _, op := range []int64{a.ID, offered} {
+		if list, _, err := s.Offers(ctx, op, t0.Add(2*time.Second)); err != nil || len(list) != 0 {
+			t.Errorf("offers of %d after the hand assignment, the end and the requeue: %v, %v; want none", op, list, err)
+		}
 	}
 }
