@@ -87,6 +87,9 @@ func (s *Service) widgetScript(ctx context.Context, channelID int64) (*parley.Ch
 	return script, nil
 }
 
+// maxScriptAnswers bounds the answers a start may carry.
+const maxScriptAnswers = 4 * parley.MaxScriptSteps
+
 // chatbotStart walks the channel's script again with the visitor's answers (the widget's
 // path is never trusted), moves the start to the channel the script hands over to, and
 // gives the exchange to store before the first message. Without a first message typed,
@@ -97,8 +100,10 @@ func (s *Service) chatbotStart(ctx context.Context, req *StartRequest) (*parley.
 	if err != nil {
 		return nil, err
 	}
-	if len(req.ScriptAnswers) > 2*parley.MaxScriptSteps*parley.MaxScriptSteps {
-		return nil, parley.Errorf(parley.EINVALID, "Too many answers to the chatbot.")
+	// A script with a way back lets a visitor answer more than once per step; a few
+	// rounds are plenty, and each answer stores two messages in the start's transaction.
+	if len(req.ScriptAnswers) > maxScriptAnswers {
+		return nil, parley.Errorf(parley.EINVALID, "Too many answers to the chatbot: at most %d.", maxScriptAnswers)
 	}
 	if !script.Active() {
 		if strings.TrimSpace(req.Body) == "" && len(req.ScriptAnswers) > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -158,6 +159,7 @@ func testChatbotStartRoutes(t *testing.T, s *testServer) {
 		{"answers that stop early", []any{scriptAnswer("topic", "choice", "Sales")}, `stop at step "email"`},
 		{"a path that ends the chat", []any{scriptAnswer("topic", "choice", "Just looking")}, "end the chat"},
 		{"too long an answer", []any{scriptAnswer("topic", "choice", "Support"), scriptAnswer("order", "text", strings.Repeat("9", 501))}, "limit is 500"},
+		{"too many answers", slices.Repeat([]any{scriptAnswer("topic", "choice", "Sales")}, 81), "at most 80"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s.wantRefused(t, "POST", startURL, "", map[string]any{"body": "", "script_answers": tc.answers}, 400, "EINVALID", tc.says)
