@@ -50,6 +50,9 @@ func TransferRefusal(name string, c *Candidate, capacity int) *Error {
 	if !c.Online {
 		return Errorf(ECONFLICT, "%s is offline.", name)
 	}
+	if c.OffersAway {
+		return Errorf(ECONFLICT, "%s is away: they missed chat offers and have not said they are back.", name)
+	}
 	if capacity > 0 && c.Ongoing >= capacity {
 		n := "conversations"
 		if c.Ongoing == 1 {

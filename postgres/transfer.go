@@ -148,7 +148,13 @@ func handTo(ctx context.Context, tx pgx.Tx, t parley.Transfer, channelID int64, 
 			continue
 		}
 		one := []parley.Candidate{c}
-		route := choose(parley.AssignRequest{Cap: capacity, Language: language, Exclude: t.From}, one)
+		req := parley.AssignRequest{Cap: capacity, Language: language, Exclude: t.From}
+		// Their standing offers count against the cap here too, and so does being away
+		// for missed offers.
+		if err := withOffers(ctx, tx, channelID, 0, one, &req); err != nil {
+			return none, err
+		}
+		route := choose(req, one)
 		id := route.OperatorID
 		if id == 0 {
 			return none, parley.TransferRefusal(name, &one[0], capacity)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ var offerTests = []struct {
 	{"OfferWebhooks", testOfferWebhooks},
 	{"OfferTransfer", testOfferTransfer},
 	{"OfferClearedOffTheQueue", testOfferClearedOffTheQueue},
+	{"OfferCountsOnTransferToOperator", testOfferCountsOnTransferToOperator},
 }
 
 const offerSeconds = 20
@@ -481,5 +483,26 @@ func testOfferClearedOffTheQueue(t *testing.T, s parley.Store) {
 		if list, _, err := s.Offers(ctx, op, t0.Add(2*time.Second)); err != nil || len(list) != 0 {
 			t.Errorf("offers of %d after the hand assignment, the end and the requeue: %v, %v; want none", op, list, err)
 		}
+	}
+}
+
+// testOfferCountsOnTransferToOperator: a transfer to an operator counts the offer standing
+// for them against the channel's cap, as every other decision does.
+func testOfferCountsOnTransferToOperator(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	ch := mustOfferChannel(t, s, "Website", 1)
+	a, b := mustUser(t, s, "a"), mustUser(t, s, "b")
+	mustJoin(t, s, ch.ID, a.ID)
+	conv, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hi", Now: t0}, online)
+	wantOffered(t, s, conv.ID, a.ID)
+	if _, err := s.AcceptOffer(ctx, conv.ID, a.ID, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	mustJoin(t, s, ch.ID, b.ID)
+	offered, _ := mustStart(t, s, parley.NewConversation{ChannelID: ch.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hello", Now: t0.Add(2 * time.Second)}, online)
+	wantOffered(t, s, offered.ID, b.ID)
+	_, _, err := s.TransferConversation(ctx, parley.Transfer{ConversationID: conv.ID, From: a.ID, ToOperatorID: b.ID, Now: t0.Add(3 * time.Second)}, online)
+	if parley.ErrorCode(err) != parley.ECONFLICT || !strings.Contains(parley.ErrorMessage(err), "limit") {
+		t.Errorf("transferred to b, whose offer fills the cap of 1: %v; want ECONFLICT naming the limit", err)
 	}
 }
