@@ -1142,6 +1142,7 @@ textarea.field { resize: vertical; min-height: 64px; }
     if (token) state.token = '';
     save();
     render();
+    botRun(); // a channel with a chatbot starts the next chat with it
   }
 
   // restore continues the conversation kept by this browser (reload, another page).
@@ -1276,6 +1277,14 @@ textarea.field { resize: vertical; min-height: 64px; }
         if (err.status === 401) state.token = '';
         if (!ended || (state.conv && state.conv.status === 'ended')) {
           clearConversation();
+          if (state.channel && state.channel.script) {
+            // A new chat starts with the chatbot; the words wait in the box.
+            dropPending(p);
+            ui.input.value = body;
+            autosize();
+            updateSend();
+            return botRun();
+          }
           const again = addPending(body);
           return deliver(body, again);
         }
