@@ -63,6 +63,13 @@ func (s *Service) ChannelStatus(ctx context.Context, id int64) (*ChannelStatus, 
 				} else if err != nil {
 					return nil, err
 				}
+				// Closed by its hours, it would refuse the hand-over (this channel's own
+				// hours are the page's rule's to apply).
+				if err := s.checkOpen(ctx, cid); parley.ErrorCode(err) == parley.ECONFLICT {
+					continue
+				} else if err != nil {
+					return nil, err
+				}
 			}
 			targets = append(targets, t)
 		}

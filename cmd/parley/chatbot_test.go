@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // chatbotScript is the script of the chatbot tests: a greeting; a choice where Sales asks
@@ -272,5 +273,14 @@ func TestChatbotFrontDesk(t *testing.T) {
 	}
 	if o, a := status(); o != true || a != false {
 		t.Errorf("Bob at Sales' cap: online %v, available %v; want online, not available", o, a)
+	}
+
+	// Sales closed by its hours (holidays around today) would refuse the hand-over: the
+	// front desk is not offered either.
+	now := time.Now().UTC()
+	s.must(t, 200, "PUT", fmt.Sprintf("/api/channels/%d/hours", sales), admin, map[string]any{"enabled": true, "time_zone": "UTC", "week": allDay(),
+		"holidays": []string{now.AddDate(0, 0, -1).Format(time.DateOnly), now.Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)}})
+	if o, a := status(); o != false || a != false {
+		t.Errorf("Sales closed by its hours: online %v, available %v; want neither", o, a)
 	}
 }
