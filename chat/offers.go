@@ -222,7 +222,12 @@ func (s *Service) Back(ctx context.Context, actor *parley.User) error {
 	away := false
 	s.publishUser(ctx, actor.ID, &parley.Event{Type: parley.EventOffersAway, Away: &away})
 	if ids, err := s.store.OffersAway(ctx); err == nil {
-		s.away.set(ids)
+		// Others' changes read here too are told now: the next tick finds none.
+		for _, id := range s.away.set(ids) {
+			if id != actor.ID {
+				s.statusChanged(ctx, id)
+			}
+		}
 	}
 	s.statusChanged(ctx, actor.ID)
 	s.drainUserChannels(ctx, actor.ID)
