@@ -208,6 +208,9 @@ func (s *Service) retire(ctx context.Context, id int64) error {
 	for _, c := range requeued {
 		channels[c.ChannelID] = true
 	}
+	for _, ch := range left { // their offers there were taken back
+		channels[ch] = true
+	}
 	for ch := range channels {
 		s.drain(ctx, ch)
 		s.publishQueue(ctx, ch)

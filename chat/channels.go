@@ -265,6 +265,7 @@ func (s *Service) LeaveChannel(ctx context.Context, actor *parley.User, id int64
 		return nil, err
 	}
 	s.publishChannel(ctx, actor.ID, id)
+	s.drain(ctx, id) // a conversation that was offered to them is offered to another
 	return s.channelView(ctx, actor.ID, id)
 }
 

@@ -16,8 +16,10 @@ func (s *Store) LeaveChannels(ctx context.Context, userID int64) ([]int64, error
 	var left []int64
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		var err error
-		left, err = queryIDs(ctx, tx, `DELETE FROM channel_members WHERE user_id = $1 RETURNING channel_id`, userID)
-		return err
+		if left, err = queryIDs(ctx, tx, `DELETE FROM channel_members WHERE user_id = $1 RETURNING channel_id`, userID); err != nil {
+			return err
+		}
+		return withdrawOffers(ctx, tx, userID, 0)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("leave the channels of user %d: %w", userID, err)

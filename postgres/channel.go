@@ -182,8 +182,11 @@ func (s *Store) LeaveChannel(ctx context.Context, channelID, userID int64) error
 		if err := channelExists(ctx, tx, channelID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2`, channelID, userID)
-		return err
+		if _, err := tx.Exec(ctx, `DELETE FROM channel_members WHERE channel_id = $1 AND user_id = $2`, channelID, userID); err != nil {
+			return err
+		}
+		// Their offers in it go with them: no longer theirs to accept, nor a miss.
+		return withdrawOffers(ctx, tx, userID, channelID)
 	})
 	if err != nil {
 		return fmt.Errorf("leave channel %d as user %d: %w", channelID, userID, err)

@@ -336,3 +336,16 @@ func (s *Store) Back(ctx context.Context, userID int64) (bool, error) {
 	}
 	return was, nil
 }
+
+// withdrawOffers takes back, within tx, the offers standing for userID in the channel (0:
+// in every channel), neither passed nor missed: they left it. The rows are locked in id
+// order first, as a batch of messages locks them.
+func withdrawOffers(ctx context.Context, tx pgx.Tx, userID, channelID int64) error {
+	if _, err := tx.Exec(ctx, `SELECT id FROM conversations
+		WHERE offered_to = $1 AND status = 'queued' AND ($2 = 0 OR channel_id = $2) ORDER BY id FOR NO KEY UPDATE`, userID, channelID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE conversations SET offered_to = NULL, offer_expires_at = NULL
+		WHERE offered_to = $1 AND status = 'queued' AND ($2 = 0 OR channel_id = $2)`, userID, channelID)
+	return err
+}

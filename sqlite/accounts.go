@@ -13,7 +13,11 @@ func (s *Store) LeaveChannels(ctx context.Context, userID int64) ([]int64, error
 	var left []int64
 	err := s.write(ctx, func(tx *wtx) error {
 		var err error
-		left, err = queryIDs(ctx, tx, `DELETE FROM channel_members WHERE user_id = ? RETURNING channel_id`, userID)
+		if left, err = queryIDs(ctx, tx, `DELETE FROM channel_members WHERE user_id = ? RETURNING channel_id`, userID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE conversations SET offered_to = NULL, offer_expires_at = NULL
+			WHERE offered_to = ? AND status = 'queued'`, userID)
 		return err
 	})
 	if err != nil {

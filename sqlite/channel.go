@@ -201,7 +201,12 @@ func (s *Store) LeaveChannel(ctx context.Context, channelID, userID int64) error
 		if err := channelExists(ctx, tx, channelID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?`, channelID, userID)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?`, channelID, userID); err != nil {
+			return err
+		}
+		// Their offers in it go with them: no longer theirs to accept, nor a miss.
+		_, err := tx.ExecContext(ctx, `UPDATE conversations SET offered_to = NULL, offer_expires_at = NULL
+			WHERE offered_to = ? AND channel_id = ? AND status = 'queued'`, userID, channelID)
 		return err
 	})
 	if err != nil {

@@ -25,6 +25,7 @@ var offerTests = []struct {
 	{"OfferTransfer", testOfferTransfer},
 	{"OfferClearedOffTheQueue", testOfferClearedOffTheQueue},
 	{"OfferCountsOnTransferToOperator", testOfferCountsOnTransferToOperator},
+	{"OfferGoesWithWhoLeaves", testOfferGoesWithWhoLeaves},
 }
 
 const offerSeconds = 20
@@ -504,5 +505,32 @@ func testOfferCountsOnTransferToOperator(t *testing.T, s parley.Store) {
 	_, _, err := s.TransferConversation(ctx, parley.Transfer{ConversationID: conv.ID, From: a.ID, ToOperatorID: b.ID, Now: t0.Add(3 * time.Second)}, online)
 	if parley.ErrorCode(err) != parley.ECONFLICT || !strings.Contains(parley.ErrorMessage(err), "limit") {
 		t.Errorf("transferred to b, whose offer fills the cap of 1: %v; want ECONFLICT naming the limit", err)
+	}
+}
+
+// testOfferGoesWithWhoLeaves: an operator who leaves the channel, or all their channels
+// (disabled, deleted), takes their standing offers back with them, without a miss.
+func testOfferGoesWithWhoLeaves(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	web, sales := mustOfferChannel(t, s, "Website", 0), mustOfferChannel(t, s, "Sales", 0)
+	a := mustUser(t, s, "a")
+	mustJoin(t, s, web.ID, a.ID)
+	mustJoin(t, s, sales.ID, a.ID)
+	inWeb, _ := mustStart(t, s, parley.NewConversation{ChannelID: web.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hi", Now: t0}, online)
+	inSales, _ := mustStart(t, s, parley.NewConversation{ChannelID: sales.ID, VisitorID: mustVisitor(t, s, "").ID, Body: "Hello", Now: t0}, online)
+	wantOffered(t, s, inWeb.ID, a.ID)
+	wantOffered(t, s, inSales.ID, a.ID)
+
+	if err := s.LeaveChannel(ctx, web.ID, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantOffered(t, s, inWeb.ID, 0)
+	wantOffered(t, s, inSales.ID, a.ID) // another channel's offer stays
+	if _, err := s.LeaveChannels(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantOffered(t, s, inSales.ID, 0)
+	if exp, err := s.ExpireOffers(ctx, t0.Add(time.Hour), online); err != nil || len(exp.Missed) != 0 {
+		t.Errorf("expired after leaving: %+v, %v; want no miss", exp, err)
 	}
 }
