@@ -49,6 +49,12 @@ const (
 // into such a join; `= ANY` keeps the update on the primary key
 // (TestBatchStatementsUseIndexes).
 const (
+	// sqlLockConversations locks the conversations $1 (sorted) and reads what deciding
+	// their messages needs.
+	sqlLockConversations = `SELECT id, status, last_seq FROM conversations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
+	// sqlAuthors finds which of the users $1 exist, deleted or not, as the messages'
+	// foreign key accepts.
+	sqlAuthors = `SELECT id FROM users WHERE id = ANY($1)`
 	// sqlStoredKeys finds the messages already stored with the keys ($1 conversation,
 	// $2 author kind, $3 client_id: arrays of one length).
 	sqlStoredKeys = `SELECT m.* FROM unnest($1::bigint[], $2::text[], $3::text[]) AS k (conversation_id, author_kind, client_id)
@@ -157,7 +163,7 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 	var b pgx.Batch
 	b.Queue(`BEGIN`)
 	convs := map[int64]*liveConv{}
-	b.Queue(`SELECT id, status, last_seq FROM conversations WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, convIDs).
+	b.Queue(sqlLockConversations, convIDs).
 		Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id int64
@@ -185,8 +191,7 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 	}
 	authors := map[int64]bool{}
 	if len(authorIDs) > 0 {
-		// Any user row, deleted or not, as the messages' foreign key accepts.
-		b.Queue(`SELECT id FROM users WHERE id = ANY($1)`, authorIDs).Query(func(rows pgx.Rows) error {
+		b.Queue(sqlAuthors, authorIDs).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id int64
 				if err := rows.Scan(&id); err != nil {

@@ -29,50 +29,119 @@ func planConn(t *testing.T, setting string) *pgxpool.Conn {
 	return conn
 }
 
-// TestBatchStatementsUseIndexes plans the group commit's statements, and assignment's, as PostgreSQL plans a
-// prepared statement it reuses (a generic plan), on a new installation's empty tables that
-// were never analyzed: each must look its rows up by index, not scan the table, whose
-// every message or conversation each batch or start would otherwise read.
+// TestBatchStatementsUseIndexes plans the group commit's statements, as the batchers'
+// connections plan a prepared statement they reuse (a generic plan), and assignment's, on
+// tables that were never analyzed: a new installation's empty ones, then with 1,000
+// conversations. Each must look its rows up by index: a scan would read every message or
+// conversation at each batch or start, and the batch's scans of a small table (a few
+// pages, where a scan looks cheaper) were a large part of PostgreSQL's work under load.
 func TestBatchStatementsUseIndexes(t *testing.T) {
 	ctx := t.Context()
-	conn := planConn(t, `SET plan_cache_mode = force_generic_plan`)
-	for _, tc := range []struct {
+	s, err := Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	batchConn, err := s.batchPool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(batchConn.Release)
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
+		t.Fatal(err)
+	}
+	type planCase struct {
 		name, sql, args string
 		lookup          string // what the plan must show: the lookup by key
-	}{
+	}
+	batch := []planCase{
+		{"lock conversations", sqlLockConversations, `('{1,2}')`, "conversations_pkey"},
+		{"authors", sqlAuthors, `('{1,2}')`, "users_pkey"},
 		{"stored keys", sqlStoredKeys, `('{1}', '{visitor}', '{k}')`, "Index Scan using messages_client_id"},
 		{"move last seq", sqlMoveLastSeq, `('{1}', '{1}', '{1}')`, "conversations_pkey"},
+	}
+	assign := []planCase{
 		{"candidates", candidatesQuery, `(1, 0)`, "Index Cond: ((operator_id = m.user_id)"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			name := strings.ReplaceAll(tc.name, " ", "_")
-			if _, err := conn.Exec(ctx, `PREPARE `+name+` AS `+tc.sql); err != nil {
-				t.Fatal(err)
-			}
-			rows, err := conn.Query(ctx, `EXPLAIN EXECUTE `+name+tc.args)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var plan []string
-			for rows.Next() {
-				var line string
-				if err := rows.Scan(&line); err != nil {
+	}
+	// check plans cases on conn: none may scan the messages or the conversations, nor
+	// any table when only is set (the batch reads nothing but rows by key).
+	check := func(t *testing.T, conn *pgxpool.Conn, cases []planCase, only bool) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				name := strings.ReplaceAll(tc.name, " ", "_")
+				if _, err := conn.Exec(ctx, `PREPARE `+name+` AS `+tc.sql); err != nil {
 					t.Fatal(err)
 				}
-				plan = append(plan, line)
-			}
-			if err := rows.Err(); err != nil {
+				defer conn.Exec(ctx, `DEALLOCATE `+name)
+				rows, err := conn.Query(ctx, `EXPLAIN EXECUTE `+name+tc.args)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var plan []string
+				for rows.Next() {
+					var line string
+					if err := rows.Scan(&line); err != nil {
+						t.Fatal(err)
+					}
+					plan = append(plan, line)
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+				text := strings.Join(plan, "\n")
+				if strings.Contains(text, "Seq Scan on messages") || strings.Contains(text, "Seq Scan on conversations") ||
+					only && strings.Contains(text, "Seq Scan") {
+					t.Errorf("the generic plan scans a table:\n%s", text)
+				}
+				if !strings.Contains(text, tc.lookup) {
+					t.Errorf("the generic plan does not look rows up by key (%s):\n%s", tc.lookup, text)
+				}
+			})
+		}
+	}
+	t.Run("empty", func(t *testing.T) {
+		check(t, batchConn, batch, true)
+		check(t, conn, assign, false)
+	})
+	if _, err := s.pool.Exec(ctx, `
+		WITH ch AS (INSERT INTO channels (name, created_at) VALUES ('Web', 0) RETURNING id),
+		v AS (INSERT INTO visitors (token_hash, name, created_at)
+			SELECT decode(md5(g::text), 'hex'), 'Visitor', 0 FROM generate_series(1, 1000) g RETURNING id)
+		INSERT INTO conversations (channel_id, visitor_id, status, created_at, last_message_at)
+		SELECT ch.id, v.id, 'active', 0, 0 FROM ch, v`); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("1,000 conversations", func(t *testing.T) {
+		check(t, batchConn, batch, true)
+		check(t, conn, assign, false)
+	})
+	// The webhooks have no index to use: the scan's added cost must not make PostgreSQL
+	// compile the statement (JIT, about 150 ms) at each batch that reads the flag.
+	t.Run("no compiling", func(t *testing.T) {
+		var plan []string
+		rows, err := batchConn.Query(ctx, `EXPLAIN (ANALYZE) `+sqlMessageHooks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
 				t.Fatal(err)
 			}
-			text := strings.Join(plan, "\n")
-			if strings.Contains(text, "Seq Scan on messages") || strings.Contains(text, "Seq Scan on conversations") {
-				t.Errorf("the generic plan scans a table:\n%s", text)
-			}
-			if !strings.Contains(text, tc.lookup) {
-				t.Errorf("the generic plan does not look rows up by key (%s):\n%s", tc.lookup, text)
-			}
-		})
-	}
+			plan = append(plan, line)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if text := strings.Join(plan, "\n"); strings.Contains(text, "JIT") {
+			t.Errorf("the batch's reading of the webhooks is compiled:\n%s", text)
+		}
+	})
 }
 
 // TestBatchConnectionsPlanOnce: the batchers' connections keep the generic plans that
