@@ -104,6 +104,38 @@ func TestEnsureAdminSaysThePasswordWasIgnored(t *testing.T) {
 	}
 }
 
+// countedBefore is a store whose count of users was taken before another server made
+// the admin: two servers started at once on a new database both count none.
+type countedBefore struct{ parley.Store }
+
+func (countedBefore) CountUsers(context.Context) (int, error) { return 0, nil }
+
+// Two servers started at once on a new database both try to make the admin: the one
+// that finds it made by the other starts all the same.
+func TestEnsureAdminOnTwoServersAtOnce(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	bus := inmem.NewBus()
+	a := chat.New(store, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
+	b := chat.New(countedBefore{store}, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
+	if created, _, err := a.EnsureAdmin(ctx, "admin-secret-1"); !created || err != nil {
+		t.Fatalf("the first server: created %v, %v", created, err)
+	}
+	if created, _, err := b.EnsureAdmin(ctx, "admin-secret-1"); created || !errors.Is(err, chat.ErrAdminExists) {
+		t.Fatalf("the second server: created %v, %v; want ErrAdminExists (a warning, not a failed start)", created, err)
+	}
+	if created, generated, err := b.EnsureAdmin(ctx, ""); created || generated != "" || err != nil {
+		t.Fatalf("the second server without a password: created %v, %q, %v", created, generated, err)
+	}
+	if _, _, err := b.Login(ctx, "admin", "admin-secret-1", chat.Client{}); err != nil {
+		t.Fatalf("the admin made by the first server: %v", err)
+	}
+}
+
 // Two admins who take each other away, as on two servers at once (each acting before
 // the other's change reached them), leave one: the store refuses the last enabled
 // admin, and the refusal names what the admin asked for.

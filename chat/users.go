@@ -209,7 +209,13 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (created boo
 		generated = password
 	}
 	_, err = s.CreateUser(ctx, nil, NewUser{Login: "admin", Password: password, Name: "Administrator", Role: parley.RoleAdmin})
-	if err != nil {
+	if parley.ErrorCode(err) == parley.ECONFLICT {
+		// Another server started on the same new database made the admin first.
+		if generated == "" { // the password given was not used
+			return false, "", ErrAdminExists
+		}
+		return false, "", nil
+	} else if err != nil {
 		return false, "", fmt.Errorf("create admin: %w", err)
 	}
 	return true, generated, nil
