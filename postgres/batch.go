@@ -15,8 +15,7 @@ import (
 
 // Group commit (internal/groupcommit). A transaction's fixed cost (its round trips, the
 // WAL flush of its commit) is most of what storing one chat message costs, so messages
-// sent at the same time share a transaction. Two batchers run at once, so that one
-// batch's round trips overlap the other's commit.
+// sent at the same time share a transaction, one batch at a time per server.
 //
 // A batch runs in a fixed number of statements, in two round trips, whatever its size:
 // it locks its conversations' rows (in id order, so that two batches never wait for
@@ -32,11 +31,12 @@ const (
 	// maxBatch bounds the messages of one transaction, so that a burst cannot hold
 	// many rows' locks for long.
 	maxBatch = 256
-	// batchers is the number of batches stored at once: while one waits for its
-	// commit to reach the disk, the next forms and takes its locks. More would split
-	// the same messages into more, smaller transactions, which costs more
-	// (BenchmarkAddMessageParallel).
-	batchers = 2
+	// batchers is the number of batches a server stores at once. A second one overlaps
+	// round trips, and holds more messages a second on one server
+	// (BenchmarkAddMessageParallel), but it splits the same messages into more, smaller
+	// transactions that wait for each other's row locks: on several servers their
+	// latency and the servers' CPU were higher at both rates measured (docs/PERFORMANCE.md).
+	batchers = 1
 	// batchTimeout bounds the time a batch may take, retries included.
 	batchTimeout = 30 * time.Second
 )
