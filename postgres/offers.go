@@ -157,7 +157,7 @@ func (s *Store) AcceptOffer(ctx context.Context, conversationID, userID int64, n
 		if err := recordAssignment(ctx, tx, cur.ChannelID, userID, now); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET offers_missed = 0 WHERE id = $1 AND offers_missed <> 0`, userID); err != nil {
+		if err := answeredOffer(ctx, tx, userID); err != nil {
 			return err
 		}
 		if c, err = conversation(ctx, tx, conversationID); err != nil {
@@ -186,6 +186,9 @@ func (s *Store) DeclineOffer(ctx context.Context, conversationID, userID int64, 
 		if err := passOffer(ctx, tx, conversationID, userID, parley.OfferDeclined); err != nil {
 			return err
 		}
+		if err := answeredOffer(ctx, tx, userID); err != nil {
+			return err
+		}
 		assigned, err = drainQueue(ctx, tx, cur.ChannelID, capacity, offerSeconds, now, choose)
 		return err
 	})
@@ -193,6 +196,12 @@ func (s *Store) DeclineOffer(ctx context.Context, conversationID, userID int64, 
 		return nil, fmt.Errorf("decline offer of conversation %d: %w", conversationID, err)
 	}
 	return assigned, nil
+}
+
+// answeredOffer ends the operator's misses in a row: they accepted or declined an offer.
+func answeredOffer(ctx context.Context, tx pgx.Tx, userID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE users SET offers_missed = 0 WHERE id = $1 AND offers_missed <> 0`, userID)
+	return err
 }
 
 // passOffer ends the offer of the conversation to the operator who missed or declined

@@ -123,9 +123,7 @@ func (s *Store) AcceptOffer(ctx context.Context, conversationID, userID int64, n
 			return err
 		}
 		tx.a.assigned(conversationID, cur.ChannelID, userID, now)
-		// The snapshot does not mirror users' misses: writing them only when there were any
-		// keeps it valid.
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET offers_missed = 0 WHERE id = ? AND offers_missed <> 0`, userID); err != nil {
+		if err := answeredOffer(ctx, tx, userID); err != nil {
 			return err
 		}
 		if c, err = conversation(ctx, tx, conversationID); err != nil {
@@ -154,6 +152,9 @@ func (s *Store) DeclineOffer(ctx context.Context, conversationID, userID int64, 
 		if err := passOffer(ctx, tx, conversationID, userID, parley.OfferDeclined); err != nil {
 			return err
 		}
+		if err := answeredOffer(ctx, tx, userID); err != nil {
+			return err
+		}
 		assigned, err = drainQueue(ctx, tx, cur.ChannelID, now, choose)
 		return err
 	})
@@ -161,6 +162,14 @@ func (s *Store) DeclineOffer(ctx context.Context, conversationID, userID int64, 
 		return nil, fmt.Errorf("decline offer of conversation %d: %w", conversationID, err)
 	}
 	return assigned, nil
+}
+
+// answeredOffer ends the operator's misses in a row: they accepted or declined an
+// offer. The snapshot does not mirror users' misses: writing them only when there were
+// any keeps it valid.
+func answeredOffer(ctx context.Context, tx *wtx, userID int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET offers_missed = 0 WHERE id = ? AND offers_missed <> 0`, userID)
+	return err
 }
 
 // passOffer ends the offer of the conversation to the operator who missed or declined

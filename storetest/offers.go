@@ -249,17 +249,24 @@ func testOfferMissedTwiceSetsAway(t *testing.T, s parley.Store) {
 	}
 	start(t0.Add(3 * step))
 	expire(t0.Add(4*step), false)
+	// Declined, missed: not away either, a decline is an answer.
+	declined := start(t0.Add(5 * step))
+	if _, err := s.DeclineOffer(ctx, declined.ID, a.ID, t0.Add(5*step), online); err != nil {
+		t.Fatal(err)
+	}
+	start(t0.Add(6 * step))
+	expire(t0.Add(7*step), false)
 	// Missed again, the second in a row: away.
-	start(t0.Add(5 * step))
-	expire(t0.Add(6*step), true)
+	start(t0.Add(8 * step))
+	expire(t0.Add(9*step), true)
 
 	if ids, err := s.OffersAway(ctx); err != nil || !slices.Equal(ids, []int64{a.ID}) {
 		t.Errorf("away = %v, %v; want a", ids, err)
 	}
-	if _, away, err := s.Offers(ctx, a.ID, t0.Add(6*step)); err != nil || !away {
+	if _, away, err := s.Offers(ctx, a.ID, t0.Add(9*step)); err != nil || !away {
 		t.Errorf("a away = %v, %v; want true", away, err)
 	}
-	waiting := start(t0.Add(7 * step))
+	waiting := start(t0.Add(10 * step))
 	wantOffered(t, s, waiting.ID, 0)
 	if r := lastRouting(t, s, waiting.ID); r.Rule != parley.RuleQueued || r.Candidates[0].SetAside != parley.AsideMissedOffers ||
 		r.Summary != "Queued: nobody available: Name of a away after missed offers" {
@@ -276,7 +283,7 @@ func testOfferMissedTwiceSetsAway(t *testing.T, s parley.Store) {
 		t.Errorf("back twice = %v, %v; want was not away", was, err)
 	}
 	// Back: offered again the conversations they did not miss.
-	got, err := s.AssignQueued(ctx, ch.ID, t0.Add(8*step), online)
+	got, err := s.AssignQueued(ctx, ch.ID, t0.Add(11*step), online)
 	if err != nil {
 		t.Fatal(err)
 	}
