@@ -29,6 +29,27 @@ func planConn(t *testing.T, setting string) *pgxpool.Conn {
 	return conn
 }
 
+// explain is the plan that query (an EXPLAIN) prints on conn, one line a row.
+func explain(t *testing.T, conn *pgxpool.Conn, query string, args ...any) string {
+	t.Helper()
+	rows, err := conn.Query(t.Context(), query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
+}
+
 // TestBatchStatementsUseIndexes plans the group commit's statements, as the batchers'
 // connections plan a prepared statement they reuse (a generic plan), and assignment's, on
 // tables that were never analyzed: a new installation's empty ones, then with 1,000
@@ -78,22 +99,7 @@ func TestBatchStatementsUseIndexes(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer conn.Exec(ctx, `DEALLOCATE `+name)
-				rows, err := conn.Query(ctx, `EXPLAIN EXECUTE `+name+tc.args)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var plan []string
-				for rows.Next() {
-					var line string
-					if err := rows.Scan(&line); err != nil {
-						t.Fatal(err)
-					}
-					plan = append(plan, line)
-				}
-				if err := rows.Err(); err != nil {
-					t.Fatal(err)
-				}
-				text := strings.Join(plan, "\n")
+				text := explain(t, conn, `EXPLAIN EXECUTE `+name+tc.args)
 				if strings.Contains(text, "Seq Scan on messages") || strings.Contains(text, "Seq Scan on conversations") ||
 					only && strings.Contains(text, "Seq Scan") {
 					t.Errorf("the generic plan scans a table:\n%s", text)
@@ -123,22 +129,7 @@ func TestBatchStatementsUseIndexes(t *testing.T) {
 	// The webhooks have no index to use: the scan's added cost must not make PostgreSQL
 	// compile the statement (JIT, about 150 ms) at each batch that reads the flag.
 	t.Run("no compiling", func(t *testing.T) {
-		var plan []string
-		rows, err := batchConn.Query(ctx, `EXPLAIN (ANALYZE) `+sqlMessageHooks)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, line)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		if text := strings.Join(plan, "\n"); strings.Contains(text, "JIT") {
+		if text := explain(t, batchConn, `EXPLAIN (ANALYZE) `+sqlMessageHooks); strings.Contains(text, "JIT") {
 			t.Errorf("the batch's reading of the webhooks is compiled:\n%s", text)
 		}
 	})

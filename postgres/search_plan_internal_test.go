@@ -12,29 +12,13 @@ import (
 // the query spells the index's expression and condition exactly (migration 11). A search
 // that scanned the messages would read every message ever stored.
 func TestSearchUsesTheIndex(t *testing.T) {
-	ctx := t.Context()
 	conn := planConn(t, `SET enable_seqscan = off`)
 	for _, q := range []parley.SearchQuery{
 		{Words: []string{"refund"}},
 		{Words: []string{"café", "order"}, ChannelID: 1, Before: 10, ReaderID: 2},
 	} {
 		query, args := searchSQL(q)
-		rows, err := conn.Query(ctx, `EXPLAIN `+query, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, line)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		if text := strings.Join(plan, "\n"); !strings.Contains(text, "Bitmap Index Scan on messages_search") {
+		if text := explain(t, conn, `EXPLAIN `+query, args...); !strings.Contains(text, "Bitmap Index Scan on messages_search") {
 			t.Errorf("the search does not use the index messages_search:\n%s", text)
 		}
 	}
