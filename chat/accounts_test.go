@@ -58,18 +58,30 @@ func TestSessionsInMemoryFollowAccounts(t *testing.T) {
 	}
 }
 
-// Two services on one database and one bus stand for two servers: a logout on one
-// ends the session the other keeps in memory, at once.
-func TestLogoutReachesTheOtherServers(t *testing.T) {
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+// twoServers is two services on one new database and one bus, as two servers are; the
+// second sees the store through wrap when it is set.
+func twoServers(t *testing.T, wrap func(parley.Store) parley.Store) (a, b *chat.Service) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
 	bus := inmem.NewBus()
-	a := chat.New(store, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
-	b := chat.New(store, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
+	var second parley.Store = store
+	if wrap != nil {
+		second = wrap(store)
+	}
+	a = chat.New(store, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
+	b = chat.New(second, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
+	return a, b
+}
+
+// Two services on one database and one bus stand for two servers: a logout on one
+// ends the session the other keeps in memory, at once.
+func TestLogoutReachesTheOtherServers(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoServers(t, nil)
 	if _, _, err := a.EnsureAdmin(ctx, "admin-secret-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -114,14 +126,7 @@ func (countedBefore) CountUsers(context.Context) (int, error) { return 0, nil }
 // that finds it made by the other starts all the same.
 func TestEnsureAdminOnTwoServersAtOnce(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	bus := inmem.NewBus()
-	a := chat.New(store, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
-	b := chat.New(countedBefore{store}, bus, slog.New(slog.DiscardHandler), time.Hour, nil)
+	a, b := twoServers(t, func(s parley.Store) parley.Store { return countedBefore{s} })
 	if created, _, err := a.EnsureAdmin(ctx, "admin-secret-1"); !created || err != nil {
 		t.Fatalf("the first server: created %v, %v", created, err)
 	}
