@@ -1,7 +1,9 @@
 // Package natsbus is the event bus between several Parley servers, over NATS core: a
 // payload published on one server reaches the subscribers of its topic on every server.
 // Each server keeps one NATS subscription per topic, shared by all its local
-// subscribers of that topic, as Centrifuge does. NATS core delivers at most once: after
+// subscribers of that topic, as Centrifuge does. A server hands its own payloads to its
+// own subscribers without the round trip through NATS, which does not send them back
+// (NoEcho). NATS core delivers at most once: after
 // anything that may have lost payloads (a reconnection, a dropped slow consumer) the bus
 // calls its resync callbacks, so that clients fetch what they missed.
 package natsbus
@@ -75,9 +77,9 @@ type Bus struct {
 	prefix string // with its trailing dot
 	logger *slog.Logger
 
-	// Every subscription's messages come through this one channel and are handed out by
-	// one goroutine: a topic costs no goroutine, and each topic's payloads keep the
-	// order NATS delivered them in.
+	// Every subscription's messages, and this server's own payloads, come through this
+	// one channel and are handed out by one goroutine: a topic costs no goroutine, and
+	// each topic's payloads keep their order (NATS's, and this server's publishing order).
 	msgs chan *nats.Msg
 
 	mu     sync.RWMutex
@@ -131,6 +133,8 @@ func Open(url string, opts ...Option) (*Bus, error) {
 	}
 	nopts := []nats.Option{
 		nats.Name("parley"),
+		// Publish delivers to this server's subscribers itself.
+		nats.NoEcho(),
 		// A server lives longer than any outage of NATS: it never gives up reconnecting.
 		nats.MaxReconnects(-1),
 		// nats.go sends the subscriptions again before it calls this.
@@ -248,11 +252,25 @@ func (b *Bus) resyncLoop() {
 }
 
 // Publish sends payload to the subscribers of topic on every server, this one included.
-// It returns once NATS has buffered it: while the connection is re-established it is
-// kept (up to nats.go's reconnect buffer) and sent after. When it fails for want of a
-// connection, every other server resyncs once the connection is back.
+// This server's subscribers get it from here, through NATS or not: a visitor and an
+// operator on one server skip the broker's round trip, and keep chatting while it is
+// out of reach. It returns once NATS has buffered it for the others: while the
+// connection is re-established it is kept (up to nats.go's reconnect buffer) and sent
+// after. When it fails for want of a connection, every other server resyncs once the
+// connection is back.
 func (b *Bus) Publish(_ context.Context, topic string, payload []byte) error {
-	if err := b.nc.Publish(b.prefix+topic, payload); err != nil {
+	subject := b.prefix + topic
+	b.mu.RLock()
+	t := b.topics[subject]
+	b.mu.RUnlock()
+	if t != nil {
+		select {
+		case b.msgs <- &nats.Msg{Subject: subject, Data: payload, Sub: t.sub}:
+		default: // as NATS does when the queue is full
+			b.needResync("payloads dropped")
+		}
+	}
+	if err := b.nc.Publish(subject, payload); err != nil {
 		if errors.Is(err, nats.ErrReconnectBufExceeded) || b.nc.IsReconnecting() {
 			b.lost.Store(true)
 		}

@@ -66,6 +66,36 @@ func TestPayloadReachesSubscribersOnEveryServer(t *testing.T) {
 	}
 }
 
+// A server's own subscribers get what it publishes even while it is cut off from NATS:
+// a visitor and an operator on one server go on chatting. The other servers get it once
+// the connection is back, and the publisher's subscribers do not get it a second time.
+func TestOwnSubscribersDoNotWaitForNATS(t *testing.T) {
+	url := mustNATSURL(t)
+	prefix := mustPrefix(t)
+	link := mustProxy(t, strings.TrimPrefix(url, "nats://"))
+	a := mustOpen(t, link.url, natsbus.Prefix(prefix), natsbus.NATSOptions(
+		nats.ReconnectWait(50*time.Millisecond), nats.ReconnectJitter(0, 0)))
+	b := mustOpen(t, url, natsbus.Prefix(prefix))
+	onA, onB := newInbox(), newInbox()
+	mustSubscribe(t, a, "user.1", onA.deliver)
+	mustSubscribe(t, b, "user.1", onB.deliver)
+
+	link.cut()
+	waitUntil(t, "a sees NATS gone", func() bool { return !a.Conn().IsConnected() })
+	mustPublish(t, a, "user.1", "while cut off")
+	onA.waitFor(t, "while cut off")
+	if got := onB.got(); len(got) != 0 {
+		t.Fatalf("b got %q while a was cut off from NATS", got)
+	}
+	link.mend()
+	onB.waitFor(t, "while cut off") // from nats.go's reconnect buffer
+	// b's mark reaches a after anything NATS could have sent a before it.
+	mustPublish(t, b, "user.1", "end")
+	if got := onA.waitFor(t, "end"); !slices.Equal(got, []string{"while cut off", "end"}) {
+		t.Errorf("a's subscriber got %q, want [while cut off end]", got)
+	}
+}
+
 // A server holds one NATS subscription per topic, whatever the number of its local
 // subscribers, each of which gets every payload once; the last one to cancel
 // unsubscribes.
