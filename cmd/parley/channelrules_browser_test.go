@@ -80,10 +80,13 @@ func TestWidgetChannelRules(t *testing.T) {
 		p := openDemo(t, w.s, w.ch, "en-US")
 		p.click("launcher")
 		p.wait("chat input", visible(byTestID("input")))
+		// The visitor has started writing when the channel closes: the window keeps the chat
+		// (an untouched one would turn to the form at the check made on opening).
+		p.typeInto("input", "Are you still")
 		now := time.Now().UTC()
 		w.s.must(t, 200, "PUT", hours, w.admin, map[string]any{"enabled": true, "time_zone": "UTC", "week": allDay(),
 			"holidays": []string{now.AddDate(0, 0, -1).Format(time.DateOnly), now.Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)}})
-		p.typeInto("input", "Are you still there?\n")
+		p.typeInto("input", " there?\n")
 		p.wait("offline form", visible(byTestID("offline-form")))
 		if got := evalJS[string](p, byTestID("offline-message")+`.value`); got != "Are you still there?" {
 			t.Errorf("the leave-a-message form holds %q, want the words the visitor wrote", got)
