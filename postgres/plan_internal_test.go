@@ -154,3 +154,40 @@ func TestBatchConnectionsPlanOnce(t *testing.T) {
 		t.Errorf("plan_cache_mode: %q for the batchers, %q for the rest; want force_generic_plan and auto", batch, other)
 	}
 }
+
+// A store's batch connections are open, their statements prepared and planned, when Open
+// returns: the first messages after a start do not wait for a new backend to open the
+// tables and plan (TestBatchStatementsUseIndexes checks which plans).
+func TestBatchConnectionsAreReadyAtOpen(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if n := s.batchPool.Stat().TotalConns(); n != batchers {
+		t.Fatalf("%d batch connections open after Open, want %d", n, batchers)
+	}
+	conn, err := s.batchPool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	for name, sql := range map[string]string{
+		"lock":        sqlLockConversations,
+		"stored keys": sqlStoredKeys,
+		"authors":     sqlAuthors,
+		"hooks":       sqlMessageHooks,
+		"last seq":    sqlMoveLastSeq,
+		"insert":      `INSERT INTO messages %`,
+	} {
+		var planned bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_prepared_statements
+			WHERE (statement = $1 OR statement LIKE $1) AND generic_plans > 0)`, sql).Scan(&planned); err != nil {
+			t.Fatal(err)
+		}
+		if !planned {
+			t.Errorf("the batch's %s statement is not planned on its connection", name)
+		}
+	}
+}

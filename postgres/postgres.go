@@ -62,7 +62,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		cfg.MaxConns = 4
 	}
 	batchCfg := cfg.Copy()
-	batchCfg.MaxConns, batchCfg.MinConns = batchers, 0
+	// The batchers' connections stay open, and each is readied when it opens (warmBatchConn).
+	batchCfg.MaxConns, batchCfg.MinConns = batchers, batchers
+	batchCfg.AfterConnect = warmBatchConn
 	batchCfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	// Every statement of a batch reads or writes rows by key. A table of a few pages
 	// (1,000 conversations) looks cheaper to scan whole than to look up, and every batch
@@ -86,6 +88,16 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	// Open the batchers' connections now, not at the first message.
+	for range batchers {
+		c, err := batchPool.Acquire(ctx)
+		if err != nil {
+			batchPool.Close()
+			pool.Close()
+			return nil, fmt.Errorf("open postgres store: %w", err)
+		}
+		defer c.Release()
 	}
 	s := &Store{pool: pool, batchPool: batchPool}
 	s.queue = groupcommit.Start(batchers, maxBatch, s.addBatch)
