@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -258,6 +259,7 @@ func TestSteadyAgainstParley(t *testing.T) {
 		t.Run(send, func(t *testing.T) {
 			cfg := small(ScenarioSteady, url, pid)
 			cfg.Send = send
+			cfg.Latencies = filepath.Join(t.TempDir(), "latencies.txt")
 			rep := mustRun(t, cfg)
 			if rep.Target != "parley" || rep.Config.Send != send {
 				t.Errorf("target %q sent by %q, want parley by %q", rep.Target, rep.Config.Send, send)
@@ -270,7 +272,36 @@ func TestSteadyAgainstParley(t *testing.T) {
 			}
 			checkMessages(t, rep.Messages)
 			checkReport(t, rep, cfg)
+			checkLatencies(t, cfg.Latencies, rep.Messages)
 		})
+	}
+}
+
+// checkLatencies asserts that the file of --latencies holds a latency for every message,
+// agreeing with the report's count and maximum.
+func checkLatencies(t *testing.T, path string, m Messages) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Fields(string(data))
+	delivered, highest := 0, 0.0
+	for _, l := range lines {
+		ms, err := strconv.ParseFloat(l, 64)
+		if err != nil || ms < 0 {
+			t.Fatalf("latencies file line %q: not a latency in ms", l)
+		}
+		if ms > 0 {
+			delivered++
+		}
+		highest = max(highest, ms)
+	}
+	if len(lines) != m.Planned || delivered != m.Delivered {
+		t.Errorf("latencies file: %d lines, %d delivered; want %d and %d", len(lines), delivered, m.Planned, m.Delivered)
+	}
+	if math.Abs(highest-m.LatencyMs.Max) > 0.01*m.LatencyMs.Max+0.01 {
+		t.Errorf("latencies file's highest %.3f ms, the report's max %.3f ms", highest, m.LatencyMs.Max)
 	}
 }
 

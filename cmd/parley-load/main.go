@@ -135,6 +135,7 @@ type Config struct {
 	BaselineCPU int           // pin that child to this CPU (-1: inherit)
 	Timeout     time.Duration // the whole run, set-up included
 	JSON        string        // write the report there too
+	Latencies   string        // write each message's latency there, in the order they were due
 	Label       string        // free text copied into the report (e.g. "parley" or "relay")
 	CPUProfile  string        // write the tool's own CPU profile there
 }
@@ -227,6 +228,7 @@ func ParseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "the whole run, set-up included, stops after this")
 	fs.StringVar(&c.JSON, "json", c.JSON, "also write the report as JSON to this file")
 	fs.StringVar(&c.Label, "label", c.Label, "a label copied into the report")
+	fs.StringVar(&c.Latencies, "latencies", c.Latencies, "write each message's delivery latency in ms to this file, a line per message in the order they were due (0: not delivered); the last step's, for finding when the slow ones came")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write the load tool's own CPU profile to this file (to see whether the tool is the limit)")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -318,6 +319,21 @@ func (t *traffic) refused(data []byte) {
 	}
 }
 
+// writeLatencies writes each message's latency in ms to the file at path, a line per
+// message in the order they were due, 0 for one not delivered.
+func (t *traffic) writeLatencies(path string) error {
+	var b []byte
+	for i := range t.n {
+		var ms float64
+		if t.delivered[i].Load() > 0 {
+			ms = float64(t.latency[i].Load()) / 1e6
+		}
+		b = strconv.AppendFloat(b, ms, 'f', 3, 64)
+		b = append(b, '\n')
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
 // result counts what happened to every message.
 func (t *traffic) result() Messages {
 	m := Messages{
@@ -357,5 +373,10 @@ func (t *traffic) result() Messages {
 	}
 	m.LatencyMs = percentiles(lat)
 	m.SendLagMs = percentiles(lag)
+	if f := t.r.cfg.Latencies; f != "" {
+		if err := t.writeLatencies(f); err != nil {
+			t.r.errs.add("latencies: " + err.Error())
+		}
+	}
 	return m
 }
