@@ -9,15 +9,22 @@ import (
 	"github.com/parleychat/parley/postgres/pgtest"
 )
 
-// planConn is a connection of a store on a new database, with setting run on it, to ask
-// for plans; both are closed when the test ends.
-func planConn(t *testing.T, setting string) *pgxpool.Conn {
+// openStore opens a store on a new database, closed when the test ends.
+func openStore(t *testing.T) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// planConn is a connection of a store on a new database, with setting run on it, to ask
+// for plans; both are closed when the test ends.
+func planConn(t *testing.T, setting string) *pgxpool.Conn {
+	t.Helper()
+	s := openStore(t)
 	conn, err := s.pool.Acquire(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +65,7 @@ func explain(t *testing.T, conn *pgxpool.Conn, query string, args ...any) string
 // pages, where a scan looks cheaper) were a large part of PostgreSQL's work under load.
 func TestBatchStatementsUseIndexes(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openStore(t)
 	batchConn, err := s.batchPool.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -138,11 +141,7 @@ func TestBatchStatementsUseIndexes(t *testing.T) {
 // TestBatchConnectionsPlanOnce: the batchers' connections keep the generic plans that
 // TestBatchStatementsUseIndexes checks, rather than planning each batch's statements anew.
 func TestBatchConnectionsPlanOnce(t *testing.T) {
-	s, err := Open(t.Context(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openStore(t)
 	var batch, other string
 	if err := s.batchPool.QueryRow(t.Context(), `SHOW plan_cache_mode`).Scan(&batch); err != nil {
 		t.Fatal(err)
@@ -160,11 +159,7 @@ func TestBatchConnectionsPlanOnce(t *testing.T) {
 // tables and plan (TestBatchStatementsUseIndexes checks which plans).
 func TestBatchConnectionsAreReadyAtOpen(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openStore(t)
 	if n := s.batchPool.Stat().TotalConns(); n != batchers {
 		t.Fatalf("%d batch connections open after Open, want %d", n, batchers)
 	}
