@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/natspresence"
@@ -371,4 +372,68 @@ func TestOneLeaderAndTakeOver(t *testing.T) {
 	}
 	follower.Close()
 	eventually(t, "the newcomer leading after the leader closed", 3*leaseTTL, c.Leading)
+}
+
+// A server puts its operators' entries again at each heartbeat spread over the interval,
+// not all at one moment: operators who connected together do not make a burst of writes
+// at every heartbeat.
+func TestHeartbeatWritesAreSpread(t *testing.T) {
+	url := mustNATS(t)
+	const hb, operators = time.Second, 10
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p, err := natspresence.New(ctx, mustConnect(t, url), natspresence.Options{Timeout: 30 * time.Minute, TTL: 3 * hb, Heartbeat: hb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	js, err := jetstream.New(mustConnect(t, url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.KeyValue(ctx, "parley_presence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := kv.WatchAll(ctx, jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for id := range int64(operators) {
+		p.Connect(id + 1)
+	}
+	// The connections' own writes come at once; the heartbeats' after them.
+	var puts []time.Time
+	settled, end := time.After(hb/4), time.After(hb/4+2*hb)
+	for recording := false; ; {
+		select {
+		case e := <-w.Updates():
+			if recording && e != nil && e.Operation() == jetstream.KeyValuePut {
+				puts = append(puts, time.Now())
+			}
+			continue
+		case <-settled:
+			recording = true
+			continue
+		case <-end:
+		}
+		break
+	}
+	if len(puts) < operators {
+		t.Fatalf("%d entries put in two heartbeats, want each of the %d at least once", len(puts), operators)
+	}
+	// Puts less than 50 ms apart are one burst.
+	largest, burst := 1, 1
+	for i := 1; i < len(puts); i++ {
+		if puts[i].Sub(puts[i-1]) < 50*time.Millisecond {
+			burst++
+		} else {
+			burst = 1
+		}
+		largest = max(largest, burst)
+	}
+	if largest > operators/2 {
+		t.Errorf("%d of %d entries put in one burst at a heartbeat; want them spread", largest, operators)
+	}
 }

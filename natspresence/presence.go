@@ -357,7 +357,7 @@ func (p *Presence) Activity(userID int64) (cameOnline bool) {
 	wake := false
 	if cameOnline {
 		l.dirty, l.activityDue, wake = true, true, true
-	} else if now.Sub(l.writtenActive) >= p.opts.ActivityEvery {
+	} else if now.Sub(l.writtenActive) >= p.activityEvery(userID) {
 		l.activityDue, wake = true, true
 		l.dirty = l.dirty || p.rules.Connected(l.PresenceState, now)
 	}
@@ -603,22 +603,39 @@ func (p *Presence) activityEntry(e jetstream.KeyValueEntry, _ bool) {
 	p.mu.Unlock()
 }
 
-// loop writes what changed as soon as it changes, and everything live at each heartbeat.
+// heartbeatSlots is how many ticks a heartbeat's writes are spread over: each operator's
+// entry is written again at its own tick (its id modulo heartbeatSlots), once a
+// heartbeat, so that a server with many operators does not put them all at one moment.
+const heartbeatSlots = 5
+
+// activityEvery is the shortest time between two writes of the operator's activity:
+// from half of ActivityEvery to all of it, by operator, so that operators who were
+// active together drift apart instead of writing together for ever.
+func (p *Presence) activityEvery(userID int64) time.Duration {
+	half := p.opts.ActivityEvery / 2
+	return half + half*time.Duration(uint64(userID)%8)/7
+}
+
+// loop writes what changed as soon as it changes, and each live entry at its tick of
+// every heartbeat.
 func (p *Presence) loop() {
 	defer close(p.stopped)
-	t := time.NewTicker(p.opts.Heartbeat)
+	t := time.NewTicker(max(p.opts.Heartbeat/heartbeatSlots, time.Millisecond))
 	defer t.Stop()
+	every := func(int64) bool { return true }
+	var tick uint64
 	for {
 		select {
 		case <-p.done:
-			p.flush(false) // the consoles Close counted as closed
+			p.flush(nil) // the consoles Close counted as closed
 			return
 		case <-p.wake:
-			p.flush(false)
+			p.flush(nil)
 		case <-p.beat:
-			p.flush(true)
+			p.flush(every)
 		case <-t.C:
-			p.flush(true)
+			tick = (tick + 1) % heartbeatSlots
+			p.flush(func(userID int64) bool { return uint64(userID)%heartbeatSlots == tick })
 		}
 	}
 }
@@ -629,9 +646,9 @@ type write struct {
 	activity time.Time
 }
 
-// flush puts the entries due, and at a heartbeat every live one; it drops what is no
-// longer worth keeping.
-func (p *Presence) flush(heartbeat bool) {
+// flush puts the entries due, and the live ones whose heartbeat is due (beat, nil for
+// none); it drops what is no longer worth keeping.
+func (p *Presence) flush(beat func(userID int64) bool) {
 	if !p.nc.IsConnected() {
 		return // kept due until NATS is back: the heartbeat after it writes them
 	}
@@ -639,6 +656,7 @@ func (p *Presence) flush(heartbeat bool) {
 	now := p.opts.Now()
 	var writes []write
 	for id, l := range p.local {
+		heartbeat := beat != nil && beat(id)
 		live := l.Consoles > 0 || now.Sub(later(l.ClosedAt, l.EndedAt)) < p.rules.Grace
 		w := write{user: id}
 		if l.dirty || heartbeat && live {
@@ -655,7 +673,7 @@ func (p *Presence) flush(heartbeat bool) {
 			delete(p.local, id) // all written; its entry expires in the bucket
 		}
 	}
-	if heartbeat {
+	if beat != nil {
 		if n := p.nc.Stats().Reconnects; p.synced[0] && p.synced[1] && (p.syncedAt[0] != n || p.syncedAt[1] != n) {
 			defer p.reconnected() // a reconnection whose news was lost: the watchers are behind
 		}
