@@ -42,8 +42,9 @@ type Options struct {
 	// Heartbeat is how often a server puts its live entries again (15 s when 0); keep it
 	// well under TTL.
 	Heartbeat time.Duration
-	// ActivityEvery is the shortest time between two writes of one operator's activity
-	// (5 s when 0); the heartbeat writes what is left.
+	// ActivityEvery bounds how often one operator's activity is written (5 s when 0): at
+	// most every ActivityEvery/2 to ActivityEvery, by operator (activityEvery); the
+	// heartbeat writes what is left.
 	ActivityEvery time.Duration
 }
 
@@ -345,7 +346,8 @@ func (p *Presence) Ended(userID int64) {
 
 // Activity records that the operator used the console or acted through the API. It
 // reports whether the operator was unavailable before and is available now. It is
-// written at once when it brings the operator online, else at most every ActivityEvery.
+// written at once when it brings the operator online, else at most every
+// activityEvery.
 func (p *Presence) Activity(userID int64) (cameOnline bool) {
 	p.mu.Lock()
 	now := p.opts.Now()
