@@ -1,25 +1,26 @@
 package chat
 
 import (
-	"github.com/medama-io/go-useragent"
+	"strconv"
+	"strings"
+
+	"github.com/mileusna/useragent"
 )
 
 // ParseUserAgent names the browser (with its major version: "Chrome 120") and the
 // operating system ("Windows") of a User-Agent header; "" for what it does not know.
-// github.com/medama-io/go-useragent matches the header's tokens against a trie built once,
-// at the first call, from the user agents it ships: well under a microsecond a header.
+// Only a header that starts "Mozilla/", as every browser's does, names a browser: a
+// script's (curl, a monitoring probe) does not.
 func ParseUserAgent(header string) (browser, os string) {
 	if header == "" {
 		return "", ""
 	}
-	ua := useragent.NewParser().Parse(header)
-	browser = string(ua.Browser())
-	if v := ua.BrowserVersionMajor(); browser != "" && v != "" && v != "0" {
-		browser += " " + v
+	ua := useragent.Parse(header)
+	if strings.HasPrefix(header, "Mozilla/") && ua.Name != "" {
+		browser = ua.Name
+		if v := ua.VersionNo.Major; v > 0 {
+			browser += " " + strconv.Itoa(v)
+		}
 	}
-	os = string(ua.OS())
-	if os == "MacOS" {
-		os = "macOS" // as Apple writes it
-	}
-	return browser, os
+	return browser, ua.OS
 }
