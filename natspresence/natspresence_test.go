@@ -437,3 +437,68 @@ func TestHeartbeatWritesAreSpread(t *testing.T) {
 		t.Errorf("%d of %d entries put in one burst at a heartbeat; want them spread", largest, operators)
 	}
 }
+
+// Operators who act together (the first answers of a busy morning) do not write their
+// activity together: the heartbeat carries it, each operator's at its own tick. An
+// activity the other servers would soon count as stale (they would show the operator
+// away) is written at once.
+func TestRoutineActivityWaitsForTheHeartbeat(t *testing.T) {
+	url, clk := mustNATS(t), newClock()
+	const hb, operators = time.Second, 10
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p, err := natspresence.New(ctx, mustConnect(t, url), natspresence.Options{Timeout: 30 * time.Minute, Now: clk.Now, TTL: 3 * hb, Heartbeat: hb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	js, err := jetstream.New(mustConnect(t, url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.KeyValue(ctx, "parley_activity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := kv.WatchAll(ctx, jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for id := range int64(operators) {
+		p.Connect(id + 1)
+	}
+	// puts records the activity puts for d, by operator.
+	puts := func(d time.Duration) map[string]int {
+		got := map[string]int{}
+		for end := time.After(d); ; {
+			select {
+			case e := <-w.Updates():
+				if e != nil && e.Operation() == jetstream.KeyValuePut {
+					got[e.Key()]++
+				}
+				continue
+			case <-end:
+			}
+			return got
+		}
+	}
+	if got := puts(hb / 4); len(got) != operators {
+		t.Fatalf("activity of %d operators written at their connection, want %d", len(got), operators)
+	}
+	clk.Advance(20 * time.Second)
+	for id := range int64(operators) {
+		p.Activity(id + 1)
+	}
+	if got := puts(50 * time.Millisecond); len(got) > operators/2 {
+		t.Errorf("%d of %d operators' activity written at once, 20 s after the last; want the heartbeat to spread them", len(got), operators)
+	}
+	if got := puts(hb + hb/4); len(got) < operators/2 {
+		t.Errorf("%d operators' activity written in the heartbeat after it, want the rest of the %d", len(got), operators)
+	}
+	clk.Advance(5 * time.Minute) // the away delay of a 30-minute timeout
+	p.Activity(1)
+	if got := puts(50 * time.Millisecond); got["1"] != 1 {
+		t.Errorf("activity after 5 minutes without: puts %v within 50 ms, want operator 1's at once", got)
+	}
+}

@@ -39,13 +39,9 @@ type Options struct {
 	// TTL is how long a server's entries outlive its last heartbeat (45 s when 0): a dead
 	// server's operators turn unavailable after it.
 	TTL time.Duration
-	// Heartbeat is how often a server puts its live entries again (15 s when 0); keep it
-	// well under TTL.
+	// Heartbeat is how often a server puts its live entries again (15 s when 0), with the
+	// activity since the last one; keep it well under TTL.
 	Heartbeat time.Duration
-	// ActivityEvery bounds how often one operator's activity is written (5 s when 0): at
-	// most every ActivityEvery/2 to ActivityEvery, by operator (activityEvery); the
-	// heartbeat writes what is left.
-	ActivityEvery time.Duration
 }
 
 func (o *Options) defaults() {
@@ -69,9 +65,6 @@ func (o *Options) defaults() {
 	}
 	if o.Heartbeat == 0 {
 		o.Heartbeat = 15 * time.Second
-	}
-	if o.ActivityEvery == 0 {
-		o.ActivityEvery = 5 * time.Second
 	}
 }
 
@@ -129,7 +122,7 @@ type entry struct {
 // starts the heartbeat. It returns once both buckets were read, or fails.
 func New(ctx context.Context, nc *nats.Conn, opts Options) (*Presence, error) {
 	opts.defaults()
-	if opts.Heartbeat <= 0 || opts.ActivityEvery < 0 || opts.Timeout < 0 {
+	if opts.Heartbeat <= 0 || opts.Timeout < 0 {
 		return nil, fmt.Errorf("presence: negative durations in %+v", opts)
 	}
 	if opts.Heartbeat >= opts.TTL {
@@ -346,8 +339,10 @@ func (p *Presence) Ended(userID int64) {
 
 // Activity records that the operator used the console or acted through the API. It
 // reports whether the operator was unavailable before and is available now. It is
-// written at once when it brings the operator online, else at most every
-// activityEvery.
+// written at once when it brings the operator online, or when the activity the other
+// servers know is old enough that they could show the operator away before the next
+// heartbeat; else the operator's heartbeat writes it, so that operators active together
+// do not write together.
 func (p *Presence) Activity(userID int64) (cameOnline bool) {
 	p.mu.Lock()
 	now := p.opts.Now()
@@ -359,7 +354,7 @@ func (p *Presence) Activity(userID int64) (cameOnline bool) {
 	wake := false
 	if cameOnline {
 		l.dirty, l.activityDue, wake = true, true, true
-	} else if now.Sub(l.writtenActive) >= p.activityEvery(userID) {
+	} else if now.Sub(l.writtenActive) >= p.rules.Away-p.opts.Heartbeat {
 		l.activityDue, wake = true, true
 		l.dirty = l.dirty || p.rules.Connected(l.PresenceState, now)
 	}
@@ -609,14 +604,6 @@ func (p *Presence) activityEntry(e jetstream.KeyValueEntry, _ bool) {
 // entry is written again at its own tick (its id modulo heartbeatSlots), once a
 // heartbeat, so that a server with many operators does not put them all at one moment.
 const heartbeatSlots = 5
-
-// activityEvery is the shortest time between two writes of the operator's activity:
-// from half of ActivityEvery to all of it, by operator, so that operators who were
-// active together drift apart instead of writing together for ever.
-func (p *Presence) activityEvery(userID int64) time.Duration {
-	half := p.opts.ActivityEvery / 2
-	return half + half*time.Duration(uint64(userID)%8)/7
-}
 
 // loop writes what changed as soon as it changes, and each live entry at its tick of
 // every heartbeat.
