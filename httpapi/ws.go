@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -339,7 +340,7 @@ func (s *Server) readFrames(c *wsConn, sess wsSession) {
 		encode = parley.EncodeOperatorEvent // an operator's message names its author's id in the console
 	}
 	for {
-		_, data, err := conn.Read(ctx)
+		buf, err := readFrame(ctx, conn)
 		if err != nil {
 			return
 		}
@@ -348,9 +349,11 @@ func (s *Server) readFrames(c *wsConn, sess wsSession) {
 			return
 		}
 		if c.over() {
+			putFrameBuffer(buf)
 			continue // its session ended: the close is on its way, and read here
 		}
-		f, err := parseFrame(data)
+		f, err := parseFrame(buf.Bytes())
+		putFrameBuffer(buf) // f holds copies of what it keeps
 		var reply *parley.Event
 		if err == nil {
 			reply, err = sess.onFrame(ctx, f)
@@ -365,6 +368,33 @@ func (s *Server) readFrames(c *wsConn, sess wsSession) {
 				c.enqueue(b)
 			}
 		}
+	}
+}
+
+// frameBuffers hold a frame while it is decoded, for any connection: conn.Read would
+// allocate a buffer of at least 512 bytes for every frame, the largest share of a
+// server's allocations under load after the database driver's (BenchmarkReadFrame).
+var frameBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readFrame waits for the next frame and reads it whole into a buffer from
+// frameBuffers; give the buffer back with putFrameBuffer once decoded.
+func readFrame(ctx context.Context, conn *websocket.Conn) (*bytes.Buffer, error) {
+	_, r, err := conn.Reader(ctx) // waits with no buffer taken: idle connections hold none
+	if err != nil {
+		return nil, err
+	}
+	buf := frameBuffers.Get().(*bytes.Buffer)
+	if _, err := buf.ReadFrom(r); err != nil {
+		putFrameBuffer(buf)
+		return nil, err
+	}
+	return buf, nil
+}
+
+func putFrameBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 { // a rare large frame's buffer is left to the collector
+		buf.Reset()
+		frameBuffers.Put(buf)
 	}
 }
 

@@ -158,9 +158,9 @@ type sentKey struct {
 // While some enabled webhook wants messages (hooks), the writes also put each message
 // in the webhooks' outbox; while that is unknown, the reads find out.
 func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Request, results []groupcommit.Result, hooks *parley.WebhookFlag) error {
-	var convIDs, authorIDs, fileIDs []int64
-	var keyConvs []int64
-	var keyKinds, keyIDs []string
+	n := len(batch)
+	convIDs, authorIDs, fileIDs := make([]int64, 0, n), make([]int64, 0, n), []int64(nil)
+	keyConvs, keyKinds, keyIDs := make([]int64, 0, n), make([]string, 0, n), make([]string, 0, n)
 	for _, r := range batch {
 		nm := r.Message
 		convIDs = append(convIDs, nm.ConversationID)
@@ -250,7 +250,7 @@ func addMessages(ctx context.Context, conn *pgx.Conn, batch []*groupcommit.Reque
 		hooks.Set(gen, someHooks)
 	}
 
-	var ins insertions
+	ins := newInsertions(n)
 	var hookPayloads []string
 	var hookTimes []int64
 	for i, r := range batch {
@@ -323,6 +323,15 @@ type insertions struct {
 	authorID, fileID   []*int64
 	kind, name, body   []string
 	clientID           []*string
+}
+
+func newInsertions(n int) insertions {
+	return insertions{
+		conv: make([]int64, 0, n), seq: make([]int64, 0, n), created: make([]int64, 0, n),
+		authorID: make([]*int64, 0, n), fileID: make([]*int64, 0, n),
+		kind: make([]string, 0, n), name: make([]string, 0, n), body: make([]string, 0, n),
+		clientID: make([]*string, 0, n),
+	}
 }
 
 // messageFile is a file as a batch read it for the messages that carry it.
