@@ -374,15 +374,14 @@ func TestOneLeaderAndTakeOver(t *testing.T) {
 	eventually(t, "the newcomer leading after the leader closed", 3*leaseTTL, c.Leading)
 }
 
-// A server puts its operators' entries again at each heartbeat spread over the interval,
-// not all at one moment: operators who connected together do not make a burst of writes
-// at every heartbeat.
-func TestHeartbeatWritesAreSpread(t *testing.T) {
+// watchedPresence makes a presence with opts on a NATS of its own, and a watcher of the
+// updates to one of its buckets from now on.
+func watchedPresence(t *testing.T, opts natspresence.Options, bucket string) (*natspresence.Presence, jetstream.KeyWatcher) {
+	t.Helper()
 	url := mustNATS(t)
-	const hb, operators = time.Second, 10
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	p, err := natspresence.New(ctx, mustConnect(t, url), natspresence.Options{Timeout: 30 * time.Minute, TTL: 3 * hb, Heartbeat: hb})
+	p, err := natspresence.New(ctx, mustConnect(t, url), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,15 +390,24 @@ func TestHeartbeatWritesAreSpread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := js.KeyValue(ctx, "parley_presence")
+	kv, err := js.KeyValue(ctx, bucket)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := kv.WatchAll(ctx, jetstream.UpdatesOnly())
+	w, err := kv.WatchAll(context.Background(), jetstream.UpdatesOnly())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop()
+	t.Cleanup(func() { w.Stop() })
+	return p, w
+}
+
+// A server puts its operators' entries again at each heartbeat spread over the interval,
+// not all at one moment: operators who connected together do not make a burst of writes
+// at every heartbeat.
+func TestHeartbeatWritesAreSpread(t *testing.T) {
+	const hb, operators = time.Second, 10
+	p, w := watchedPresence(t, natspresence.Options{Timeout: 30 * time.Minute, TTL: 3 * hb, Heartbeat: hb}, "parley_presence")
 	for id := range int64(operators) {
 		p.Connect(id + 1)
 	}
@@ -443,28 +451,9 @@ func TestHeartbeatWritesAreSpread(t *testing.T) {
 // activity the other servers would soon count as stale (they would show the operator
 // away) is written at once.
 func TestRoutineActivityWaitsForTheHeartbeat(t *testing.T) {
-	url, clk := mustNATS(t), newClock()
+	clk := newClock()
 	const hb, operators = time.Second, 10
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	p, err := natspresence.New(ctx, mustConnect(t, url), natspresence.Options{Timeout: 30 * time.Minute, Now: clk.Now, TTL: 3 * hb, Heartbeat: hb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	js, err := jetstream.New(mustConnect(t, url))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv, err := js.KeyValue(ctx, "parley_activity")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := kv.WatchAll(ctx, jetstream.UpdatesOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	p, w := watchedPresence(t, natspresence.Options{Timeout: 30 * time.Minute, Now: clk.Now, TTL: 3 * hb, Heartbeat: hb}, "parley_activity")
 	for id := range int64(operators) {
 		p.Connect(id + 1)
 	}
