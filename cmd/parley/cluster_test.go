@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parleychat/parley/postgres/pgtest"
 )
@@ -51,10 +56,13 @@ func mustClusterOn(t *testing.T, natsURL string) *cluster {
 	if natsURL == "" || nginx == "" {
 		t.Skip("PARLEY_TEST_NATS or PARLEY_TEST_NGINX not set: the test command sets them")
 	}
+	name := "t" + strings.ToLower(rand.Text()[:10])
+	// Registered before the servers start, so it runs after they stop.
+	t.Cleanup(func() { deleteBuckets(t, natsURL, clusterBuckets(name)) })
 	c := &cluster{args: []string{
 		"--db", pgtest.URL(t),
 		"--bus", natsURL,
-		"--cluster", "t" + strings.ToLower(rand.Text()[:10]),
+		"--cluster", name,
 		"--trusted-proxies", "127.0.0.1/32",
 		"--admin-password", adminPassword,
 	}}
@@ -63,6 +71,28 @@ func mustClusterOn(t *testing.T, natsURL string) *cluster {
 	}
 	c.lb = startNginx(t, c.servers)
 	return c
+}
+
+// deleteBuckets deletes a cluster's JetStream buckets, so that test runs do not pile
+// them up in a shared NATS. A NATS that is gone (a test's own, stopped) keeps them.
+func deleteBuckets(t *testing.T, natsURL string, b buckets) {
+	nc, err := nats.Connect(natsURL, nats.Timeout(2*time.Second))
+	if err != nil {
+		return
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Logf("delete the cluster's buckets: %v", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, name := range []string{b.presence, b.activity, b.leader} {
+		if err := js.DeleteKeyValue(ctx, name); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+			t.Logf("delete bucket %s: %v", name, err)
+		}
+	}
 }
 
 // start runs one more server of the cluster on addr.

@@ -274,23 +274,31 @@ type clusterParts struct {
 	leader   *natspresence.Leader
 }
 
+// buckets names the JetStream key-value buckets that a cluster's servers share.
+type buckets struct{ presence, activity, leader string }
+
+func clusterBuckets(cluster string) buckets {
+	return buckets{presence: cluster + "_presence", activity: cluster + "_activity", leader: cluster + "_leader"}
+}
+
 func joinCluster(ctx context.Context, cfg Config, logger *slog.Logger) (*clusterParts, error) {
 	bus, err := natsbus.Open(cfg.Bus, natsbus.Prefix(cfg.Cluster), natsbus.Logger(logger))
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS %s: %w", redact(cfg.Bus), err)
 	}
 	c := &clusterParts{bus: bus}
+	buckets := clusterBuckets(cfg.Cluster)
 	c.presence, err = natspresence.New(ctx, bus.Conn(), natspresence.Options{
 		Timeout:        cfg.InactivityTimeout,
 		Logger:         logger,
-		Bucket:         cfg.Cluster + "_presence",
-		ActivityBucket: cfg.Cluster + "_activity",
+		Bucket:         buckets.presence,
+		ActivityBucket: buckets.activity,
 	})
 	if err != nil {
 		c.close()
 		return nil, fmt.Errorf("shared presence on NATS (is JetStream on?): %w", err)
 	}
-	c.leader, err = natspresence.NewLeader(ctx, bus.Conn(), natspresence.LeaderOptions{Bucket: cfg.Cluster + "_leader", Logger: logger})
+	c.leader, err = natspresence.NewLeader(ctx, bus.Conn(), natspresence.LeaderOptions{Bucket: buckets.leader, Logger: logger})
 	if err != nil {
 		c.close()
 		return nil, fmt.Errorf("sweep lease on NATS: %w", err)
