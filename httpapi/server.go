@@ -359,6 +359,11 @@ func (s *Server) limitBody(w http.ResponseWriter, r *http.Request) (http.Respons
 		return w, r
 	}
 	tw := &timeoutWriter{ResponseWriter: w}
+	// The handler gets a copy of the request: net/http must still find its own body in
+	// the one it keeps, to answer a refusal at once when most of a body is unread
+	// (closing the connection) rather than read up to 256 KiB of it first, which waits
+	// for a client that waits for the answer until the deadline above.
+	r = r.WithContext(r.Context())
 	r.Body = &timeoutBody{ReadCloser: r.Body, w: tw, s: s}
 	return tw, r
 }

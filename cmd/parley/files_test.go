@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // pngImage is a small real PNG image.
@@ -274,12 +275,14 @@ func TestFileLimits(t *testing.T) {
 		}
 	}
 	// A body announced past the limit is refused before it is sent: the answer comes
-	// while the client has sent only the header.
+	// while the client has sent only the header, long before the server would give up
+	// waiting for the body (30 s).
 	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: parley\r\nAuthorization: Bearer %s\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: %d\r\n\r\n",
 		visitorUpload, visitor, 10<<20)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
