@@ -45,52 +45,75 @@ func TestClusterWebhooksDeliveredOnce(t *testing.T) {
 	for i := range n {
 		send(c.servers[i%2], fmt.Sprint("numbered ", i))
 	}
+	started := map[int64]bool{} // the conversations whose start is an event of its own
 	for range 6 {
-		c.lb.startChat(t, ch, "another visitor")
+		_, conv := c.lb.startChat(t, ch, "another visitor")
+		started[num(conv["id"])] = true
 	}
-	want := n + 6
+	// The deliveries accepted so far, by delivery id and by what they tell.
+	type tally struct{ ids, bodies, starts map[string]int }
+	count := func() tally {
+		tl := tally{map[string]int{}, map[string]int{}, map[string]int{}}
+		for _, h := range rcv.snapshot() {
+			if !h.accepted {
+				continue
+			}
+			if h.sigErr != nil {
+				t.Errorf("delivery %s: %v", h.id, h.sigErr)
+			}
+			tl.ids[h.id]++
+			var ev struct {
+				Event   string `json:"event"`
+				Message struct {
+					Body string `json:"body"`
+				} `json:"message"`
+				Conversation struct {
+					ID int64 `json:"id"`
+				} `json:"conversation"`
+			}
+			if err := json.Unmarshal(h.body, &ev); err != nil {
+				t.Fatal(err)
+			}
+			switch ev.Event {
+			case "message":
+				tl.bodies[ev.Message.Body]++
+			case "conversation.started":
+				if started[ev.Conversation.ID] {
+					tl.starts[fmt.Sprint(ev.Conversation.ID)]++
+				}
+			}
+		}
+		return tl
+	}
 	deadline = time.Now().Add(20 * time.Second)
 	for {
-		got := 0
-		for _, h := range rcv.snapshot() {
-			if h.accepted && (strings.Contains(string(h.body), "numbered ") || strings.Contains(string(h.body), "another visitor")) {
+		tl := count()
+		got := len(tl.starts)
+		for i := range n {
+			if tl.bodies[fmt.Sprint("numbered ", i)] > 0 {
 				got++
 			}
 		}
-		if got >= want || time.Now().After(deadline) {
+		if got == n+len(started) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second) // time for a second delivery, were there one
-	ids := map[string]int{}
-	bodies := map[string]int{}
-	for _, h := range rcv.snapshot() {
-		if !h.accepted {
-			continue
-		}
-		if h.sigErr != nil {
-			t.Errorf("delivery %s: %v", h.id, h.sigErr)
-		}
-		ids[h.id]++
-		var ev struct {
-			Message struct {
-				Body string `json:"body"`
-			} `json:"message"`
-		}
-		if err := json.Unmarshal(h.body, &ev); err != nil {
-			t.Fatal(err)
-		}
-		bodies[ev.Message.Body]++
-	}
-	for id, k := range ids {
+	tl := count()
+	for id, k := range tl.ids {
 		if k != 1 {
 			t.Errorf("delivery %s accepted %d times", id, k)
 		}
 	}
 	for i := range n {
-		if key := fmt.Sprint("numbered ", i); bodies[key] != 1 {
-			t.Errorf("message %q delivered %d times", key, bodies[key])
+		if key := fmt.Sprint("numbered ", i); tl.bodies[key] != 1 {
+			t.Errorf("message %q delivered %d times", key, tl.bodies[key])
+		}
+	}
+	for id := range started {
+		if k := tl.starts[fmt.Sprint(id)]; k != 1 {
+			t.Errorf("the start of conversation %d delivered %d times", id, k)
 		}
 	}
 }
