@@ -75,7 +75,7 @@ func mustClusterOn(t *testing.T, natsURL string) *cluster {
 
 // deleteBuckets deletes a cluster's JetStream buckets, so that test runs do not pile
 // them up in a shared NATS. A NATS that is gone (a test's own, stopped) keeps them.
-func deleteBuckets(t *testing.T, natsURL string, b buckets) {
+func deleteBuckets(t *testing.T, natsURL string, b bucketNames) {
 	nc, err := nats.Connect(natsURL, nats.Timeout(2*time.Second))
 	if err != nil {
 		return

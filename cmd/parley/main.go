@@ -274,11 +274,11 @@ type clusterParts struct {
 	leader   *natspresence.Leader
 }
 
-// buckets names the JetStream key-value buckets that a cluster's servers share.
-type buckets struct{ presence, activity, leader string }
+// bucketNames names the JetStream key-value buckets that a cluster's servers share.
+type bucketNames struct{ presence, activity, leader string }
 
-func clusterBuckets(cluster string) buckets {
-	return buckets{presence: cluster + "_presence", activity: cluster + "_activity", leader: cluster + "_leader"}
+func clusterBuckets(cluster string) bucketNames {
+	return bucketNames{presence: cluster + "_presence", activity: cluster + "_activity", leader: cluster + "_leader"}
 }
 
 func joinCluster(ctx context.Context, cfg Config, logger *slog.Logger) (*clusterParts, error) {
