@@ -51,15 +51,19 @@ func TestClusterWebhooksDeliveredOnce(t *testing.T) {
 		started[num(conv["id"])] = true
 	}
 	// The deliveries accepted so far, by delivery id and by what they tell.
-	type tally struct{ ids, bodies, starts map[string]int }
+	type tally struct {
+		ids, bodies map[string]int
+		starts      map[int64]int
+		badSigs     []error
+	}
 	count := func() tally {
-		tl := tally{map[string]int{}, map[string]int{}, map[string]int{}}
+		tl := tally{ids: map[string]int{}, bodies: map[string]int{}, starts: map[int64]int{}}
 		for _, h := range rcv.snapshot() {
 			if !h.accepted {
 				continue
 			}
 			if h.sigErr != nil {
-				t.Errorf("delivery %s: %v", h.id, h.sigErr)
+				tl.badSigs = append(tl.badSigs, fmt.Errorf("delivery %s: %w", h.id, h.sigErr))
 			}
 			tl.ids[h.id]++
 			var ev struct {
@@ -79,7 +83,7 @@ func TestClusterWebhooksDeliveredOnce(t *testing.T) {
 				tl.bodies[ev.Message.Body]++
 			case "conversation.started":
 				if started[ev.Conversation.ID] {
-					tl.starts[fmt.Sprint(ev.Conversation.ID)]++
+					tl.starts[ev.Conversation.ID]++
 				}
 			}
 		}
@@ -101,6 +105,9 @@ func TestClusterWebhooksDeliveredOnce(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second) // time for a second delivery, were there one
 	tl := count()
+	for _, err := range tl.badSigs {
+		t.Error(err)
+	}
 	for id, k := range tl.ids {
 		if k != 1 {
 			t.Errorf("delivery %s accepted %d times", id, k)
@@ -112,7 +119,7 @@ func TestClusterWebhooksDeliveredOnce(t *testing.T) {
 		}
 	}
 	for id := range started {
-		if k := tl.starts[fmt.Sprint(id)]; k != 1 {
+		if k := tl.starts[id]; k != 1 {
 			t.Errorf("the start of conversation %d delivered %d times", id, k)
 		}
 	}
